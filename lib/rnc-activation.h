@@ -1,0 +1,22 @@
+/* librnc: element-wise activations used by the cells and heads. The plain
+ * versions may be vectorised; the _ref versions are libm, the reference. */
+#pragma once
+
+#include <glib.h>
+#include <stddef.h>
+
+G_BEGIN_DECLS
+
+void rnc_tanh_inplace (float *x, size_t n);
+void rnc_sigmoid_inplace (float *x, size_t n);
+void rnc_tanh_inplace_ref (float *x, size_t n);
+void rnc_sigmoid_inplace_ref (float *x, size_t n);
+
+/* probs (n) = softmax (logits (n) / temperature); temperature > 0. Stable
+ * (subtracts the max). probs may alias logits. */
+void rnc_softmax (const float *logits, size_t n, float temperature,
+    float *probs);
+/* Index of the largest value; the first one on ties, NaNs never win. */
+size_t rnc_argmax (const float *x, size_t n);
+
+G_END_DECLS

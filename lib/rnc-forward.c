@@ -1,0 +1,291 @@
+/* librnc: sequence forward over stacked layers and the head. */
+#include "rnc-forward.h"
+
+#include "rnc-blas.h"
+#include "rnc-kernel.h"
+#include "rnc-lstm.h"
+#include "rnc-private.h"
+#include "rnc-rnn.h"
+
+#include <math.h>
+#include <string.h>
+
+/* Fills @rows rows (stride ld) of @dst with the bias @b (w). */
+static void
+fill_bias (float *dst, size_t rows, size_t ld, const float *b, size_t w)
+{
+  size_t r;
+
+  for (r = 0; r < rows; r++)
+    memcpy (dst + r * ld, b, w * sizeof (float));
+}
+
+/* Runs the recurrence of layer @l over @Tc frames whose pre-activations are
+ * in s->xproj (time-major), writing h of every frame to @out (Tc*N, H) and
+ * leaving the last h (and c) in the state. */
+static void
+run_layer (RncState *s, size_t l, size_t Tc, float *out)
+{
+  const RncParamViews *v = rnc_model_get_views (s->model);
+  size_t N = s->N, H = s->H, GH = s->G * s->H, t;
+  float *h_state = s->h + l * N * H;
+  float *c_state = s->c ? s->c + l * N * H : NULL;
+
+  for (t = 0; t < Tc; t++) {
+    const float *h_prev = t == 0 ? h_state : out + (t - 1) * N * H;
+    float *a = s->xproj + t * N * GH, *h_next = out + t * N * H;
+    if (c_state)
+      rnc_lstm_step_preact (N, H, a, GH, h_prev, v->layer[l].Wh, c_state,
+          h_next);
+    else
+      rnc_rnn_step_preact (N, H, a, GH, h_prev, v->layer[l].Wh, h_next);
+  }
+  memcpy (h_state, out + (Tc - 1) * N * H, N * H * sizeof (float));
+}
+
+/* Layers 1..L-1, then outputs, for a chunk whose layer-0 pre-activations are
+ * already in s->xproj. t0 is the chunk's first frame within T. */
+static void
+finish_chunk (RncState *s, size_t t0, size_t Tc, size_t T, float *hidden,
+    float *y)
+{
+  const RncModelConfig *c = rnc_model_get_config (s->model);
+  const RncParamViews *v = rnc_model_get_views (s->model);
+  size_t N = s->N, H = s->H, GH = s->G * s->H, l, t, n;
+  int cur = 0;
+
+  run_layer (s, 0, Tc, s->seq[cur]);
+  for (l = 1; l < s->L; l++) {
+    fill_bias (s->xproj, Tc * N, GH, v->layer[l].bh, GH);
+    rnc_kernel_rows_matmul_acc (Tc * N, GH, H, s->seq[cur], H,
+        v->layer[l].Wx, s->xproj, GH);
+    cur ^= 1;
+    run_layer (s, l, Tc, s->seq[cur]);
+  }
+
+  if (hidden)
+    for (t = 0; t < Tc; t++)
+      for (n = 0; n < N; n++)
+        memcpy (hidden + (n * T + t0 + t) * H, s->seq[cur] + (t * N + n) * H,
+            H * sizeof (float));
+  if (y && c->head != RNC_HEAD_NONE) {
+    size_t Q = c->output_size;
+    if (N == 1) {
+      rnc_head_forward (s->model, s->seq[cur], Tc, y + t0 * Q);
+    } else {
+      rnc_head_forward (s->model, s->seq[cur], Tc * N, s->head);
+      for (t = 0; t < Tc; t++)
+        for (n = 0; n < N; n++)
+          memcpy (y + (n * T + t0 + t) * Q, s->head + (t * N + n) * Q,
+              Q * sizeof (float));
+    }
+  }
+}
+
+void
+rnc_forward (RncState *s, const float *x, size_t T, float *hidden, float *y)
+{
+  const RncModelConfig *c;
+  const RncParamViews *v;
+  size_t N, D, GH, t0, n;
+
+  g_return_if_fail (s != NULL && (x != NULL || T == 0));
+  c = rnc_model_get_config (s->model);
+  g_return_if_fail (c->input == RNC_INPUT_DENSE);
+  v = rnc_model_get_views (s->model);
+  N = s->N;
+  D = c->input_size;
+  GH = s->G * s->H;
+
+  for (t0 = 0; t0 < T; t0 += s->max_frames) {
+    size_t Tc = MIN (s->max_frames, T - t0);
+    fill_bias (s->xproj, Tc * N, GH, v->layer[0].bh, GH);
+    /* one product per stream: its Tc rows go to every N-th row of xproj */
+    for (n = 0; n < N; n++)
+      rnc_kernel_rows_matmul_acc (Tc, GH, D, x + (n * T + t0) * D, D,
+          v->layer[0].Wx, s->xproj + n * GH, N * GH);
+    finish_chunk (s, t0, Tc, T, hidden, y);
+  }
+}
+
+size_t
+rnc_model_find_bad_id (const RncModel *model, const int32_t *ids, size_t n)
+{
+  size_t V = rnc_model_get_config (model)->input_size, i;
+
+  for (i = 0; i < n; i++)
+    if (ids[i] < 0 || (size_t) ids[i] >= V)
+      return i;
+  return (size_t) -1;
+}
+
+gboolean
+rnc_forward_ids (RncState *s, const int32_t *ids, size_t T, float *hidden,
+    float *y)
+{
+  const RncModelConfig *c;
+  const RncParamViews *v;
+  size_t N, E, GH, t0, t, n;
+
+  g_return_val_if_fail (s != NULL && (ids != NULL || T == 0), FALSE);
+  c = rnc_model_get_config (s->model);
+  g_return_val_if_fail (c->input == RNC_INPUT_INDEX, FALSE);
+  v = rnc_model_get_views (s->model);
+  N = s->N;
+  E = c->embed_size;
+  GH = s->G * s->H;
+
+  if (rnc_model_find_bad_id (s->model, ids, N * T) != (size_t) -1)
+    return FALSE;
+
+  for (t0 = 0; t0 < T; t0 += s->max_frames) {
+    size_t Tc = MIN (s->max_frames, T - t0);
+    if (E > 0) {
+      for (t = 0; t < Tc; t++)
+        for (n = 0; n < N; n++)
+          memcpy (s->gather + (t * N + n) * E,
+              v->embedding + (size_t) ids[n * T + t0 + t] * E,
+              E * sizeof (float));
+      fill_bias (s->xproj, Tc * N, GH, v->layer[0].bh, GH);
+      rnc_kernel_rows_matmul_acc (Tc * N, GH, E, s->gather, E,
+          v->layer[0].Wx, s->xproj, GH);
+    } else {
+      /* one-hot @ Wx is row id of Wx */
+      for (t = 0; t < Tc; t++)
+        for (n = 0; n < N; n++) {
+          const float *row = v->layer[0].Wx + (size_t) ids[n * T + t0 + t] * GH;
+          float *dst = s->xproj + (t * N + n) * GH;
+          size_t j;
+          for (j = 0; j < GH; j++)
+            dst[j] = row[j] + v->layer[0].bh[j];
+        }
+    }
+    finish_chunk (s, t0, Tc, T, hidden, y);
+  }
+  return TRUE;
+}
+
+void
+rnc_head_forward (const RncModel *m, const float *h, size_t n, float *y)
+{
+  const RncModelConfig *c = rnc_model_get_config (m);
+  const RncParamViews *v = rnc_model_get_views (m);
+  size_t H = c->hidden_size, Q = c->output_size;
+
+  g_return_if_fail (c->head != RNC_HEAD_NONE);
+  fill_bias (y, n, Q, v->bo, Q);
+  rnc_kernel_rows_matmul_acc (n, Q, H, h, H, v->Wo, y, Q);
+}
+
+/* ---- scalar reference ------------------------------------------------- */
+
+void
+rnc_head_forward_ref (const RncModel *m, const float *h, size_t n, float *y)
+{
+  const RncModelConfig *c = rnc_model_get_config (m);
+  const RncParamViews *v = rnc_model_get_views (m);
+  size_t H = c->hidden_size, Q = c->output_size, r, q, k;
+
+  g_return_if_fail (c->head != RNC_HEAD_NONE);
+  for (r = 0; r < n; r++)
+    for (q = 0; q < Q; q++) {
+      double acc = v->bo[q];
+      for (k = 0; k < H; k++)
+        acc += (double) h[r * H + k] * v->Wo[k * Q + q];
+      y[r * Q + q] = (float) acc;
+    }
+}
+
+/* Runs one frame through all layers with the reference cells; @in (in0) is
+ * the layer-0 input (dense row or gathered/one-hot row). */
+static void
+ref_frame (RncState *s, size_t n, const float *in, size_t in0, float *tmp_h,
+    float *tmp_c)
+{
+  const RncParamViews *v = rnc_model_get_views (s->model);
+  size_t H = s->H, l;
+  const float *x = in;
+  size_t D = in0;
+
+  for (l = 0; l < s->L; l++) {
+    float *h = s->h + (l * s->N + n) * H;
+    if (s->c) {
+      float *cc = s->c + (l * s->N + n) * H;
+      rnc_lstm_step_ref (1, D, H, x, h, cc, v->layer[l].Wx, v->layer[l].Wh,
+          v->layer[l].bh, tmp_h, tmp_c);
+      memcpy (cc, tmp_c, H * sizeof (float));
+    } else {
+      rnc_rnn_step_ref (1, D, H, x, h, v->layer[l].Wx, v->layer[l].Wh,
+          v->layer[l].bh, tmp_h);
+    }
+    memcpy (h, tmp_h, H * sizeof (float));
+    x = h;
+    D = H;
+  }
+}
+
+static void
+ref_outputs (RncState *s, size_t n, size_t t, size_t T, float *hidden,
+    float *y)
+{
+  const RncModelConfig *c = rnc_model_get_config (s->model);
+  const float *top = s->h + ((s->L - 1) * s->N + n) * s->H;
+
+  if (hidden)
+    memcpy (hidden + (n * T + t) * s->H, top, s->H * sizeof (float));
+  if (y && c->head != RNC_HEAD_NONE)
+    rnc_head_forward_ref (s->model, top, 1, y + (n * T + t) * c->output_size);
+}
+
+void
+rnc_forward_ref (RncState *s, const float *x, size_t T, float *hidden,
+    float *y)
+{
+  const RncModelConfig *c = rnc_model_get_config (s->model);
+  size_t D = c->input_size, n, t;
+  float *tmp_h = g_new (float, s->H), *tmp_c = g_new (float, s->H);
+
+  g_return_if_fail (c->input == RNC_INPUT_DENSE);
+  for (n = 0; n < s->N; n++)
+    for (t = 0; t < T; t++) {
+      ref_frame (s, n, x + (n * T + t) * D, D, tmp_h, tmp_c);
+      ref_outputs (s, n, t, T, hidden, y);
+    }
+  g_free (tmp_h);
+  g_free (tmp_c);
+}
+
+gboolean
+rnc_forward_ids_ref (RncState *s, const int32_t *ids, size_t T,
+    float *hidden, float *y)
+{
+  const RncModelConfig *c = rnc_model_get_config (s->model);
+  const RncParamViews *v = rnc_model_get_views (s->model);
+  size_t V = c->input_size, E = c->embed_size, n, t;
+  size_t in0 = E > 0 ? E : V;
+  float *tmp_h, *tmp_c, *row;
+
+  g_return_val_if_fail (c->input == RNC_INPUT_INDEX, FALSE);
+  if (rnc_model_find_bad_id (s->model, ids, s->N * T) != (size_t) -1)
+    return FALSE;
+  tmp_h = g_new (float, s->H);
+  tmp_c = g_new (float, s->H);
+  row = g_new0 (float, in0);
+  for (n = 0; n < s->N; n++)
+    for (t = 0; t < T; t++) {
+      int32_t id = ids[n * T + t];
+      if (E > 0) {
+        memcpy (row, v->embedding + (size_t) id * E, E * sizeof (float));
+      } else {
+        /* a true one-hot row: the reference does the full product */
+        memset (row, 0, V * sizeof (float));
+        row[id] = 1.0f;
+      }
+      ref_frame (s, n, row, in0, tmp_h, tmp_c);
+      ref_outputs (s, n, t, T, hidden, y);
+    }
+  g_free (tmp_h);
+  g_free (tmp_c);
+  g_free (row);
+  return TRUE;
+}

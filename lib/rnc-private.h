@@ -1,0 +1,25 @@
+/* librnc internals shared between the state and the forward pass. */
+#pragma once
+
+#include "rnc-state.h"
+
+G_BEGIN_DECLS
+
+struct _RncState
+{
+  const RncModel *model;
+  size_t N, L, H, G, max_frames;
+  float *h;                     /* (L, N, H) */
+  float *c;                     /* (L, N, H) or NULL */
+  float *h0, *c0;               /* (L, H) given initial state, or NULL */
+  RncInitKind init;
+
+  /* Forward scratch, time-major: row (t * N + n) is stream n at frame t. */
+  float *xproj;                 /* (max_frames * N, G*H) pre-activations */
+  float *seq[2];                /* (max_frames * N, H) layer outputs, ping-pong */
+  float *gather;                /* (max_frames * N, max(E, D)) gathered inputs */
+  float *head;                  /* (max_frames * N, Q) head outputs, or NULL */
+  float *feedback;              /* (N, Q) generation outputs, or NULL */
+};
+
+G_END_DECLS

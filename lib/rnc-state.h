@@ -1,0 +1,57 @@
+/* librnc: per-stream recurrent state.
+ *
+ * An RncState holds h (and c for LSTM) for every layer of a batch of N
+ * independent streams, the initial state it resets to, and the scratch that
+ * the forward pass needs for up to max_frames frames at a time, so that no
+ * forward call allocates. It reads its model's shape at creation: a state
+ * must not outlive its model, and is tied to one model. */
+#pragma once
+
+#include "rnc-model.h"
+
+G_BEGIN_DECLS
+
+typedef struct _RncState RncState;
+
+typedef enum {
+  RNC_INIT_ZEROS = 0,
+  RNC_INIT_ONES = 1,            /* h = 1 (and c = 1 for LSTM), as the seed's Q8 */
+  RNC_INIT_GIVEN = 2,           /* values set with rnc_state_set_initial() */
+} RncInitKind;
+
+#define RNC_STATE_DEFAULT_MAX_FRAMES 64
+
+/* (transfer full) @batch >= 1 streams; @max_frames frames per internal chunk
+ * (0 = RNC_STATE_DEFAULT_MAX_FRAMES). Longer inputs are processed in chunks.
+ * The state starts at zeros. */
+RncState *rnc_state_new (const RncModel *model, size_t batch,
+    size_t max_frames);
+void rnc_state_free (RncState *state);
+
+const RncModel *rnc_state_get_model (const RncState *state);
+size_t rnc_state_get_batch (const RncState *state);
+size_t rnc_state_get_max_frames (const RncState *state);
+
+/* (transfer none) h (L, N, H) and c (L, N, H; NULL for rnn), writable. */
+float *rnc_state_get_h (RncState *state);
+float *rnc_state_get_c (RncState *state);
+const float *rnc_state_peek_h (const RncState *state);
+const float *rnc_state_peek_c (const RncState *state);
+/* Top layer's h for stream n: (H). */
+const float *rnc_state_peek_top_h (const RncState *state, size_t n);
+
+/* Chooses what rnc_state_reset() restores; does not reset by itself. */
+void rnc_state_set_init (RncState *state, RncInitKind kind);
+RncInitKind rnc_state_get_init (const RncState *state);
+/* Copies a given initial state h (L, H) and c (L, H; NULL for rnn, ignored
+ * for rnn), broadcast to every stream, and selects RNC_INIT_GIVEN. */
+void rnc_state_set_initial (RncState *state, const float *h, const float *c);
+/* Sets every stream to the initial state. */
+void rnc_state_reset (RncState *state);
+/* Copies h and c (not the initial state nor scratch) from @src, which must
+ * belong to a model of the same shape and have the same batch. */
+void rnc_state_copy_values (RncState *dst, const RncState *src);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (RncState, rnc_state_free)
+
+G_END_DECLS

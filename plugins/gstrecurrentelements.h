@@ -1,0 +1,10 @@
+/* gst-recurrent: element registration declarations. */
+#pragma once
+
+#include <gst/gst.h>
+
+G_BEGIN_DECLS
+
+/* GST_ELEMENT_REGISTER_DECLARE (<element>); one line per element */
+
+G_END_DECLS
