@@ -9,5 +9,6 @@
 #include "rnc-lstm.h"
 #include "rnc-model.h"
 #include "rnc-rnn.h"
+#include "rnc-runner.h"
 #include "rnc-sample.h"
 #include "rnc-state.h"
