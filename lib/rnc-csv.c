@@ -396,6 +396,15 @@ rnc_csv_reader_has_header (const RncCsvReader *r)
   return r->have_header;
 }
 
+void
+rnc_csv_reader_discard_partial (RncCsvReader *r)
+{
+  g_return_if_fail (r != NULL);
+  r->scan_pos = 0;
+  r->scan_state = SCAN_FIELD_START;
+  r->scan_newlines = 0;
+}
+
 guint64
 rnc_csv_reader_get_lines (const RncCsvReader *r)
 {
@@ -923,34 +932,38 @@ append_float (GString *out, float v, int precision)
 }
 
 void
-rnc_csv_format_floats (GString *out, const float *values, size_t n,
-    int precision, char delimiter)
+rnc_csv_format_floats (GString *out, const float *values, size_t n_rows,
+    size_t width, int precision, char delimiter)
 {
-  size_t i;
+  size_t r, i;
 
-  g_return_if_fail (out != NULL && (values != NULL || n == 0));
+  g_return_if_fail (out != NULL && (values != NULL || n_rows * width == 0));
   precision = CLAMP (precision, 1, 9);
-  for (i = 0; i < n; i++) {
-    if (i)
-      g_string_append_c (out, delimiter);
-    append_float (out, values[i], precision);
+  for (r = 0; r < n_rows; r++) {
+    for (i = 0; i < width; i++) {
+      if (i)
+        g_string_append_c (out, delimiter);
+      append_float (out, values[r * width + i], precision);
+    }
+    g_string_append_c (out, '\n');
   }
-  g_string_append_c (out, '\n');
 }
 
 void
-rnc_csv_format_ints (GString *out, const gint32 *values, size_t n,
-    char delimiter)
+rnc_csv_format_ints (GString *out, const gint32 *values, size_t n_rows,
+    size_t width, char delimiter)
 {
-  size_t i;
+  size_t r, i;
 
-  g_return_if_fail (out != NULL && (values != NULL || n == 0));
-  for (i = 0; i < n; i++) {
-    if (i)
-      g_string_append_c (out, delimiter);
-    g_string_append_printf (out, "%" G_GINT32_FORMAT, values[i]);
+  g_return_if_fail (out != NULL && (values != NULL || n_rows * width == 0));
+  for (r = 0; r < n_rows; r++) {
+    for (i = 0; i < width; i++) {
+      if (i)
+        g_string_append_c (out, delimiter);
+      g_string_append_printf (out, "%" G_GINT32_FORMAT, values[r * width + i]);
+    }
+    g_string_append_c (out, '\n');
   }
-  g_string_append_c (out, '\n');
 }
 
 void

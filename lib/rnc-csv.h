@@ -115,6 +115,9 @@ size_t rnc_csv_reader_get_width (const RncCsvReader *reader);
 const char *const *rnc_csv_reader_get_column_names (const RncCsvReader *reader);
 /* Whether the input had a header line (FALSE until decided). */
 gboolean rnc_csv_reader_has_header (const RncCsvReader *reader);
+/* Forgets a record left incomplete by the last feed (after a gap in the
+ * input, when the caller drops the bytes it kept). */
+void rnc_csv_reader_discard_partial (RncCsvReader *reader);
 /* Lines consumed so far (complete records only). */
 guint64 rnc_csv_reader_get_lines (const RncCsvReader *reader);
 
@@ -130,14 +133,14 @@ gboolean rnc_csv_read_file (const char *path, const RncCsvOptions *opts,
     float **values, size_t *n_rows, size_t *width, char ***names,
     GError **error);
 
-/* Formatting for csvenc. Appends one line (terminated by "\n") holding @n
- * values separated by @delimiter, each with @precision significant digits
- * (1..9; 9 round-trips a float), in the C locale. NaN is written "nan",
- * infinities "inf" / "-inf". */
-void rnc_csv_format_floats (GString *out, const float *values, size_t n,
-    int precision, char delimiter);
-void rnc_csv_format_ints (GString *out, const gint32 *values, size_t n,
-    char delimiter);
+/* Formatting for csvenc. Appends @n_rows lines (each terminated by "\n")
+ * of @width values from @values (n_rows, width) separated by @delimiter,
+ * each with @precision significant digits (1..9; 9 round-trips a float), in
+ * the C locale. NaN is written "nan", infinities "inf" / "-inf". */
+void rnc_csv_format_floats (GString *out, const float *values, size_t n_rows,
+    size_t width, int precision, char delimiter);
+void rnc_csv_format_ints (GString *out, const gint32 *values, size_t n_rows,
+    size_t width, char delimiter);
 /* Appends a header line; a name holding the delimiter, a quote, a space at
  * either end or a line break is quoted. */
 void rnc_csv_format_header (GString *out, const char *const *names, size_t n,

@@ -6,5 +6,7 @@
 G_BEGIN_DECLS
 
 /* GST_ELEMENT_REGISTER_DECLARE (<element>); one line per element */
+GST_ELEMENT_REGISTER_DECLARE (csvdec);
+GST_ELEMENT_REGISTER_DECLARE (csvenc);
 
 G_END_DECLS

@@ -13,6 +13,8 @@ plugin_init (GstPlugin * plugin)
   gboolean ret = FALSE;
 
   /* ret |= GST_ELEMENT_REGISTER (<element>, plugin); one line per element */
+  ret |= GST_ELEMENT_REGISTER (csvdec, plugin);
+  ret |= GST_ELEMENT_REGISTER (csvenc, plugin);
   ret = TRUE;
   return ret;
 }

@@ -387,16 +387,19 @@ TEST (RncCsv, FormatsFramesAndHeaders)
 {
   GString *s = g_string_new (nullptr);
   const float v[] = { 1.0f, -0.5f, 1.0f / 3.0f, NAN, INFINITY };
-  rnc_csv_format_floats (s, v, 5, 6, ',');
+  rnc_csv_format_floats (s, v, 1, 5, 6, ',');
   EXPECT_STREQ (s->str, "1,-0.5,0.333333,nan,inf\n");
   g_string_truncate (s, 0);
-  rnc_csv_format_floats (s, v + 2, 1, 9, ';');
+  rnc_csv_format_floats (s, v + 2, 1, 1, 9, ';');
   /* 9 digits round-trip a float */
   EXPECT_EQ ((float) g_ascii_strtod (s->str, nullptr), 1.0f / 3.0f);
   g_string_truncate (s, 0);
   const gint32 ids[] = { 3, -1 };
-  rnc_csv_format_ints (s, ids, 2, '\t');
+  rnc_csv_format_ints (s, ids, 1, 2, '\t');
   EXPECT_STREQ (s->str, "3\t-1\n");
+  g_string_truncate (s, 0);
+  rnc_csv_format_floats (s, v, 2, 2, 3, ',');
+  EXPECT_STREQ (s->str, "1,-0.5\n0.333,nan\n");
   g_string_truncate (s, 0);
   const char *names[] = { "a", "b,c", "say \"hi\"" };
   rnc_csv_format_header (s, names, 3, ',');

@@ -1,0 +1,176 @@
+/* Helpers for the GstHarness and pipeline tests. */
+#pragma once
+
+#include <gst/check/gstharness.h>
+#include <gst/gst.h>
+#include <glib/gstdio.h>
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <string>
+#include <vector>
+
+namespace rnc_test {
+
+/* A harness around one element made from a gst-launch description such as
+ * "csvdec column=value" (properties set before it starts). h->element is
+ * the element itself, not a bin. */
+inline GstHarness *
+harness_new (const std::string &desc)
+{
+  GError *err = nullptr;
+  GstElement *e = gst_parse_launch (desc.c_str (), &err);
+  EXPECT_NE (e, nullptr) << (err ? err->message : "");
+  EXPECT_EQ (err, nullptr) << (err ? err->message : "");
+  g_clear_error (&err);
+  GstHarness *h = gst_harness_new_with_element (e, "sink", "src");
+  gst_object_unref (e);
+  return h;
+}
+
+inline GstBuffer *
+buffer_from_bytes (const void *data, size_t size)
+{
+  return gst_buffer_new_memdup (data, size);
+}
+
+inline GstBuffer *
+buffer_from_string (const std::string &s)
+{
+  return buffer_from_bytes (s.data (), s.size ());
+}
+
+/* Appends the bytes of @buf to @out and unrefs it. */
+inline void
+append_buffer (std::vector<uint8_t> &out, GstBuffer *buf)
+{
+  GstMapInfo map;
+  ASSERT_TRUE (gst_buffer_map (buf, &map, GST_MAP_READ));
+  out.insert (out.end (), map.data, map.data + map.size);
+  gst_buffer_unmap (buf, &map);
+  gst_buffer_unref (buf);
+}
+
+/* Every buffer the harness holds now, concatenated. */
+inline std::vector<uint8_t>
+pull_all_bytes (GstHarness *h, guint *n_buffers = nullptr)
+{
+  std::vector<uint8_t> out;
+  GstBuffer *buf;
+  guint n = 0;
+  while ((buf = gst_harness_try_pull (h)) != nullptr) {
+    append_buffer (out, buf);
+    n++;
+  }
+  if (n_buffers)
+    *n_buffers = n;
+  return out;
+}
+
+inline std::string
+pull_all_text (GstHarness *h)
+{
+  auto b = pull_all_bytes (h);
+  return std::string (b.begin (), b.end ());
+}
+
+template <typename T>
+inline std::vector<T>
+bytes_as (const std::vector<uint8_t> &b)
+{
+  std::vector<T> v (b.size () / sizeof (T));
+  if (!v.empty ())
+    std::memcpy (v.data (), b.data (), v.size () * sizeof (T));
+  return v;
+}
+
+/* A bus attached to the harnessed element, to read its error messages. */
+class BusWatch
+{
+public:
+  explicit BusWatch (GstElement *element) : element_ (element)
+  {
+    bus_ = gst_bus_new ();
+    gst_element_set_bus (element, bus_);
+  }
+  ~BusWatch ()
+  {
+    gst_element_set_bus (element_, nullptr);
+    gst_object_unref (bus_);
+  }
+  /* The text "message | debug" of the first message of @type, or "". */
+  std::string pop (GstMessageType type = GST_MESSAGE_ERROR)
+  {
+    GstMessage *msg = gst_bus_pop_filtered (bus_, type);
+    if (!msg)
+      return "";
+    GError *err = nullptr;
+    gchar *dbg = nullptr;
+    if (type == GST_MESSAGE_ERROR)
+      gst_message_parse_error (msg, &err, &dbg);
+    else if (type == GST_MESSAGE_WARNING)
+      gst_message_parse_warning (msg, &err, &dbg);
+    std::string text = err ? err->message : "";
+    if (dbg)
+      text += std::string (" | ") + dbg;
+    g_clear_error (&err);
+    g_free (dbg);
+    gst_message_unref (msg);
+    return text;
+  }
+  GstBus *bus () { return bus_; }
+
+private:
+  GstElement *element_;
+  GstBus *bus_;
+};
+
+/* A temporary folder removed with its files. */
+class TempDir
+{
+public:
+  TempDir ()
+  {
+    GError *err = nullptr;
+    gchar *d = g_dir_make_tmp ("rnc-test-XXXXXX", &err);
+    EXPECT_NE (d, nullptr) << (err ? err->message : "");
+    g_clear_error (&err);
+    path_ = d ? d : "/tmp";
+    g_free (d);
+  }
+  ~TempDir ()
+  {
+    GDir *dir = g_dir_open (path_.c_str (), 0, nullptr);
+    if (dir) {
+      const gchar *name;
+      while ((name = g_dir_read_name (dir)) != nullptr)
+        g_unlink (file (name).c_str ());
+      g_dir_close (dir);
+    }
+    g_rmdir (path_.c_str ());
+  }
+  std::string file (const std::string &name) const
+  {
+    return path_ + "/" + name;
+  }
+  const std::string &path () const { return path_; }
+
+private:
+  std::string path_;
+};
+
+inline void
+write_file (const std::string &path, const void *data, size_t size)
+{
+  GError *err = nullptr;
+  ASSERT_TRUE (g_file_set_contents (path.c_str (), (const gchar *) data,
+          (gssize) size, &err)) << (err ? err->message : "");
+}
+
+inline void
+write_file (const std::string &path, const std::string &text)
+{
+  write_file (path, text.data (), text.size ());
+}
+
+} // namespace rnc_test
