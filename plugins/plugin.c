@@ -15,6 +15,8 @@ plugin_init (GstPlugin * plugin)
   /* ret |= GST_ELEMENT_REGISTER (<element>, plugin); one line per element */
   ret |= GST_ELEMENT_REGISTER (csvdec, plugin);
   ret |= GST_ELEMENT_REGISTER (csvenc, plugin);
+  ret |= GST_ELEMENT_REGISTER (lstm, plugin);
+  ret |= GST_ELEMENT_REGISTER (rnn, plugin);
   ret = TRUE;
   return ret;
 }

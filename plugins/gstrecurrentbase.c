@@ -1,0 +1,1451 @@
+/* gst-recurrent
+ * Copyright (C) 2026 the gst-recurrent authors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+
+/* GstRecurrentBase: see gstrecurrentbase.h.
+ *
+ * Threads: properties are set from any thread under the object lock;
+ * start() copies them into the private fields that the streaming thread
+ * reads without locking. The streaming thread (submit_input_buffer,
+ * generate_output, sink_event) is the only one touching the model, state,
+ * adapter and counters; the `reset` action signal only raises an atomic flag
+ * that the streaming thread applies before the next frame. transform_caps
+ * may run on any thread and reads the negotiation fields under the object
+ * lock.
+ *
+ * Buffers: input bytes go into a GstAdapter and whole frames are copied to
+ * an aligned scratch buffer of `chunk` frames (allocated in start); output
+ * buffers come from a buffer pool of `chunk`-frame buffers configured in
+ * decide_allocation, so steady-state streaming allocates nothing.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "gstrecurrentbase.h"
+
+#include "rnc-model-io.h"
+
+#include <string.h>
+
+GST_DEBUG_CATEGORY_STATIC (gst_recurrent_base_debug);
+#define GST_CAT_DEFAULT gst_recurrent_base_debug
+
+#define DEFAULT_MODEL NULL
+#define DEFAULT_INITIAL_STATE GST_RECURRENT_INITIAL_STATE_ZEROS
+#define DEFAULT_STATE_LOCATION NULL
+#define DEFAULT_RESET_ON GST_RECURRENT_RESET_ON_DISCONT
+#define DEFAULT_OUTPUT GST_RECURRENT_OUTPUT_PREDICTION
+#define DEFAULT_EMIT GST_RECURRENT_EMIT_FRAME
+#define DEFAULT_WINDOW -1
+
+/* Frames per processing chunk and per output buffer: as many as fit in
+ * 64 KiB of the widest frame, between 1 and 256. */
+#define CHUNK_BYTES 65536
+#define CHUNK_MAX_FRAMES 256
+
+enum
+{
+  SIGNAL_RESET,
+  LAST_SIGNAL
+};
+
+static guint gst_recurrent_base_signals[LAST_SIGNAL];
+
+typedef struct
+{
+  /* properties, under the object lock */
+  gchar *model_location;
+  GstRecurrentInitialState initial_state;
+  gchar *state_location;
+  guint reset_on;               /* GstRecurrentResetOn flags */
+  GstRecurrentOutput output;
+  GstRecurrentEmit emit;
+  gint window;
+
+  /* negotiation facts, under the object lock (read by transform_caps) */
+  gboolean ready;               /* between start and stop */
+  gsize in_width;               /* D, or 1 for ids */
+  gboolean in_ids;
+  gsize out_width;
+  gboolean out_ids;
+
+  /* set by the action signal, applied by the streaming thread */
+  gint reset_pending;
+
+  /* copied in start(), then streaming thread only */
+  gchar *model_path;
+  gchar *state_path;
+  GstRecurrentOutput output_mode;
+  GstRecurrentEmit emit_mode;
+  gsize window_frames;
+  RncModel *model;
+  RncState *state;
+  RncRunner *runner;
+  gsize chunk;
+  gsize in_frame_bytes, out_frame_bytes;
+  guint8 *in_buf;               /* (chunk, in frame) aligned copy of input */
+  GstAdapter *adapter;
+
+  gint fps_n, fps_d;            /* input rate; fps_n == 0: aperiodic */
+  gboolean have_t0;
+  GstClockTime t0;              /* time of frame 0 */
+  guint64 n_frames;             /* frames consumed since t0 */
+  GstClockTime last_pts, last_duration;   /* last input buffer */
+  gboolean dirty;               /* frames processed since the last save */
+  gboolean need_discont;
+  gboolean failed;              /* an error was posted */
+} GstRecurrentBasePrivate;
+
+#define gst_recurrent_base_parent_class parent_class
+G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (GstRecurrentBase, gst_recurrent_base,
+    GST_TYPE_BASE_TRANSFORM);
+
+#define PRIV(self) \
+  ((GstRecurrentBasePrivate *) gst_recurrent_base_get_instance_private (self))
+
+/* ---- enum and flag types --------------------------------------------------- */
+
+GType
+gst_recurrent_initial_state_get_type (void)
+{
+  static GType type = 0;
+  static const GEnumValue values[] = {
+    {GST_RECURRENT_INITIAL_STATE_ZEROS, "h (and c) start at 0", "zeros"},
+    {GST_RECURRENT_INITIAL_STATE_ONES, "h (and c) start at 1", "ones"},
+    {GST_RECURRENT_INITIAL_STATE_FILE,
+        "Load the state file named by state-location", "file"},
+    {0, NULL, NULL}
+  };
+
+  if (g_once_init_enter (&type)) {
+    GType t = g_enum_register_static ("GstRecurrentInitialState", values);
+    g_once_init_leave (&type, t);
+  }
+  return type;
+}
+
+GType
+gst_recurrent_reset_on_get_type (void)
+{
+  static GType type = 0;
+  static const GFlagsValue values[] = {
+    {GST_RECURRENT_RESET_ON_DISCONT, "A buffer flagged DISCONT", "discont"},
+    {GST_RECURRENT_RESET_ON_SEGMENT, "A SEGMENT event", "segment"},
+    {GST_RECURRENT_RESET_ON_EOS, "EOS (after the state was saved)", "eos"},
+    {0, NULL, NULL}
+  };
+
+  if (g_once_init_enter (&type)) {
+    GType t = g_flags_register_static ("GstRecurrentResetOn", values);
+    g_once_init_leave (&type, t);
+  }
+  return type;
+}
+
+GType
+gst_recurrent_output_get_type (void)
+{
+  static GType type = 0;
+  static const GEnumValue values[] = {
+    {GST_RECURRENT_OUTPUT_PREDICTION,
+          "The model's natural output: regression values (raw units), class "
+          "probabilities, or the hidden state without a head", "prediction"},
+    {GST_RECURRENT_OUTPUT_HIDDEN, "The top layer's hidden state (width H)",
+        "hidden"},
+    {GST_RECURRENT_OUTPUT_LOGITS, "Class scores before softmax (width Q)",
+        "logits"},
+    {GST_RECURRENT_OUTPUT_PROBABILITIES, "Class probabilities (width Q)",
+        "probabilities"},
+    {GST_RECURRENT_OUTPUT_ARGMAX, "The most likely class id (S32LE, width 1)",
+        "argmax"},
+    {0, NULL, NULL}
+  };
+
+  if (g_once_init_enter (&type)) {
+    GType t = g_enum_register_static ("GstRecurrentOutput", values);
+    g_once_init_leave (&type, t);
+  }
+  return type;
+}
+
+GType
+gst_recurrent_emit_get_type (void)
+{
+  static GType type = 0;
+  static const GEnumValue values[] = {
+    {GST_RECURRENT_EMIT_FRAME, "An output per input frame (many-to-many)",
+        "frame"},
+    {GST_RECURRENT_EMIT_BUFFER,
+          "The output after the last frame of each input buffer (many-to-one)",
+        "buffer"},
+    {GST_RECURRENT_EMIT_EOS, "One output after the last frame, at EOS",
+        "eos"},
+    {0, NULL, NULL}
+  };
+
+  if (g_once_init_enter (&type)) {
+    GType t = g_enum_register_static ("GstRecurrentEmit", values);
+    g_once_init_leave (&type, t);
+  }
+  return type;
+}
+
+/* ---- caps ------------------------------------------------------------------ */
+
+/* Framerate is optional on the sink side: absent means 0/1 (aperiodic). */
+#define SINK_CAPS \
+  "other/x-frames, format = (string) F32LE, width = (int) [ 1, MAX ]; " \
+  "other/x-frames, format = (string) S32LE, width = (int) 1; " \
+  "audio/x-raw, format = (string) F32LE, layout = (string) interleaved, " \
+  "channels = (int) [ 1, MAX ], rate = (int) [ 1, MAX ]"
+
+#define SRC_CAPS \
+  "other/x-frames, format = (string) { F32LE, S32LE }, " \
+  "width = (int) [ 1, MAX ], framerate = (fraction) [ 0/1, MAX ]"
+
+static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
+    GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS (SINK_CAPS));
+
+static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
+    GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS (SRC_CAPS));
+
+/* ---- forward declarations ----------------------------------------------- */
+
+static void gst_recurrent_base_set_property (GObject * object, guint prop_id,
+    const GValue * value, GParamSpec * pspec);
+static void gst_recurrent_base_get_property (GObject * object, guint prop_id,
+    GValue * value, GParamSpec * pspec);
+static void gst_recurrent_base_finalize (GObject * object);
+static gboolean gst_recurrent_base_start (GstBaseTransform * trans);
+static gboolean gst_recurrent_base_stop (GstBaseTransform * trans);
+static GstCaps *gst_recurrent_base_transform_caps (GstBaseTransform * trans,
+    GstPadDirection direction, GstCaps * caps, GstCaps * filter);
+static gboolean gst_recurrent_base_set_caps (GstBaseTransform * trans,
+    GstCaps * incaps, GstCaps * outcaps);
+static gboolean gst_recurrent_base_decide_allocation (GstBaseTransform *
+    trans, GstQuery * query);
+static gboolean gst_recurrent_base_sink_event (GstBaseTransform * trans,
+    GstEvent * event);
+static gboolean gst_recurrent_base_query (GstBaseTransform * trans,
+    GstPadDirection direction, GstQuery * query);
+static GstFlowReturn gst_recurrent_base_submit_input_buffer (GstBaseTransform
+    * trans, gboolean is_discont, GstBuffer * input);
+static GstFlowReturn gst_recurrent_base_generate_output (GstBaseTransform *
+    trans, GstBuffer ** outbuf);
+
+static void gst_recurrent_base_reset_action (GstRecurrentBase * self);
+static gboolean gst_recurrent_base_default_setup (GstRecurrentBase * self,
+    GError ** error);
+static void gst_recurrent_base_default_teardown (GstRecurrentBase * self);
+static void gst_recurrent_base_default_get_output_format (GstRecurrentBase *
+    self, gsize * width, gboolean * ids);
+static void gst_recurrent_base_default_reset_state (GstRecurrentBase * self);
+static gboolean gst_recurrent_base_default_process (GstRecurrentBase * self,
+    const void *frames, gsize n, gpointer out, gsize * n_out,
+    GError ** error);
+static gboolean gst_recurrent_base_default_last_output (GstRecurrentBase *
+    self, gpointer out);
+
+/* ---- class ------------------------------------------------------------------ */
+
+static void
+gst_recurrent_base_class_init (GstRecurrentBaseClass * klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+  GstBaseTransformClass *trans_class = GST_BASE_TRANSFORM_CLASS (klass);
+
+  GST_DEBUG_CATEGORY_INIT (gst_recurrent_base_debug, "recurrentbase", 0,
+      "recurrent model elements");
+
+  gobject_class->set_property = gst_recurrent_base_set_property;
+  gobject_class->get_property = gst_recurrent_base_get_property;
+  gobject_class->finalize = gst_recurrent_base_finalize;
+
+  g_object_class_install_property (gobject_class,
+      GST_RECURRENT_BASE_PROP_MODEL,
+      g_param_spec_string ("model", "Model",
+          "Model file (safetensors, native or PyTorch nn.RNN/nn.LSTM + "
+          "nn.Linear); loaded when the element starts", DEFAULT_MODEL,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class,
+      GST_RECURRENT_BASE_PROP_INITIAL_STATE,
+      g_param_spec_enum ("initial-state", "Initial state",
+          "State at the start and after every reset",
+          GST_TYPE_RECURRENT_INITIAL_STATE, DEFAULT_INITIAL_STATE,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class,
+      GST_RECURRENT_BASE_PROP_STATE_LOCATION,
+      g_param_spec_string ("state-location", "State location",
+          "State file (safetensors state.h, state.c): written at EOS and when "
+          "stopping, read at start with initial-state=file (NULL: none)",
+          DEFAULT_STATE_LOCATION, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class,
+      GST_RECURRENT_BASE_PROP_RESET_ON,
+      g_param_spec_flags ("reset-on", "Reset on",
+          "Stream events that reset the state to the initial state (flushes, "
+          "new streams, rnc/reset events and the reset signal always do)",
+          GST_TYPE_RECURRENT_RESET_ON, DEFAULT_RESET_ON,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+
+  /**
+   * GstRecurrentBase::reset:
+   *
+   * Resets the state to the initial state before the next frame. Safe to
+   * emit from any thread, in any state.
+   */
+  gst_recurrent_base_signals[SIGNAL_RESET] =
+      g_signal_new ("reset", G_TYPE_FROM_CLASS (klass),
+      G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
+      G_STRUCT_OFFSET (GstRecurrentBaseClass, reset), NULL, NULL, NULL,
+      G_TYPE_NONE, 0);
+
+  gst_element_class_add_static_pad_template (element_class, &sink_template);
+  gst_element_class_add_static_pad_template (element_class, &src_template);
+
+  trans_class->start = GST_DEBUG_FUNCPTR (gst_recurrent_base_start);
+  trans_class->stop = GST_DEBUG_FUNCPTR (gst_recurrent_base_stop);
+  trans_class->transform_caps =
+      GST_DEBUG_FUNCPTR (gst_recurrent_base_transform_caps);
+  trans_class->set_caps = GST_DEBUG_FUNCPTR (gst_recurrent_base_set_caps);
+  trans_class->decide_allocation =
+      GST_DEBUG_FUNCPTR (gst_recurrent_base_decide_allocation);
+  trans_class->sink_event = GST_DEBUG_FUNCPTR (gst_recurrent_base_sink_event);
+  trans_class->query = GST_DEBUG_FUNCPTR (gst_recurrent_base_query);
+  trans_class->submit_input_buffer =
+      GST_DEBUG_FUNCPTR (gst_recurrent_base_submit_input_buffer);
+  trans_class->generate_output =
+      GST_DEBUG_FUNCPTR (gst_recurrent_base_generate_output);
+
+  klass->reset = gst_recurrent_base_reset_action;
+  klass->setup = gst_recurrent_base_default_setup;
+  klass->teardown = gst_recurrent_base_default_teardown;
+  klass->get_output_format = gst_recurrent_base_default_get_output_format;
+  klass->reset_state = gst_recurrent_base_default_reset_state;
+  klass->process = gst_recurrent_base_default_process;
+  klass->last_output = gst_recurrent_base_default_last_output;
+  klass->any_cell = TRUE;
+
+  gst_type_mark_as_plugin_api (GST_TYPE_RECURRENT_BASE, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_RECURRENT_INITIAL_STATE, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_RECURRENT_RESET_ON, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_RECURRENT_OUTPUT, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_RECURRENT_EMIT, 0);
+}
+
+void
+gst_recurrent_base_class_set_cell (GstRecurrentBaseClass * klass,
+    RncCell cell)
+{
+  klass->cell = cell;
+  klass->any_cell = FALSE;
+}
+
+void
+gst_recurrent_base_class_install_stream_properties (GstRecurrentBaseClass *
+    klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+
+  g_object_class_install_property (gobject_class,
+      GST_RECURRENT_BASE_PROP_OUTPUT,
+      g_param_spec_enum ("output", "Output",
+          "What each output frame holds; logits, probabilities and argmax "
+          "need a model with a classes head", GST_TYPE_RECURRENT_OUTPUT,
+          DEFAULT_OUTPUT, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class,
+      GST_RECURRENT_BASE_PROP_EMIT,
+      g_param_spec_enum ("emit", "Emit",
+          "When outputs are pushed: for every frame, after each input "
+          "buffer, or once at EOS", GST_TYPE_RECURRENT_EMIT, DEFAULT_EMIT,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class,
+      GST_RECURRENT_BASE_PROP_WINDOW,
+      g_param_spec_int ("window", "Window",
+          "Frames per output: 0 carries the state forever; T > 0 computes "
+          "each output from the last T frames with a fresh state (no output "
+          "before T frames); -1 takes the model's rnc.window (0 if absent)",
+          -1, RNC_RUNNER_MAX_WINDOW, DEFAULT_WINDOW,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+}
+
+static void
+gst_recurrent_base_init (GstRecurrentBase * self)
+{
+  GstRecurrentBasePrivate *priv = PRIV (self);
+
+  priv->model_location = g_strdup (DEFAULT_MODEL);
+  priv->initial_state = DEFAULT_INITIAL_STATE;
+  priv->state_location = g_strdup (DEFAULT_STATE_LOCATION);
+  priv->reset_on = DEFAULT_RESET_ON;
+  priv->output = DEFAULT_OUTPUT;
+  priv->emit = DEFAULT_EMIT;
+  priv->window = DEFAULT_WINDOW;
+  priv->adapter = gst_adapter_new ();
+}
+
+static void
+gst_recurrent_base_finalize (GObject * object)
+{
+  GstRecurrentBasePrivate *priv = PRIV (GST_RECURRENT_BASE (object));
+
+  g_free (priv->model_location);
+  g_free (priv->state_location);
+  g_free (priv->model_path);
+  g_free (priv->state_path);
+  g_object_unref (priv->adapter);
+
+  G_OBJECT_CLASS (parent_class)->finalize (object);
+}
+
+/* ---- properties ----------------------------------------------------------- */
+
+static void
+gst_recurrent_base_set_property (GObject * object, guint prop_id,
+    const GValue * value, GParamSpec * pspec)
+{
+  GstRecurrentBase *self = GST_RECURRENT_BASE (object);
+  GstRecurrentBasePrivate *priv = PRIV (self);
+  gboolean refused = FALSE;
+
+  GST_OBJECT_LOCK (self);
+  if ((pspec->flags & GST_PARAM_MUTABLE_READY)
+      && GST_STATE (self) > GST_STATE_READY) {
+    refused = TRUE;
+    goto done;
+  }
+  switch (prop_id) {
+    case GST_RECURRENT_BASE_PROP_MODEL:
+      g_free (priv->model_location);
+      priv->model_location = g_value_dup_string (value);
+      break;
+    case GST_RECURRENT_BASE_PROP_INITIAL_STATE:
+      priv->initial_state = g_value_get_enum (value);
+      break;
+    case GST_RECURRENT_BASE_PROP_STATE_LOCATION:
+      g_free (priv->state_location);
+      priv->state_location = g_value_dup_string (value);
+      break;
+    case GST_RECURRENT_BASE_PROP_RESET_ON:
+      priv->reset_on = g_value_get_flags (value);
+      break;
+    case GST_RECURRENT_BASE_PROP_OUTPUT:
+      priv->output = g_value_get_enum (value);
+      break;
+    case GST_RECURRENT_BASE_PROP_EMIT:
+      priv->emit = g_value_get_enum (value);
+      break;
+    case GST_RECURRENT_BASE_PROP_WINDOW:
+      priv->window = g_value_get_int (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+done:
+  GST_OBJECT_UNLOCK (self);
+
+  if (refused) {
+    /* posted without the object lock: posting takes it */
+    GST_WARNING_OBJECT (self, "property '%s' can only be changed in the NULL "
+        "or READY state; ignored", pspec->name);
+    GST_ELEMENT_WARNING (self, CORE, STATE_CHANGE,
+        ("Property '%s' can only be changed in the NULL or READY state; the "
+            "new value is ignored.", pspec->name), (NULL));
+  }
+}
+
+static void
+gst_recurrent_base_get_property (GObject * object, guint prop_id,
+    GValue * value, GParamSpec * pspec)
+{
+  GstRecurrentBase *self = GST_RECURRENT_BASE (object);
+  GstRecurrentBasePrivate *priv = PRIV (self);
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case GST_RECURRENT_BASE_PROP_MODEL:
+      g_value_set_string (value, priv->model_location);
+      break;
+    case GST_RECURRENT_BASE_PROP_INITIAL_STATE:
+      g_value_set_enum (value, priv->initial_state);
+      break;
+    case GST_RECURRENT_BASE_PROP_STATE_LOCATION:
+      g_value_set_string (value, priv->state_location);
+      break;
+    case GST_RECURRENT_BASE_PROP_RESET_ON:
+      g_value_set_flags (value, priv->reset_on);
+      break;
+    case GST_RECURRENT_BASE_PROP_OUTPUT:
+      g_value_set_enum (value, priv->output);
+      break;
+    case GST_RECURRENT_BASE_PROP_EMIT:
+      g_value_set_enum (value, priv->emit);
+      break;
+    case GST_RECURRENT_BASE_PROP_WINDOW:
+      g_value_set_int (value, priv->window);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+const RncModel *
+gst_recurrent_base_get_model (GstRecurrentBase * self)
+{
+  return PRIV (self)->model;
+}
+
+RncState *
+gst_recurrent_base_get_state (GstRecurrentBase * self)
+{
+  return PRIV (self)->state;
+}
+
+/* ---- default processing: an RncRunner -------------------------------------- */
+
+static gboolean
+gst_recurrent_base_default_setup (GstRecurrentBase * self, GError ** error)
+{
+  GstRecurrentBasePrivate *priv = PRIV (self);
+
+  priv->runner = rnc_runner_new (priv->state, (RncOutputKind)
+      priv->output_mode, priv->window_frames, error);
+  return priv->runner != NULL;
+}
+
+static void
+gst_recurrent_base_default_teardown (GstRecurrentBase * self)
+{
+  g_clear_pointer (&PRIV (self)->runner, rnc_runner_free);
+}
+
+static void
+gst_recurrent_base_default_get_output_format (GstRecurrentBase * self,
+    gsize * width, gboolean * ids)
+{
+  GstRecurrentBasePrivate *priv = PRIV (self);
+
+  *width = rnc_runner_get_output_width (priv->runner);
+  *ids = rnc_runner_output_is_ids (priv->runner);
+}
+
+static void
+gst_recurrent_base_default_reset_state (GstRecurrentBase * self)
+{
+  rnc_runner_reset (PRIV (self)->runner);
+}
+
+static gboolean
+gst_recurrent_base_default_process (GstRecurrentBase * self,
+    const void *frames, gsize n, gpointer out, gsize * n_out, GError ** error)
+{
+  GstRecurrentBasePrivate *priv = PRIV (self);
+  size_t bad = 0, k = 0;
+
+  if (!rnc_runner_process (priv->runner, frames, n, out, &k, &bad)) {
+    size_t V = rnc_model_get_config (priv->model)->input_size;
+    g_set_error (error, GST_STREAM_ERROR, GST_STREAM_ERROR_DECODE,
+        "token id %d is outside the vocabulary of %zu ids (0..%zu)",
+        ((const gint32 *) frames)[bad], V, V - 1);
+    return FALSE;
+  }
+  if (n_out)
+    *n_out = k;
+  return TRUE;
+}
+
+static gboolean
+gst_recurrent_base_default_last_output (GstRecurrentBase * self, gpointer out)
+{
+  return rnc_runner_last_output (PRIV (self)->runner, out);
+}
+
+/* ---- resets and time ------------------------------------------------------ */
+
+static void
+gst_recurrent_base_reset_action (GstRecurrentBase * self)
+{
+  GST_DEBUG_OBJECT (self, "reset requested");
+  g_atomic_int_set (&PRIV (self)->reset_pending, 1);
+}
+
+/* Streaming thread: back to the initial state. */
+static void
+gst_recurrent_base_reset_stream (GstRecurrentBase * self, const char *why)
+{
+  GstRecurrentBasePrivate *priv = PRIV (self);
+
+  if (!priv->state)
+    return;
+  GST_DEBUG_OBJECT (self, "resetting the state (%s)", why);
+  GST_RECURRENT_BASE_GET_CLASS (self)->reset_state (self);
+}
+
+static void
+gst_recurrent_base_apply_pending_reset (GstRecurrentBase * self)
+{
+  if (g_atomic_int_compare_and_exchange (&PRIV (self)->reset_pending, 1, 0))
+    gst_recurrent_base_reset_stream (self, "reset signal");
+}
+
+/* Frame counting restarts: the next buffer anchors the time of frame 0. */
+static void
+gst_recurrent_base_reset_timing (GstRecurrentBase * self)
+{
+  GstRecurrentBasePrivate *priv = PRIV (self);
+
+  priv->have_t0 = FALSE;
+  priv->n_frames = 0;
+  priv->need_discont = TRUE;
+}
+
+static guint
+gst_recurrent_base_get_reset_on (GstRecurrentBase * self)
+{
+  guint flags;
+
+  GST_OBJECT_LOCK (self);
+  flags = PRIV (self)->reset_on;
+  GST_OBJECT_UNLOCK (self);
+  return flags;
+}
+
+/* Time of input frame @index (periodic input only). */
+static GstClockTime
+gst_recurrent_base_frame_time (GstRecurrentBase * self, guint64 index)
+{
+  GstRecurrentBasePrivate *priv = PRIV (self);
+
+  return priv->t0 + gst_util_uint64_scale (index,
+      (guint64) priv->fps_d * GST_SECOND, (guint64) priv->fps_n);
+}
+
+/* ---- start / stop --------------------------------------------------------- */
+
+static gboolean
+gst_recurrent_base_start (GstBaseTransform * trans)
+{
+  GstRecurrentBase *self = GST_RECURRENT_BASE (trans);
+  GstRecurrentBaseClass *klass = GST_RECURRENT_BASE_GET_CLASS (self);
+  GstRecurrentBasePrivate *priv = PRIV (self);
+  const RncModelConfig *cfg;
+  GstRecurrentInitialState initial;
+  GError *err = NULL;
+  const gchar *factory;
+  gint window;
+  gsize out_width = 0, widest;
+  gboolean out_ids = FALSE;
+
+  GST_OBJECT_LOCK (self);
+  g_free (priv->model_path);
+  g_free (priv->state_path);
+  priv->model_path = g_strdup (priv->model_location);
+  priv->state_path = g_strdup (priv->state_location);
+  initial = priv->initial_state;
+  priv->output_mode = priv->output;
+  priv->emit_mode = priv->emit;
+  window = priv->window;
+  GST_OBJECT_UNLOCK (self);
+
+  factory = GST_OBJECT_NAME (gst_element_get_factory (GST_ELEMENT (self)));
+
+  if (!priv->model_path || priv->model_path[0] == '\0')
+    goto no_model;
+  priv->model = rnc_model_load (priv->model_path, &err);
+  if (!priv->model)
+    goto load_failed;
+  cfg = rnc_model_get_config (priv->model);
+  if (!klass->any_cell && cfg->cell != klass->cell)
+    goto wrong_cell;
+
+  priv->in_frame_bytes = rnc_model_get_frame_width (priv->model) * 4;
+  widest = MAX (MAX (rnc_model_get_frame_width (priv->model),
+          cfg->hidden_size), cfg->output_size);
+  priv->chunk = CLAMP (CHUNK_BYTES / (widest * 4), 1, CHUNK_MAX_FRAMES);
+  priv->state = rnc_state_new (priv->model, 1, priv->chunk);
+
+  switch (initial) {
+    case GST_RECURRENT_INITIAL_STATE_ONES:
+      rnc_state_set_init (priv->state, RNC_INIT_ONES);
+      break;
+    case GST_RECURRENT_INITIAL_STATE_FILE:
+      if (!priv->state_path || priv->state_path[0] == '\0')
+        goto no_state_path;
+      if (!rnc_state_load_initial (priv->state, priv->state_path, &err))
+        goto state_failed;
+      break;
+    case GST_RECURRENT_INITIAL_STATE_ZEROS:
+    default:
+      rnc_state_set_init (priv->state, RNC_INIT_ZEROS);
+      break;
+  }
+  rnc_state_reset (priv->state);
+
+  priv->window_frames = window < 0 ? rnc_model_get_window (priv->model) :
+      (gsize) window;
+  if (!klass->setup (self, &err))
+    goto setup_failed;
+  klass->get_output_format (self, &out_width, &out_ids);
+  priv->out_frame_bytes = out_width * 4;
+  priv->in_buf = g_malloc (priv->chunk * priv->in_frame_bytes);
+
+  gst_adapter_clear (priv->adapter);
+  gst_recurrent_base_reset_timing (self);
+  priv->fps_n = 0;
+  priv->fps_d = 1;
+  priv->dirty = FALSE;
+  priv->failed = FALSE;
+  priv->last_pts = priv->last_duration = GST_CLOCK_TIME_NONE;
+  g_atomic_int_set (&priv->reset_pending, 0);
+
+  GST_OBJECT_LOCK (self);
+  priv->in_width = rnc_model_get_frame_width (priv->model);
+  priv->in_ids = cfg->input == RNC_INPUT_INDEX;
+  priv->out_width = out_width;
+  priv->out_ids = out_ids;
+  priv->ready = TRUE;
+  GST_OBJECT_UNLOCK (self);
+
+  GST_INFO_OBJECT (self, "model %s: %s, %s input of width %" G_GSIZE_FORMAT
+      ", H=%zu, L=%zu, head %s; output width %" G_GSIZE_FORMAT "%s, window %"
+      G_GSIZE_FORMAT ", chunk %" G_GSIZE_FORMAT, priv->model_path,
+      rnc_cell_to_string (cfg->cell), rnc_input_to_string (cfg->input),
+      priv->in_width, cfg->hidden_size, cfg->num_layers,
+      rnc_head_to_string (cfg->head), out_width, out_ids ? " (ids)" : "",
+      priv->window_frames, priv->chunk);
+  return TRUE;
+
+  /* ERRORS */
+no_model:
+  GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
+      ("No model file given: set the 'model' property of %s.", factory),
+      (NULL));
+  return FALSE;
+load_failed:
+  GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ,
+      ("Could not load model \"%s\".", priv->model_path),
+      ("%s", err->message));
+  g_clear_error (&err);
+  return FALSE;
+wrong_cell:
+  GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+      ("Model \"%s\" is an %s model, but %s runs %s models; use the %s "
+          "element.", priv->model_path, rnc_cell_to_string (cfg->cell),
+          factory, rnc_cell_to_string (klass->cell),
+          rnc_cell_to_string (cfg->cell)), (NULL));
+  g_clear_pointer (&priv->model, rnc_model_free);
+  return FALSE;
+no_state_path:
+  GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
+      ("initial-state=file needs a state file: set 'state-location'."),
+      (NULL));
+  goto free_state;
+state_failed:
+  GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ,
+      ("Could not load state file \"%s\" for model \"%s\".",
+          priv->state_path, priv->model_path), ("%s", err->message));
+  g_clear_error (&err);
+  goto free_state;
+setup_failed:
+  GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+      ("Model \"%s\" cannot be run as configured: %s", priv->model_path,
+          err->message), (NULL));
+  g_clear_error (&err);
+  goto free_state;
+free_state:
+  g_clear_pointer (&priv->state, rnc_state_free);
+  g_clear_pointer (&priv->model, rnc_model_free);
+  return FALSE;
+}
+
+/* Writes the state file; @at_eos says whether a failure is an error (EOS)
+ * or a warning (stopping). */
+static gboolean
+gst_recurrent_base_save_state (GstRecurrentBase * self, gboolean at_eos)
+{
+  GstRecurrentBasePrivate *priv = PRIV (self);
+  GError *err = NULL;
+
+  if (!priv->state || !priv->state_path || priv->state_path[0] == '\0'
+      || !priv->dirty)
+    return TRUE;
+  if (!rnc_state_save (priv->state, priv->state_path, &err)) {
+    if (at_eos)
+      GST_ELEMENT_ERROR (self, RESOURCE, WRITE,
+          ("Could not save the state to \"%s\".", priv->state_path),
+          ("%s", err->message));
+    else
+      GST_ELEMENT_WARNING (self, RESOURCE, WRITE,
+          ("Could not save the state to \"%s\".", priv->state_path),
+          ("%s", err->message));
+    g_clear_error (&err);
+    return FALSE;
+  }
+  GST_DEBUG_OBJECT (self, "state saved to %s", priv->state_path);
+  priv->dirty = FALSE;
+  return TRUE;
+}
+
+static gboolean
+gst_recurrent_base_stop (GstBaseTransform * trans)
+{
+  GstRecurrentBase *self = GST_RECURRENT_BASE (trans);
+  GstRecurrentBasePrivate *priv = PRIV (self);
+
+  gst_recurrent_base_save_state (self, FALSE);
+
+  GST_OBJECT_LOCK (self);
+  priv->ready = FALSE;
+  GST_OBJECT_UNLOCK (self);
+
+  if (priv->state)
+    GST_RECURRENT_BASE_GET_CLASS (self)->teardown (self);
+  g_clear_pointer (&priv->state, rnc_state_free);
+  g_clear_pointer (&priv->model, rnc_model_free);
+  g_clear_pointer (&priv->in_buf, g_free);
+  gst_adapter_clear (priv->adapter);
+  return TRUE;
+}
+
+/* ---- caps ------------------------------------------------------------------ */
+
+/* Appends an other/x-frames structure; @width 0 means any, @framerate NULL
+ * any. */
+static void
+append_frames (GstCaps * caps, const gchar * format, gsize width,
+    const GValue * framerate)
+{
+  GstStructure *s = gst_structure_new ("other/x-frames",
+      "format", G_TYPE_STRING, format, NULL);
+
+  if (width > 0)
+    gst_structure_set (s, "width", G_TYPE_INT, (gint) width, NULL);
+  else
+    gst_structure_set (s, "width", GST_TYPE_INT_RANGE, 1, G_MAXINT, NULL);
+  if (framerate)
+    gst_structure_set_value (s, "framerate", framerate);
+  else
+    gst_structure_set (s, "framerate", GST_TYPE_FRACTION_RANGE, 0, 1,
+        G_MAXINT, 1, NULL);
+  gst_caps_append_structure (caps, s);
+}
+
+/* Appends an audio/x-raw structure for a frame rate @framerate (NULL any);
+ * nothing when the rate cannot be an audio rate (0/1). */
+static void
+append_audio (GstCaps * caps, gsize channels, const GValue * framerate)
+{
+  GstStructure *s;
+
+  if (framerate && GST_VALUE_HOLDS_FRACTION (framerate)
+      && (gst_value_get_fraction_numerator (framerate) <= 0
+          || gst_value_get_fraction_denominator (framerate) != 1))
+    return;
+  s = gst_structure_new ("audio/x-raw", "format", G_TYPE_STRING, "F32LE",
+      "layout", G_TYPE_STRING, "interleaved", NULL);
+  if (channels > 0)
+    gst_structure_set (s, "channels", G_TYPE_INT, (gint) channels, NULL);
+  else
+    gst_structure_set (s, "channels", GST_TYPE_INT_RANGE, 1, G_MAXINT, NULL);
+  if (framerate && GST_VALUE_HOLDS_FRACTION (framerate))
+    gst_structure_set (s, "rate", G_TYPE_INT,
+        gst_value_get_fraction_numerator (framerate), NULL);
+  else
+    gst_structure_set (s, "rate", GST_TYPE_INT_RANGE, 1, G_MAXINT, NULL);
+  gst_caps_append_structure (caps, s);
+}
+
+static GstCaps *
+gst_recurrent_base_transform_caps (GstBaseTransform * trans,
+    GstPadDirection direction, GstCaps * caps, GstCaps * filter)
+{
+  GstRecurrentBase *self = GST_RECURRENT_BASE (trans);
+  GstRecurrentBasePrivate *priv = PRIV (self);
+  GstCaps *res = gst_caps_new_empty ();
+  gboolean ready, in_ids, out_ids, per_frame;
+  gsize in_width, out_width;
+  guint i, n;
+
+  GST_OBJECT_LOCK (self);
+  ready = priv->ready;
+  in_width = priv->in_width;
+  in_ids = priv->in_ids;
+  out_width = priv->out_width;
+  out_ids = priv->out_ids;
+  per_frame = priv->emit == GST_RECURRENT_EMIT_FRAME;
+  GST_OBJECT_UNLOCK (self);
+
+  n = gst_caps_is_any (caps) ? 1 : gst_caps_get_size (caps);
+  for (i = 0; i < n; i++) {
+    GstStructure *s = gst_caps_is_any (caps) ? NULL :
+        gst_caps_get_structure (caps, i);
+    GValue rate = G_VALUE_INIT;
+    const GValue *fr = NULL;
+
+    if (s && gst_structure_has_name (s, "audio/x-raw")) {
+      const GValue *r = gst_structure_get_value (s, "rate");
+      if (r && G_VALUE_HOLDS_INT (r)) {
+        g_value_init (&rate, GST_TYPE_FRACTION);
+        gst_value_set_fraction (&rate, g_value_get_int (r), 1);
+        fr = &rate;
+      }
+    } else if (s) {
+      fr = gst_structure_get_value (s, "framerate");
+    }
+
+    if (direction == GST_PAD_SINK) {
+      /* input -> output frames */
+      GValue zero = G_VALUE_INIT;
+      g_value_init (&zero, GST_TYPE_FRACTION);
+      gst_value_set_fraction (&zero, 0, 1);
+      if (!per_frame || (s && gst_structure_has_name (s, "other/x-frames")
+              && !fr))
+        fr = &zero;
+      if (ready) {
+        append_frames (res, out_ids ? "S32LE" : "F32LE", out_width, fr);
+      } else {
+        append_frames (res, "F32LE", 0, fr);
+        append_frames (res, "S32LE", 0, fr);
+      }
+      g_value_unset (&zero);
+    } else {
+      /* output -> inputs that give it; the model's own kind and width
+       * first, then any width so that a mismatch reaches set_caps and gets
+       * a clear error instead of a bare not-negotiated */
+      if (!per_frame)
+        fr = NULL;
+      if (ready && in_ids) {
+        append_frames (res, "S32LE", 1, fr);
+      } else if (ready) {
+        append_frames (res, "F32LE", in_width, fr);
+        append_audio (res, in_width, fr);
+      }
+      append_frames (res, "F32LE", 0, fr);
+      append_frames (res, "S32LE", 1, fr);
+      append_audio (res, 0, fr);
+      /* upstream may leave the framerate out: absent means 0/1 */
+      if (!fr || (GST_VALUE_HOLDS_FRACTION (fr)
+              && gst_value_get_fraction_numerator (fr) == 0)) {
+        GstCaps *extra = gst_caps_new_empty ();
+        guint j;
+        for (j = 0; j < gst_caps_get_size (res); j++) {
+          GstStructure *c = gst_caps_get_structure (res, j);
+          if (gst_structure_has_name (c, "other/x-frames")) {
+            GstStructure *copy = gst_structure_copy (c);
+            gst_structure_remove_field (copy, "framerate");
+            gst_caps_append_structure (extra, copy);
+          }
+        }
+        gst_caps_append (res, extra);
+      }
+    }
+    if (G_IS_VALUE (&rate))
+      g_value_unset (&rate);
+  }
+
+  if (filter) {
+    GstCaps *tmp = gst_caps_intersect_full (filter, res,
+        GST_CAPS_INTERSECT_FIRST);
+    gst_caps_unref (res);
+    res = tmp;
+  }
+  GST_LOG_OBJECT (self, "%s %" GST_PTR_FORMAT " -> %" GST_PTR_FORMAT,
+      direction == GST_PAD_SINK ? "sink" : "src", caps, res);
+  return res;
+}
+
+static gboolean
+gst_recurrent_base_set_caps (GstBaseTransform * trans, GstCaps * incaps,
+    GstCaps * outcaps)
+{
+  GstRecurrentBase *self = GST_RECURRENT_BASE (trans);
+  GstRecurrentBasePrivate *priv = PRIV (self);
+  GstStructure *s = gst_caps_get_structure (incaps, 0);
+  gboolean audio = gst_structure_has_name (s, "audio/x-raw");
+  const gchar *format = gst_structure_get_string (s, "format");
+  gboolean ids = !audio && g_strcmp0 (format, "S32LE") == 0;
+  gint width = 0, fps_n = 0, fps_d = 1, rate = 0;
+
+  if (!priv->model)
+    return FALSE;
+  if (audio) {
+    if (!gst_structure_get_int (s, "channels", &width)
+        || !gst_structure_get_int (s, "rate", &rate) || rate <= 0)
+      goto bad_caps;
+    fps_n = rate;
+  } else {
+    if (!gst_structure_get_int (s, "width", &width))
+      goto bad_caps;
+    if (gst_structure_has_field (s, "framerate")
+        && !gst_structure_get_fraction (s, "framerate", &fps_n, &fps_d))
+      goto bad_caps;
+  }
+
+  if (priv->in_ids && !ids)
+    goto want_ids;
+  if (!priv->in_ids && ids)
+    goto want_dense;
+  if ((gsize) width != priv->in_width)
+    goto wrong_width;
+
+  if (fps_n <= 0 || fps_d <= 0) {
+    fps_n = 0;
+    fps_d = 1;
+  }
+  if (fps_n != priv->fps_n || fps_d != priv->fps_d) {
+    priv->fps_n = fps_n;
+    priv->fps_d = fps_d;
+    gst_recurrent_base_reset_timing (self);
+  }
+  GST_DEBUG_OBJECT (self, "in %" GST_PTR_FORMAT ", out %" GST_PTR_FORMAT,
+      incaps, outcaps);
+  return TRUE;
+
+  /* ERRORS */
+bad_caps:
+  GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, (NULL),
+      ("invalid input caps %" GST_PTR_FORMAT, incaps));
+  return FALSE;
+want_ids:
+  GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
+      ("Input is %s, but model \"%s\" takes token ids "
+          "(other/x-frames, format=S32LE, width=1).",
+          audio ? "audio" : "F32LE frames", priv->model_path),
+      ("input caps %" GST_PTR_FORMAT, incaps));
+  return FALSE;
+want_dense:
+  GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
+      ("Input is token ids (S32LE), but model \"%s\" takes F32LE frames of "
+          "width %" G_GSIZE_FORMAT ".", priv->model_path, priv->in_width),
+      ("input caps %" GST_PTR_FORMAT, incaps));
+  return FALSE;
+wrong_width:
+  GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
+      ("Input %s %d, but model \"%s\" expects frames of width %"
+          G_GSIZE_FORMAT ".", audio ? "audio has channels =" :
+          "frames have width", width, priv->model_path, priv->in_width),
+      ("input caps %" GST_PTR_FORMAT, incaps));
+  return FALSE;
+}
+
+static gboolean
+gst_recurrent_base_decide_allocation (GstBaseTransform * trans,
+    GstQuery * query)
+{
+  GstRecurrentBase *self = GST_RECURRENT_BASE (trans);
+  GstRecurrentBasePrivate *priv = PRIV (self);
+  GstBufferPool *pool;
+  GstStructure *config;
+  GstCaps *caps = NULL;
+  GstAllocator *allocator = NULL;
+  GstAllocationParams params;
+  guint size = (guint) (priv->chunk * priv->out_frame_bytes);
+
+  gst_query_parse_allocation (query, &caps, NULL);
+  if (gst_query_get_n_allocation_params (query) > 0) {
+    gst_query_parse_nth_allocation_param (query, 0, &allocator, &params);
+  } else {
+    gst_allocation_params_init (&params);
+    gst_query_add_allocation_param (query, NULL, &params);
+  }
+
+  /* our own pool of chunk-sized buffers: outputs vary in size, so a
+   * downstream pool of another size would not do */
+  pool = gst_buffer_pool_new ();
+  config = gst_buffer_pool_get_config (pool);
+  gst_buffer_pool_config_set_params (config, caps, size, 2, 0);
+  gst_buffer_pool_config_set_allocator (config, allocator, &params);
+  if (!gst_buffer_pool_set_config (pool, config)) {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, (NULL),
+        ("could not configure a buffer pool of %u bytes", size));
+    gst_object_unref (pool);
+    if (allocator)
+      gst_object_unref (allocator);
+    return FALSE;
+  }
+  while (gst_query_get_n_allocation_pools (query) > 0)
+    gst_query_remove_nth_allocation_pool (query, 0);
+  gst_query_add_allocation_pool (query, pool, size, 2, 0);
+  gst_object_unref (pool);
+  if (allocator)
+    gst_object_unref (allocator);
+  return TRUE;
+}
+
+/* ---- data flow ------------------------------------------------------------- */
+
+/* An output buffer for up to @frames frames (from the pool when there is
+ * one), mapped for writing. */
+static GstFlowReturn
+gst_recurrent_base_alloc_output (GstRecurrentBase * self, gsize frames,
+    GstBuffer ** buf)
+{
+  GstRecurrentBasePrivate *priv = PRIV (self);
+  GstBufferPool *pool =
+      gst_base_transform_get_buffer_pool (GST_BASE_TRANSFORM (self));
+  GstFlowReturn ret = GST_FLOW_OK;
+
+  *buf = NULL;
+  if (pool) {
+    if (!gst_buffer_pool_is_active (pool)
+        && !gst_buffer_pool_set_active (pool, TRUE)) {
+      gst_object_unref (pool);
+      GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, (NULL),
+          ("failed to activate the buffer pool"));
+      return GST_FLOW_ERROR;
+    }
+    ret = gst_buffer_pool_acquire_buffer (pool, buf, NULL);
+    gst_object_unref (pool);
+  } else {
+    *buf = gst_buffer_new_allocate (NULL, frames * priv->out_frame_bytes,
+        NULL);
+  }
+  return ret;
+}
+
+/* Posts the error of a failed process() call. */
+static GstFlowReturn
+gst_recurrent_base_process_failed (GstRecurrentBase * self, GError * err)
+{
+  GstRecurrentBasePrivate *priv = PRIV (self);
+
+  GST_ELEMENT_ERROR (self, STREAM, DECODE,
+      ("Invalid input for model \"%s\": %s", priv->model_path, err->message),
+      (NULL));
+  g_error_free (err);
+  priv->failed = TRUE;
+  return GST_FLOW_ERROR;
+}
+
+/* Takes up to chunk whole frames out of the adapter into in_buf; returns
+ * how many (the bytes stay in the adapter until flushed). */
+static gsize
+gst_recurrent_base_peek_frames (GstRecurrentBase * self)
+{
+  GstRecurrentBasePrivate *priv = PRIV (self);
+  gsize n = gst_adapter_available (priv->adapter) / priv->in_frame_bytes;
+
+  n = MIN (n, priv->chunk);
+  if (n > 0)
+    gst_adapter_copy (priv->adapter, priv->in_buf, 0, n * priv->in_frame_bytes);
+  return n;
+}
+
+static void
+gst_recurrent_base_stamp (GstRecurrentBase * self, GstBuffer * buf,
+    guint64 first, gsize count, GstClockTime pts, GstClockTime duration)
+{
+  GstRecurrentBasePrivate *priv = PRIV (self);
+
+  if (priv->fps_n > 0) {
+    GST_BUFFER_PTS (buf) = gst_recurrent_base_frame_time (self, first);
+    GST_BUFFER_DURATION (buf) = gst_recurrent_base_frame_time (self,
+        first + count) - GST_BUFFER_PTS (buf);
+  } else {
+    GST_BUFFER_PTS (buf) = pts;
+    GST_BUFFER_DURATION (buf) = duration;
+  }
+  GST_BUFFER_OFFSET (buf) = first;
+  GST_BUFFER_OFFSET_END (buf) = first + count;
+  if (priv->need_discont) {
+    GST_BUFFER_FLAG_SET (buf, GST_BUFFER_FLAG_DISCONT);
+    priv->need_discont = FALSE;
+  }
+}
+
+/* emit=frame: the next output buffer, or NULL when the adapter holds no
+ * whole frame. */
+static GstFlowReturn
+gst_recurrent_base_output_frames (GstRecurrentBase * self, GstBuffer ** outbuf)
+{
+  GstRecurrentBaseClass *klass = GST_RECURRENT_BASE_GET_CLASS (self);
+  GstRecurrentBasePrivate *priv = PRIV (self);
+
+  for (;;) {
+    gsize n = gst_recurrent_base_peek_frames (self), n_out = 0;
+    GstClockTime pts = GST_CLOCK_TIME_NONE;
+    guint64 distance = 0;
+    GstBuffer *buf = NULL;
+    GstMapInfo map;
+    GError *err = NULL;
+    GstFlowReturn ret;
+    gboolean ok;
+
+    if (n == 0)
+      return GST_FLOW_OK;
+    ret = gst_recurrent_base_alloc_output (self, n, &buf);
+    if (ret != GST_FLOW_OK)
+      return ret;
+    gst_buffer_map (buf, &map, GST_MAP_WRITE);
+    ok = klass->process (self, priv->in_buf, n, map.data, &n_out, &err);
+    gst_buffer_unmap (buf, &map);
+    if (!ok) {
+      gst_buffer_unref (buf);
+      return gst_recurrent_base_process_failed (self, err);
+    }
+    /* the outputs belong to the last n_out of the n frames; without a rate,
+     * the first one has a time only if it began an input buffer */
+    if (n_out > 0 && priv->fps_n == 0) {
+      pts = gst_adapter_prev_pts_at_offset (priv->adapter,
+          (n - n_out) * priv->in_frame_bytes, &distance);
+      if (distance != 0)
+        pts = GST_CLOCK_TIME_NONE;
+    }
+    gst_adapter_flush (priv->adapter, n * priv->in_frame_bytes);
+    priv->n_frames += n;
+    priv->dirty = TRUE;
+    if (n_out == 0) {
+      gst_buffer_unref (buf);
+      continue;
+    }
+    gst_buffer_set_size (buf, n_out * priv->out_frame_bytes);
+    gst_recurrent_base_stamp (self, buf, priv->n_frames - n_out, n_out, pts,
+        GST_CLOCK_TIME_NONE);
+    *outbuf = buf;
+    return GST_FLOW_OK;
+  }
+}
+
+/* emit=buffer/eos: runs every whole frame of the adapter without outputs;
+ * *count receives their number. */
+static GstFlowReturn
+gst_recurrent_base_consume_frames (GstRecurrentBase * self, gsize * count)
+{
+  GstRecurrentBaseClass *klass = GST_RECURRENT_BASE_GET_CLASS (self);
+  GstRecurrentBasePrivate *priv = PRIV (self);
+  gsize n;
+
+  *count = 0;
+  while ((n = gst_recurrent_base_peek_frames (self)) > 0) {
+    GError *err = NULL;
+
+    if (!klass->process (self, priv->in_buf, n, NULL, NULL, &err))
+      return gst_recurrent_base_process_failed (self, err);
+    gst_adapter_flush (priv->adapter, n * priv->in_frame_bytes);
+    priv->n_frames += n;
+    priv->dirty = TRUE;
+    *count += n;
+  }
+  return GST_FLOW_OK;
+}
+
+/* The output after the last frame, in a buffer of one frame; NULL if none. */
+static GstFlowReturn
+gst_recurrent_base_output_last (GstRecurrentBase * self, GstBuffer ** outbuf)
+{
+  GstRecurrentBaseClass *klass = GST_RECURRENT_BASE_GET_CLASS (self);
+  GstRecurrentBasePrivate *priv = PRIV (self);
+  GstBuffer *buf = NULL;
+  GstMapInfo map;
+  GstFlowReturn ret;
+  gboolean have;
+
+  *outbuf = NULL;
+  if (priv->n_frames == 0)
+    return GST_FLOW_OK;
+  ret = gst_recurrent_base_alloc_output (self, 1, &buf);
+  if (ret != GST_FLOW_OK)
+    return ret;
+  gst_buffer_map (buf, &map, GST_MAP_WRITE);
+  have = klass->last_output (self, map.data);
+  gst_buffer_unmap (buf, &map);
+  if (!have) {
+    gst_buffer_unref (buf);
+    return GST_FLOW_OK;
+  }
+  gst_buffer_set_size (buf, priv->out_frame_bytes);
+  gst_recurrent_base_stamp (self, buf, priv->n_frames - 1, 1, priv->last_pts,
+      priv->emit_mode == GST_RECURRENT_EMIT_BUFFER ? priv->last_duration :
+      GST_CLOCK_TIME_NONE);
+  *outbuf = buf;
+  return GST_FLOW_OK;
+}
+
+static GstFlowReturn
+gst_recurrent_base_submit_input_buffer (GstBaseTransform * trans,
+    gboolean is_discont, GstBuffer * input)
+{
+  GstRecurrentBase *self = GST_RECURRENT_BASE (trans);
+  GstRecurrentBasePrivate *priv = PRIV (self);
+  GstFlowReturn ret;
+  GstBuffer *buf;
+
+  /* the parent checks the negotiation and queues the buffer */
+  ret = GST_BASE_TRANSFORM_CLASS (parent_class)->submit_input_buffer (trans,
+      is_discont, input);
+  if (ret != GST_FLOW_OK)
+    return ret;
+  buf = trans->queued_buf;
+  trans->queued_buf = NULL;
+  if (!buf)
+    return GST_FLOW_OK;
+  if (priv->failed) {
+    gst_buffer_unref (buf);
+    return GST_FLOW_ERROR;
+  }
+
+  gst_recurrent_base_apply_pending_reset (self);
+  if (GST_BUFFER_IS_DISCONT (buf)) {
+    gsize left = gst_adapter_available (priv->adapter);
+    if (left > 0) {
+      GST_DEBUG_OBJECT (self, "discont: dropping %" G_GSIZE_FORMAT
+          " bytes of an incomplete frame", left);
+      gst_adapter_clear (priv->adapter);
+    }
+    /* times are not continuous: the next frame anchors them again */
+    priv->have_t0 = FALSE;
+    priv->n_frames = 0;
+    priv->need_discont = TRUE;
+    if (gst_recurrent_base_get_reset_on (self) & GST_RECURRENT_RESET_ON_DISCONT)
+      gst_recurrent_base_reset_stream (self, "discont");
+  }
+  if (priv->fps_n > 0 && !priv->have_t0) {
+    if (GST_BUFFER_PTS_IS_VALID (buf))
+      priv->t0 = GST_BUFFER_PTS (buf);
+    else if (trans->segment.format == GST_FORMAT_TIME)
+      priv->t0 = trans->segment.start;
+    else
+      priv->t0 = 0;
+    priv->have_t0 = TRUE;
+    priv->n_frames = 0;
+  }
+  priv->last_pts = GST_BUFFER_PTS (buf);
+  priv->last_duration = GST_BUFFER_DURATION (buf);
+  gst_adapter_push (priv->adapter, buf);
+  return GST_FLOW_OK;
+}
+
+static GstFlowReturn
+gst_recurrent_base_generate_output (GstBaseTransform * trans,
+    GstBuffer ** outbuf)
+{
+  GstRecurrentBase *self = GST_RECURRENT_BASE (trans);
+  GstRecurrentBasePrivate *priv = PRIV (self);
+  GstFlowReturn ret;
+  gsize count = 0;
+
+  *outbuf = NULL;
+  if (priv->failed)
+    return GST_FLOW_ERROR;
+  switch (priv->emit_mode) {
+    case GST_RECURRENT_EMIT_FRAME:
+      return gst_recurrent_base_output_frames (self, outbuf);
+    case GST_RECURRENT_EMIT_BUFFER:
+      /* called again after the output until it returns none: only the
+       * call that consumed this buffer's frames outputs */
+      ret = gst_recurrent_base_consume_frames (self, &count);
+      if (ret != GST_FLOW_OK || count == 0)
+        return ret;
+      return gst_recurrent_base_output_last (self, outbuf);
+    case GST_RECURRENT_EMIT_EOS:
+    default:
+      return gst_recurrent_base_consume_frames (self, &count);
+  }
+}
+
+/* EOS: nothing stays held back. */
+static void
+gst_recurrent_base_drain (GstRecurrentBase * self)
+{
+  GstRecurrentBasePrivate *priv = PRIV (self);
+  gsize left;
+
+  if (!priv->state || priv->failed)
+    return;
+  gst_recurrent_base_apply_pending_reset (self);
+  left = gst_adapter_available (priv->adapter);
+  if (left > 0) {
+    GST_ELEMENT_WARNING (self, STREAM, DECODE, (NULL),
+        ("dropping %" G_GSIZE_FORMAT " bytes at EOS: not a whole frame of %"
+            G_GSIZE_FORMAT " bytes", left, priv->in_frame_bytes));
+    gst_adapter_clear (priv->adapter);
+  }
+  if (priv->emit_mode == GST_RECURRENT_EMIT_EOS) {
+    GstBuffer *buf = NULL;
+    if (gst_recurrent_base_output_last (self, &buf) == GST_FLOW_OK && buf) {
+      GstFlowReturn ret =
+          gst_pad_push (GST_BASE_TRANSFORM_SRC_PAD (self), buf);
+      if (ret != GST_FLOW_OK)
+        GST_DEBUG_OBJECT (self, "pushing the EOS output: %s",
+            gst_flow_get_name (ret));
+    }
+  }
+  gst_recurrent_base_save_state (self, TRUE);
+  if (gst_recurrent_base_get_reset_on (self) & GST_RECURRENT_RESET_ON_EOS)
+    gst_recurrent_base_reset_stream (self, "eos");
+}
+
+static gboolean
+gst_recurrent_base_sink_event (GstBaseTransform * trans, GstEvent * event)
+{
+  GstRecurrentBase *self = GST_RECURRENT_BASE (trans);
+  GstRecurrentBasePrivate *priv = PRIV (self);
+
+  switch (GST_EVENT_TYPE (event)) {
+    case GST_EVENT_FLUSH_STOP:
+    case GST_EVENT_STREAM_START:
+      gst_adapter_clear (priv->adapter);
+      gst_recurrent_base_reset_stream (self,
+          gst_event_type_get_name (GST_EVENT_TYPE (event)));
+      gst_recurrent_base_reset_timing (self);
+      priv->failed = FALSE;
+      break;
+    case GST_EVENT_SEGMENT:
+      gst_recurrent_base_reset_timing (self);
+      if (gst_recurrent_base_get_reset_on (self) & GST_RECURRENT_RESET_ON_SEGMENT)
+        gst_recurrent_base_reset_stream (self, "segment");
+      break;
+    case GST_EVENT_EOS:
+      gst_recurrent_base_drain (self);
+      break;
+    case GST_EVENT_CUSTOM_DOWNSTREAM:
+      /* reset, then forward: one event resets a whole chain */
+      if (gst_event_has_name (event, "rnc/reset"))
+        gst_recurrent_base_reset_stream (self, "rnc/reset event");
+      break;
+    default:
+      break;
+  }
+  return GST_BASE_TRANSFORM_CLASS (parent_class)->sink_event (trans, event);
+}
+
+static gboolean
+gst_recurrent_base_query (GstBaseTransform * trans, GstPadDirection direction,
+    GstQuery * query)
+{
+  if (direction == GST_PAD_SRC && GST_QUERY_TYPE (query) == GST_QUERY_LATENCY) {
+    gboolean live;
+    GstClockTime min, max;
+
+    if (!gst_pad_peer_query (GST_BASE_TRANSFORM_SINK_PAD (trans), query))
+      return FALSE;
+    gst_query_parse_latency (query, &live, &min, &max);
+    /* Every output is stamped with the time of the last input frame it
+     * depends on and pushed as soon as that frame arrives (a window only
+     * delays the first output, it does not hold frames back), so the
+     * element adds no latency of its own. */
+    GST_DEBUG_OBJECT (trans, "latency: live %d, min %" GST_TIME_FORMAT
+        ", max %" GST_TIME_FORMAT " (own latency 0)", live,
+        GST_TIME_ARGS (min), GST_TIME_ARGS (max));
+    gst_query_set_latency (query, live, min, max);
+    return TRUE;
+  }
+  return GST_BASE_TRANSFORM_CLASS (parent_class)->query (trans, direction,
+      query);
+}

@@ -1,0 +1,129 @@
+/* gst-recurrent: GstRecurrentBase, the base class of the elements that run a
+ * recurrent model over a stream of frames (rnn, lstm; later generate).
+ *
+ * It owns everything those elements share: the model file and the
+ * per-stream state (loaded in start(), freed in stop()), caps negotiation
+ * (frames, token ids or audio in; frames of the output width out), byte
+ * accumulation so that any split of the input gives the same output,
+ * timestamps, the reset rules of the design (FLUSH_STOP, STREAM_START,
+ * READY->PAUSED, the `rnc/reset` event, the `reset` action signal and the
+ * `reset-on` flags), and saving the state to `state-location`.
+ *
+ * A subclass sets the cell it runs (gst_recurrent_base_class_set_cell) and,
+ * for frame-to-frame elements, installs the output/emit/window properties
+ * (gst_recurrent_base_class_install_stream_properties). The virtual methods
+ * below default to the rnn/lstm behaviour (an RncRunner); an element with
+ * another job (generate) overrides them.
+ */
+#pragma once
+
+#include <gst/base/gstadapter.h>
+#include <gst/base/gstbasetransform.h>
+#include <gst/gst.h>
+
+#include "rnc-model.h"
+#include "rnc-runner.h"
+#include "rnc-state.h"
+
+G_BEGIN_DECLS
+
+#define GST_TYPE_RECURRENT_BASE (gst_recurrent_base_get_type ())
+G_DECLARE_DERIVABLE_TYPE (GstRecurrentBase, gst_recurrent_base, GST,
+    RECURRENT_BASE, GstBaseTransform)
+
+typedef enum {
+  GST_RECURRENT_INITIAL_STATE_ZEROS = 0,
+  GST_RECURRENT_INITIAL_STATE_ONES = 1,
+  GST_RECURRENT_INITIAL_STATE_FILE = 2,
+} GstRecurrentInitialState;
+
+typedef enum {
+  GST_RECURRENT_RESET_ON_DISCONT = (1 << 0),
+  GST_RECURRENT_RESET_ON_SEGMENT = (1 << 1),
+  GST_RECURRENT_RESET_ON_EOS = (1 << 2),
+} GstRecurrentResetOn;
+
+/* Mirrors RncOutputKind. */
+typedef enum {
+  GST_RECURRENT_OUTPUT_PREDICTION = RNC_OUTPUT_PREDICTION,
+  GST_RECURRENT_OUTPUT_HIDDEN = RNC_OUTPUT_HIDDEN,
+  GST_RECURRENT_OUTPUT_LOGITS = RNC_OUTPUT_LOGITS,
+  GST_RECURRENT_OUTPUT_PROBABILITIES = RNC_OUTPUT_PROBABILITIES,
+  GST_RECURRENT_OUTPUT_ARGMAX = RNC_OUTPUT_ARGMAX,
+} GstRecurrentOutput;
+
+typedef enum {
+  GST_RECURRENT_EMIT_FRAME = 0,   /* many-to-many: an output per input frame */
+  GST_RECURRENT_EMIT_BUFFER = 1,  /* many-to-one per input buffer */
+  GST_RECURRENT_EMIT_EOS = 2,     /* one output at the end of the stream */
+} GstRecurrentEmit;
+
+#define GST_TYPE_RECURRENT_INITIAL_STATE (gst_recurrent_initial_state_get_type ())
+GType gst_recurrent_initial_state_get_type (void);
+#define GST_TYPE_RECURRENT_RESET_ON (gst_recurrent_reset_on_get_type ())
+GType gst_recurrent_reset_on_get_type (void);
+#define GST_TYPE_RECURRENT_OUTPUT (gst_recurrent_output_get_type ())
+GType gst_recurrent_output_get_type (void);
+#define GST_TYPE_RECURRENT_EMIT (gst_recurrent_emit_get_type ())
+GType gst_recurrent_emit_get_type (void);
+
+/* Property ids of the base; a subclass numbers its own from
+ * GST_RECURRENT_BASE_PROP_LAST and chains up for the others. */
+enum
+{
+  GST_RECURRENT_BASE_PROP_0,
+  GST_RECURRENT_BASE_PROP_MODEL,
+  GST_RECURRENT_BASE_PROP_INITIAL_STATE,
+  GST_RECURRENT_BASE_PROP_STATE_LOCATION,
+  GST_RECURRENT_BASE_PROP_RESET_ON,
+  GST_RECURRENT_BASE_PROP_OUTPUT,
+  GST_RECURRENT_BASE_PROP_EMIT,
+  GST_RECURRENT_BASE_PROP_WINDOW,
+  GST_RECURRENT_BASE_PROP_LAST,
+};
+
+struct _GstRecurrentBaseClass
+{
+  GstBaseTransformClass parent_class;
+
+  /* The cell of the models this element runs; another is refused. */
+  RncCell cell;
+  gboolean any_cell;
+
+  /* Action signal "reset": resets the state before the next frame. */
+  void (*reset) (GstRecurrentBase *self);
+
+  /* Streaming-side virtual methods (the defaults run an RncRunner). All are
+   * called on the streaming thread or, for setup/teardown, in start/stop. */
+
+  /* After the model and state are ready: prepare what processing needs.
+   * Returns FALSE with @error (shown to the user) on a bad combination. */
+  gboolean (*setup) (GstRecurrentBase *self, GError **error);
+  void (*teardown) (GstRecurrentBase *self);
+  /* Output frame: values per frame and whether they are S32 ids. */
+  void (*get_output_format) (GstRecurrentBase *self, gsize *width,
+      gboolean *ids);
+  /* Resets the per-stream state (and anything that depends on it). */
+  void (*reset_state) (GstRecurrentBase *self);
+  /* Runs @n input frames (raw units: (n, D) float or (n) int32 ids). With
+   * @out, writes the outputs (room for n frames) and sets *n_out. FALSE with
+   * @error on bad data (an id outside the vocabulary). */
+  gboolean (*process) (GstRecurrentBase *self, const void *frames, gsize n,
+      gpointer out, gsize *n_out, GError **error);
+  /* The output after the last frame (emit=buffer, emit=eos); FALSE if none. */
+  gboolean (*last_output) (GstRecurrentBase *self, gpointer out);
+
+  gpointer padding[8];
+};
+
+void gst_recurrent_base_class_set_cell (GstRecurrentBaseClass *klass,
+    RncCell cell);
+/* Installs output, emit and window (rnn, lstm). */
+void gst_recurrent_base_class_install_stream_properties (
+    GstRecurrentBaseClass *klass);
+
+/* (transfer none) The loaded model and state, between start and stop. */
+const RncModel *gst_recurrent_base_get_model (GstRecurrentBase *self);
+RncState *gst_recurrent_base_get_state (GstRecurrentBase *self);
+
+G_END_DECLS
