@@ -7,6 +7,8 @@
 #include "rnc-generate.h"
 #include "rnc-lstm.h"
 #include "rnc-model.h"
+#include "rnc-model-io.h"
 #include "rnc-rnn.h"
+#include "rnc-safetensors.h"
 #include "rnc-sample.h"
 #include "rnc-state.h"
