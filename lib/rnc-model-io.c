@@ -570,8 +570,9 @@ plan_torch (const RncSafetensors *st, Plan *p, GError **error)
     for (s = 0; s < (has_bias ? 4u : 2u); s++)
       if (!p->layer[k][s]) {
         g_set_error (error, RNC_MODEL_ERROR, RNC_MODEL_ERROR_MISSING,
-            "%s: tensor '%s%s%zu' is missing (the file has %zu layers%s)",
-            file, prefix, what[s], k, L, has_bias ? " with biases" : "");
+            "%s: tensor '%s%s%zu' is missing (the file has %zu layer%s%s)",
+            file, prefix, what[s], k, L, L > 1 ? "s" : "",
+            has_bias ? " with biases" : "");
         goto out;
       }
   }

@@ -346,7 +346,13 @@ parse_entry (const char *file, const char *name, JsonNode *node,
         file, nm);
     goto fail;
   }
-  if (begin > end || end > data_size) {
+  if (begin > end) {
+    g_set_error (error, RNC_MODEL_ERROR, RNC_MODEL_ERROR_OFFSETS,
+        "%s: tensor '%s': data_offsets [%" G_GUINT64_FORMAT ", %"
+        G_GUINT64_FORMAT ") end before they begin", file, nm, begin, end);
+    goto fail;
+  }
+  if (end > data_size) {
     g_set_error (error, RNC_MODEL_ERROR, RNC_MODEL_ERROR_OFFSETS,
         "%s: tensor '%s': data_offsets [%" G_GUINT64_FORMAT ", %"
         G_GUINT64_FORMAT ") lie outside the data section of %zu bytes", file,
@@ -475,9 +481,13 @@ rnc_safetensors_parse (const guint8 *data, size_t size, const char *name,
   for (i = 0; i < 8; i++)
     hlen |= (guint64) data[i] << (8 * i);
   if (hlen == 0 || hlen > RNC_SAFETENSORS_MAX_HEADER) {
-    g_set_error (error, RNC_MODEL_ERROR, RNC_MODEL_ERROR_HEADER,
-        "%s: header length %" G_GUINT64_FORMAT " is %s", file, hlen,
-        hlen == 0 ? "zero" : "above the limit of 100000000 bytes");
+    if (hlen == 0)
+      g_set_error (error, RNC_MODEL_ERROR, RNC_MODEL_ERROR_HEADER,
+          "%s: header length is zero", file);
+    else
+      g_set_error (error, RNC_MODEL_ERROR, RNC_MODEL_ERROR_HEADER,
+          "%s: header length %" G_GUINT64_FORMAT " is above the limit of %zu "
+          "bytes", file, hlen, RNC_SAFETENSORS_MAX_HEADER);
     return NULL;
   }
   if (hlen > size - 8) {
