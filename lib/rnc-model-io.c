@@ -795,6 +795,14 @@ with_mapped_file (const char *path, ParseFunc parse, gpointer user_data,
   g_return_val_if_fail (path != NULL, FALSE);
 
   disp = g_filename_display_name (path);
+  /* a FIFO would block the open, a device has no end: regular files only */
+  if (g_file_test (path, G_FILE_TEST_EXISTS)
+      && !g_file_test (path, G_FILE_TEST_IS_REGULAR)) {
+    g_set_error (error, RNC_MODEL_ERROR, RNC_MODEL_ERROR_IO,
+        "%s: not a regular file", disp);
+    g_free (disp);
+    return FALSE;
+  }
   mf = g_mapped_file_new (path, FALSE, &err);
   if (!mf) {
     g_set_error (error, RNC_MODEL_ERROR, RNC_MODEL_ERROR_IO,

@@ -597,7 +597,7 @@ INSTANTIATE_TEST_SUITE_P (Files, RncHostileModel, ::testing::ValuesIn (cases),
  * mutant loads (and then runs) or fails with an RNC_MODEL_ERROR. */
 TEST (RncHostileModel, SurvivesRandomMutations)
 {
-  const int kIterations = 6000;
+  const int kIterations = 4000;
   const Bytes bases[2] = { build (native ()), build (torch ()) };
   const guint8 interesting[] = { '"', '{', '}', '[', ']', ',', ':', '-', '0',
     '1', '9', 'e', '.', '\\', 'u', 0x00, 0xff, 0xc3, ' ' };

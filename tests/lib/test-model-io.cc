@@ -266,6 +266,12 @@ TEST (RncModelIo, RejectsUnreadableFiles)
   EXPECT_EQ (err->code, RNC_MODEL_ERROR_IO) << err->message;
   g_clear_error (&err);
 
+  /* not a regular file */
+  EXPECT_EQ (rnc_model_load ("/dev/null", &err), nullptr);
+  ASSERT_NE (err, nullptr);
+  EXPECT_EQ (err->code, RNC_MODEL_ERROR_IO) << err->message;
+  g_clear_error (&err);
+
   /* an empty file */
   std::string empty = dir + "/empty.safetensors";
   ASSERT_TRUE (g_file_set_contents (empty.c_str (), "", 0, nullptr));
