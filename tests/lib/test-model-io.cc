@@ -28,8 +28,6 @@ random_model (RncCell cell, RncInputKind input, size_t D, size_t E, size_t H,
   RncModel *m = rnc_model_new (&c, &err);
   EXPECT_NE (m, nullptr) << (err ? err->message : "");
   g_clear_error (&err);
-  size_t n;
-  float *p = rnc_model_get_params (m, &n);
   const RncParamViews *v = rnc_model_get_views (m);
   RncRng rng;
   rnc_rng_init (&rng, seed);
@@ -50,8 +48,6 @@ random_model (RncCell cell, RncInputKind input, size_t D, size_t E, size_t H,
     fill (v->Wo, H * Q);
     fill (v->bo, Q);
   }
-  (void) p;
-  (void) n;
   return m;
 }
 
