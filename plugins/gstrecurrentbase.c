@@ -100,6 +100,7 @@ typedef struct
   gboolean dirty;               /* frames processed since the last save */
   gboolean need_discont;
   gboolean failed;              /* an error was posted */
+  GstCaps *rejected_caps;       /* input caps already refused with an error */
 } GstRecurrentBasePrivate;
 
 #define gst_recurrent_base_parent_class parent_class
@@ -357,6 +358,10 @@ gst_recurrent_base_class_install_stream_properties (GstRecurrentBaseClass *
 {
   GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
 
+  /* GObject does not inherit these: the base handles the new ids too */
+  gobject_class->set_property = gst_recurrent_base_set_property;
+  gobject_class->get_property = gst_recurrent_base_get_property;
+
   g_object_class_install_property (gobject_class,
       GST_RECURRENT_BASE_PROP_OUTPUT,
       g_param_spec_enum ("output", "Output",
@@ -395,6 +400,8 @@ gst_recurrent_base_init (GstRecurrentBase * self)
   priv->emit = DEFAULT_EMIT;
   priv->window = DEFAULT_WINDOW;
   priv->adapter = gst_adapter_new ();
+  /* without transform() the base class would assume passthrough */
+  gst_base_transform_set_passthrough (GST_BASE_TRANSFORM (self), FALSE);
 }
 
 static void
@@ -819,6 +826,7 @@ gst_recurrent_base_stop (GstBaseTransform * trans)
   g_clear_pointer (&priv->state, rnc_state_free);
   g_clear_pointer (&priv->model, rnc_model_free);
   g_clear_pointer (&priv->in_buf, g_free);
+  gst_caps_replace (&priv->rejected_caps, NULL);
   gst_adapter_clear (priv->adapter);
   return TRUE;
 }
@@ -984,6 +992,9 @@ gst_recurrent_base_set_caps (GstBaseTransform * trans, GstCaps * incaps,
 
   if (!priv->model)
     return FALSE;
+  /* the base class retries negotiation on every buffer: one error is enough */
+  if (priv->rejected_caps && gst_caps_is_equal (incaps, priv->rejected_caps))
+    return FALSE;
   if (audio) {
     if (!gst_structure_get_int (s, "channels", &width)
         || !gst_structure_get_int (s, "rate", &rate) || rate <= 0)
@@ -1013,16 +1024,19 @@ gst_recurrent_base_set_caps (GstBaseTransform * trans, GstCaps * incaps,
     priv->fps_d = fps_d;
     gst_recurrent_base_reset_timing (self);
   }
+  gst_caps_replace (&priv->rejected_caps, NULL);
   GST_DEBUG_OBJECT (self, "in %" GST_PTR_FORMAT ", out %" GST_PTR_FORMAT,
       incaps, outcaps);
   return TRUE;
 
   /* ERRORS */
 bad_caps:
+  gst_caps_replace (&priv->rejected_caps, incaps);
   GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, (NULL),
       ("invalid input caps %" GST_PTR_FORMAT, incaps));
   return FALSE;
 want_ids:
+  gst_caps_replace (&priv->rejected_caps, incaps);
   GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
       ("Input is %s, but model \"%s\" takes token ids "
           "(other/x-frames, format=S32LE, width=1).",
@@ -1030,12 +1044,14 @@ want_ids:
       ("input caps %" GST_PTR_FORMAT, incaps));
   return FALSE;
 want_dense:
+  gst_caps_replace (&priv->rejected_caps, incaps);
   GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
       ("Input is token ids (S32LE), but model \"%s\" takes F32LE frames of "
           "width %" G_GSIZE_FORMAT ".", priv->model_path, priv->in_width),
       ("input caps %" GST_PTR_FORMAT, incaps));
   return FALSE;
 wrong_width:
+  gst_caps_replace (&priv->rejected_caps, incaps);
   GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
       ("Input %s %d, but model \"%s\" expects frames of width %"
           G_GSIZE_FORMAT ".", audio ? "audio has channels =" :
@@ -1406,11 +1422,26 @@ gst_recurrent_base_sink_event (GstBaseTransform * trans, GstEvent * event)
       gst_recurrent_base_reset_timing (self);
       priv->failed = FALSE;
       break;
-    case GST_EVENT_SEGMENT:
+    case GST_EVENT_SEGMENT:{
+      const GstSegment *in;
+
+      gst_event_parse_segment (event, &in);
+      if (in->format != GST_FORMAT_TIME) {
+        /* output frames are not the input's bytes: a sink must not seek to
+         * byte positions of the input (filesink, fdsink would) */
+        GstSegment seg;
+        guint32 seqnum = gst_event_get_seqnum (event);
+
+        gst_segment_init (&seg, GST_FORMAT_TIME);
+        gst_event_unref (event);
+        event = gst_event_new_segment (&seg);
+        gst_event_set_seqnum (event, seqnum);
+      }
       gst_recurrent_base_reset_timing (self);
       if (gst_recurrent_base_get_reset_on (self) & GST_RECURRENT_RESET_ON_SEGMENT)
         gst_recurrent_base_reset_stream (self, "segment");
       break;
+    }
     case GST_EVENT_EOS:
       gst_recurrent_base_drain (self);
       break;

@@ -118,7 +118,9 @@ struct _GstRecurrentBaseClass
 
 void gst_recurrent_base_class_set_cell (GstRecurrentBaseClass *klass,
     RncCell cell);
-/* Installs output, emit and window (rnn, lstm). */
+/* Installs output, emit and window (rnn, lstm), handled by the base's
+ * set/get_property, which it sets on @klass. A subclass with properties of
+ * its own sets its own set/get_property and chains up for the base's. */
 void gst_recurrent_base_class_install_stream_properties (
     GstRecurrentBaseClass *klass);
 
