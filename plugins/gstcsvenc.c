@@ -30,7 +30,7 @@
  * ## Example launch lines
  * |[
  * gst-launch-1.0 filesrc location=AirPassengers.csv ! csvdec column=value ! csvenc header=true precision=4 ! fdsink
- * gst-launch-1.0 filesrc location=x.f32 ! other/x-frames,format=F32LE,width=4,framerate=0/1 ! rnn model=q.safetensors output=hidden ! csvenc ! fdsink
+ * gst-launch-1.0 filesrc location=q2.f32 ! other/x-frames,format=F32LE,width=4,framerate=0/1 ! rnn model=q2.safetensors output=hidden ! csvenc ! fdsink
  * ]|
  */
 #ifdef HAVE_CONFIG_H

@@ -57,10 +57,11 @@
  *
  * ## Example launch lines
  * The model and input come from `rnc-seed-model q2 -o q2.safetensors
- * --input x.f32` (the notebook's Q2 RNN and input, see pipelines/seed.sh).
+ * --input q2.f32` (the notebook's Q2 RNN and its input; see
+ * pipelines/seed-examples.sh).
  * |[
- * gst-launch-1.0 filesrc location=x.f32 ! other/x-frames,format=F32LE,width=4,framerate=0/1 ! rnn model=q2.safetensors output=hidden ! csvenc ! fdsink
- * gst-launch-1.0 filesrc location=x.f32 blocksize=7 ! other/x-frames,format=F32LE,width=4,framerate=10/1 ! rnn model=q2.safetensors emit=eos ! csvenc precision=9 ! fdsink
+ * gst-launch-1.0 filesrc location=q2.f32 ! other/x-frames,format=F32LE,width=4,framerate=0/1 ! rnn model=q2.safetensors output=hidden ! csvenc ! fdsink
+ * gst-launch-1.0 filesrc location=q2.f32 blocksize=7 ! other/x-frames,format=F32LE,width=4,framerate=10/1 ! rnn model=q2.safetensors emit=eos ! csvenc precision=9 ! fdsink
  * ]|
  */
 #ifdef HAVE_CONFIG_H

@@ -173,4 +173,57 @@ write_file (const std::string &path, const std::string &text)
   write_file (path, text.data (), text.size ());
 }
 
+/* Runs a gst-launch description to EOS. Returns "" on success, else the
+ * first error ("message | debug") or "timeout". */
+inline std::string
+run_pipeline (const std::string &desc, GstClockTime timeout = 30 * GST_SECOND)
+{
+  GError *err = nullptr;
+  GstElement *p = gst_parse_launch (desc.c_str (), &err);
+  if (!p || err) {
+    std::string e = err ? err->message : "parse failed";
+    g_clear_error (&err);
+    if (p)
+      gst_object_unref (p);
+    return "parse: " + e;
+  }
+  GstBus *bus = gst_element_get_bus (p);
+  std::string result;
+  if (gst_element_set_state (p, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE)
+    result = "could not start";
+  GstMessage *msg = gst_bus_timed_pop_filtered (bus, timeout,
+      (GstMessageType) (GST_MESSAGE_EOS | GST_MESSAGE_ERROR));
+  if (!msg) {
+    if (result.empty ())
+      result = "timeout";
+  } else if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR) {
+    GError *e = nullptr;
+    gchar *dbg = nullptr;
+    gst_message_parse_error (msg, &e, &dbg);
+    result = std::string (e->message) + " | " + (dbg ? dbg : "");
+    g_clear_error (&e);
+    g_free (dbg);
+  } else {
+    result.clear ();
+  }
+  if (msg)
+    gst_message_unref (msg);
+  gst_element_set_state (p, GST_STATE_NULL);
+  gst_object_unref (bus);
+  gst_object_unref (p);
+  return result;
+}
+
+inline std::vector<uint8_t>
+read_file (const std::string &path)
+{
+  gchar *data = nullptr;
+  gsize len = 0;
+  std::vector<uint8_t> v;
+  if (g_file_get_contents (path.c_str (), &data, &len, nullptr))
+    v.assign ((uint8_t *) data, (uint8_t *) data + len);
+  g_free (data);
+  return v;
+}
+
 } // namespace rnc_test
