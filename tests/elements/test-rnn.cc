@@ -120,8 +120,11 @@ TEST (GstRnn, WidthMismatchInAPipelineStopsWithTheError)
   GstElement *src = gst_bin_get_by_name (GST_BIN (p), "src");
   gst_element_set_state (p, GST_STATE_PLAYING);
   auto x = random_frames (10, 2);
-  g_signal_emit_by_name (src, "push-buffer", buffer_from_bytes (x.data (),
-          x.size () * 4), nullptr);
+  GstBuffer *buf = buffer_from_bytes (x.data (), x.size () * 4);
+  GstFlowReturn flow = GST_FLOW_OK;
+  /* the action signal does not take the buffer */
+  g_signal_emit_by_name (src, "push-buffer", buf, &flow);
+  gst_buffer_unref (buf);
   GstBus *bus = gst_element_get_bus (p);
   GstMessage *msg = gst_bus_timed_pop_filtered (bus, 5 * GST_SECOND,
       GST_MESSAGE_ERROR);

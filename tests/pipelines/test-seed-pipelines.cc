@@ -332,3 +332,18 @@ TEST (SeedPipelines, AirPassengersThroughCsvdecAndCsvenc)
   EXPECT_EQ (v.front (), 112.0f);
   EXPECT_EQ (v.back (), 432.0f);
 }
+
+TEST (SeedPipelines, ABadModelStopsThePipelineWithAnErrorNamingIt)
+{
+  TempDir dir;
+  std::string x = dir.file ("x.f32"), bad = dir.file ("bad.safetensors");
+  write_floats (x, linspace (-0.1, 0.3, 12));
+  write_file (bad, std::string ("\x10\0\0\0\0\0\0\0{\"a\":[1,2", 17));
+  for (const std::string &model : { bad, dir.file ("missing.safetensors") }) {
+    std::string err = run_pipeline ("filesrc location=" + x +
+        " ! other/x-frames,format=F32LE,width=4 ! rnn model=" + model +
+        " ! fakesink");
+    EXPECT_NE (err.find ("Could not load model \"" + model + "\""),
+        std::string::npos) << err;
+  }
+}
