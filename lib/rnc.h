@@ -10,3 +10,5 @@
 #include "rnc-rnn.h"
 #include "rnc-sample.h"
 #include "rnc-state.h"
+#include "rnc-tokenizer.h"
+#include "rnc-vocab.h"
