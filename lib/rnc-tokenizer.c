@@ -478,6 +478,17 @@ rnc_tokenizer_set_lowercase (RncTokenizer * t, gboolean lowercase)
 }
 
 void
+rnc_tokenizer_discard (RncTokenizer * t)
+{
+  g_return_if_fail (t != NULL);
+  t->pend_len = 0;
+  t->tok_len = 0;
+  t->tok_cls = CLS_SPACE;
+  t->tok_ascii = TRUE;
+  t->space_pending = FALSE;
+}
+
+void
 rnc_tokenizer_reset (RncTokenizer * t)
 {
   g_return_if_fail (t != NULL);
@@ -776,10 +787,6 @@ rnc_tokenizer_finish (RncTokenizer * t, RncTokenFunc func, gpointer ud)
     end_token (t, func, ud);
   }
   /* Ready for a new stream; the counters stay until rnc_tokenizer_reset. */
-  t->pend_len = 0;
-  t->tok_len = 0;
-  t->tok_cls = CLS_SPACE;
-  t->tok_ascii = TRUE;
+  rnc_tokenizer_discard (t);
   t->at_start = TRUE;
-  t->space_pending = FALSE;
 }

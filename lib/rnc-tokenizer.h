@@ -160,6 +160,9 @@ gboolean rnc_tokenizer_feed (RncTokenizer *tok, const guint8 *data,
  * (and a reached max_tokens) stay until rnc_tokenizer_reset(). */
 void rnc_tokenizer_finish (RncTokenizer *tok, RncTokenFunc func,
     gpointer user_data);
+/* A gap in the input (DISCONT): drops the pending token and partial
+ * character; the counters (and max_tokens) carry on. */
+void rnc_tokenizer_discard (RncTokenizer *tok);
 /* Starts a new stream: drops the pending token and partial character and
  * clears the counters. */
 void rnc_tokenizer_reset (RncTokenizer *tok);

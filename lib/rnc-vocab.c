@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -455,6 +456,59 @@ rnc_vocab_new_from_metadata (const char *value, const char *base_dir,
   g_free (path);
   g_free (where);
   return v;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Vocabulary or model file */
+
+/* safetensors caps its header at 100 MB. */
+#define SAFETENSORS_MAX_HEADER ((guint64) 100000000)
+
+gboolean
+rnc_file_is_safetensors (const char *path)
+{
+  guint8 head[24];
+  guint64 n = 0;
+  GStatBuf st;
+  size_t got, i;
+  FILE *f;
+
+  g_return_val_if_fail (path != NULL, FALSE);
+  if (g_stat (path, &st) != 0 || !S_ISREG (st.st_mode) || st.st_size < 10)
+    return FALSE;
+  f = g_fopen (path, "rb");
+  if (f == NULL)
+    return FALSE;
+  got = fread (head, 1, sizeof (head), f);
+  fclose (f);
+  if (got < 10)
+    return FALSE;
+  for (i = 0; i < 8; i++)
+    n |= (guint64) head[i] << (8 * i);
+  if (n < 2 || n > SAFETENSORS_MAX_HEADER || n > (guint64) st.st_size - 8)
+    return FALSE;
+  for (i = 8; i < got && i < 8 + n; i++) {
+    if (head[i] == '{')
+      return TRUE;
+    if (head[i] != ' ' && head[i] != '\t' && head[i] != '\n' && head[i] != '\r')
+      return FALSE;
+  }
+  return FALSE;
+}
+
+RncVocab *
+rnc_vocab_load_any (const char *path, const char *const *keys,
+    GError ** error)
+{
+  g_return_val_if_fail (path != NULL, NULL);
+
+  if (!rnc_file_is_safetensors (path))
+    return rnc_vocab_load (path, error);
+  (void) keys;
+  g_set_error (error, RNC_VOCAB_ERROR, RNC_VOCAB_ERROR_FAILED,
+      "%s is a model file, and reading a vocabulary from a model is not "
+      "available in this build", path);
+  return NULL;
 }
 
 /* ------------------------------------------------------------------------ */

@@ -81,6 +81,18 @@ RncVocab *rnc_vocab_new_from_json (const char *json, gssize length,
 RncVocab *rnc_vocab_new_from_metadata (const char *value,
     const char *base_dir, const char *name, const char *key, GError **error);
 
+/* Whether the file at @path starts like a safetensors file (a little-endian
+ * u64 header length that fits the file, then a JSON object), whatever its
+ * name. FALSE when it cannot be read. */
+gboolean rnc_file_is_safetensors (const char *path);
+/* (transfer full) What a `vocab` property names: a safetensors model file
+ * (detected by content), whose metadata value under the first of @keys
+ * present (NULL-terminated, e.g. "rnc.labels", "rnc.vocab") is read with
+ * rnc_vocab_new_from_metadata (file names relative to the model's folder),
+ * or else a vocabulary file. */
+RncVocab *rnc_vocab_load_any (const char *path, const char *const *keys,
+    GError **error);
+
 /* ------------------------------------------------------------------------ */
 /* Building from counts */
 
