@@ -18,6 +18,10 @@
  * vocabulary), or `rnc.vocab` when it has no labels. An F32LE input width
  * other than the vocabulary size fails negotiation with an element error
  * naming both. An id outside the vocabulary is dropped with a warning.
+ * The file is read at start, and read again when the caps arrive if it
+ * has changed meanwhile or did not exist yet, so that
+ * `vocab-encode build=true vocab=v.txt ! vocab-decode vocab=v.txt` works in
+ * one pipeline.
  *
  * A serialized custom downstream event named `rnc/reset` (a sentence
  * boundary from `vocab-encode`) makes the element write a newline (an empty
@@ -49,7 +53,9 @@
 
 #include "rnc-activation.h"
 
+#include <glib/gstdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 GST_DEBUG_CATEGORY_STATIC (gst_vocab_decode_debug);
 #define GST_CAT_DEFAULT gst_vocab_decode_debug
@@ -217,12 +223,66 @@ gst_vocab_decode_get_property (GObject * object, guint prop_id,
   GST_OBJECT_UNLOCK (self);
 }
 
+/* Identity of the vocabulary file (inode, size, mtime): a vocabulary
+ * written again (vocab-encode build=true writes by rename) is read again. */
 static gboolean
-gst_vocab_decode_start (GstVocabDecode * self)
+gst_vocab_decode_stamp (const char *path, guint64 stamp[3])
+{
+  GStatBuf st;
+  if (g_stat (path, &st) != 0)
+    return FALSE;
+  stamp[0] = (guint64) st.st_ino;
+  stamp[1] = (guint64) st.st_size;
+  stamp[2] = (guint64) st.st_mtim.tv_sec * G_GUINT64_CONSTANT (1000000000) +
+      (guint64) st.st_mtim.tv_nsec;
+  return TRUE;
+}
+
+/* Reads the vocabulary, unless the one read before is still current. */
+static gboolean
+gst_vocab_decode_load (GstVocabDecode * self)
 {
   static const char *const keys[] = { "rnc.labels", "rnc.vocab", NULL };
   GError *err = NULL;
+  guint64 stamp[3] = { 0, 0, 0 };
+  RncVocab *vocab;
 
+  gst_vocab_decode_stamp (self->location, stamp);
+  if (self->vocab && memcmp (stamp, self->vocab_stamp, sizeof (stamp)) == 0)
+    return TRUE;
+
+  vocab = rnc_vocab_load_any (self->location, keys, &err);
+  if (vocab == NULL)
+    goto load_failed;
+  if (rnc_vocab_get_size (vocab) == 0)
+    goto empty;
+  GST_INFO_OBJECT (self, "vocabulary %s: %zu tokens", self->location,
+      rnc_vocab_get_size (vocab));
+  rnc_vocab_free (self->vocab);
+  self->vocab = vocab;
+  memcpy (self->vocab_stamp, stamp, sizeof (stamp));
+  return TRUE;
+
+  /* ERRORS */
+load_failed:
+  GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ,
+      ("Could not read the vocabulary \"%s\".", self->location),
+      ("%s", err->message));
+  g_clear_error (&err);
+  return FALSE;
+empty:
+  GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+      ("The vocabulary \"%s\" is empty.", self->location), (NULL));
+  rnc_vocab_free (vocab);
+  return FALSE;
+}
+
+/* READY -> PAUSED: reads the vocabulary when the file exists; a file that
+ * does not exist yet (written by vocab-encode build=true upstream in the
+ * same pipeline) is read when the caps arrive. */
+static gboolean
+gst_vocab_decode_start (GstVocabDecode * self)
+{
   GST_OBJECT_LOCK (self);
   g_free (self->location);
   self->location = g_strdup (self->vocab_location);
@@ -232,17 +292,13 @@ gst_vocab_decode_start (GstVocabDecode * self)
   self->started = TRUE;
   GST_OBJECT_UNLOCK (self);
 
-  if (self->location == NULL || self->location[0] == '\0')
-    goto no_location;
-  self->vocab = rnc_vocab_load_any (self->location, keys, &err);
-  if (self->vocab == NULL)
-    goto load_failed;
-  if (rnc_vocab_get_size (self->vocab) == 0)
-    goto empty;
-  GST_INFO_OBJECT (self, "vocabulary %s: %zu tokens", self->location,
-      rnc_vocab_get_size (self->vocab));
   self->width = 0;
   self->n_bad = 0;
+  if (self->location == NULL || self->location[0] == '\0')
+    goto no_location;
+  if (g_file_test (self->location, G_FILE_TEST_EXISTS)
+      && !gst_vocab_decode_load (self))
+    goto failed;
   return TRUE;
 
   /* ERRORS */
@@ -250,19 +306,7 @@ no_location:
   GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
       ("No vocabulary file given (the vocab property)."), (NULL));
   goto failed;
-load_failed:
-  GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ,
-      ("Could not read the vocabulary \"%s\".", self->location),
-      ("%s", err->message));
-  g_clear_error (&err);
-  goto failed;
-empty:
-  GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
-      ("The vocabulary \"%s\" is empty.", self->location), (NULL));
-  goto failed;
 failed:
-  rnc_vocab_free (self->vocab);
-  self->vocab = NULL;
   GST_OBJECT_LOCK (self);
   self->started = FALSE;
   GST_OBJECT_UNLOCK (self);
@@ -310,8 +354,11 @@ gst_vocab_decode_set_caps (GstVocabDecode * self, GstCaps * caps)
   const gchar *format = gst_structure_get_string (s, "format");
   gint width = 0;
   gboolean scores;
-  size_t V = rnc_vocab_get_size (self->vocab);
+  size_t V;
 
+  if (!gst_vocab_decode_load (self))
+    return FALSE;
+  V = rnc_vocab_get_size (self->vocab);
   if (format == NULL || !gst_structure_get_int (s, "width", &width)
       || width < 1)
     goto bad_caps;

@@ -30,7 +30,8 @@ struct _GstVocabDecode
   size_t sep_len;
 
   /* streaming thread */
-  RncVocab *vocab;
+  RncVocab *vocab;              /* NULL until loaded */
+  guint64 vocab_stamp[3];       /* inode, size, mtime (ns) of what was loaded */
   gboolean scores;              /* F32LE scores (argmax) rather than S32LE ids */
   size_t width;                 /* values per frame: 1 for ids, V for scores */
   float *row;                   /* (width) byte-swapped frame on big-endian hosts */
