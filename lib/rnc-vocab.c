@@ -1,6 +1,8 @@
 /* librnc: vocabularies, building from counts, unknown-word signatures. */
 #include "rnc-vocab.h"
 
+#include "rnc-model-io.h"
+
 #include <errno.h>
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
@@ -500,15 +502,36 @@ RncVocab *
 rnc_vocab_load_any (const char *path, const char *const *keys,
     GError ** error)
 {
+  RncModel *model;
+  RncVocab *v = NULL;
+  const char *const *k;
+
   g_return_val_if_fail (path != NULL, NULL);
 
   if (!rnc_file_is_safetensors (path))
     return rnc_vocab_load (path, error);
-  (void) keys;
-  g_set_error (error, RNC_VOCAB_ERROR, RNC_VOCAB_ERROR_FAILED,
-      "%s is a model file, and reading a vocabulary from a model is not "
-      "available in this build", path);
-  return NULL;
+
+  /* A model file: its metadata names or holds the vocabulary. */
+  model = rnc_model_load (path, error);
+  if (model == NULL)
+    return NULL;
+  for (k = keys; k && *k; k++) {
+    const char *value = rnc_model_get_metadata (model, *k);
+    if (value != NULL) {
+      char *dir = g_path_get_dirname (path);
+      v = rnc_vocab_new_from_metadata (value, dir, path, *k, error);
+      g_free (dir);
+      break;
+    }
+  }
+  if (k == NULL || *k == NULL) {
+    char *want = keys ? g_strjoinv (" or ", (char **) keys) : g_strdup ("?");
+    g_set_error (error, RNC_VOCAB_ERROR, RNC_VOCAB_ERROR_FAILED,
+        "%s: the model has no %s metadata (no vocabulary)", path, want);
+    g_free (want);
+  }
+  rnc_model_free (model);
+  return v;
 }
 
 /* ------------------------------------------------------------------------ */

@@ -6,6 +6,8 @@
 #include <gst/gst.h>
 #include <gtest/gtest.h>
 
+#include "rnc-model-io.h"
+
 #include <cstring>
 #include <string>
 #include <unistd.h>
@@ -185,5 +187,28 @@ struct TempFile
     return r;
   }
 };
+
+/* Writes a small RNN model file carrying @metadata (key, value pairs) to
+ * @path; returns FALSE on failure. */
+inline bool
+write_model_with_metadata (const std::string &path,
+    std::initializer_list<std::pair<const char *, const char *>> metadata)
+{
+  RncModelConfig cfg = {};
+  cfg.cell = RNC_CELL_RNN;
+  cfg.input = RNC_INPUT_DENSE;
+  cfg.head = RNC_HEAD_NONE;
+  cfg.input_size = 2;
+  cfg.hidden_size = 3;
+  cfg.num_layers = 1;
+  RncModel *m = rnc_model_new (&cfg, nullptr);
+  if (!m)
+    return false;
+  for (auto &kv : metadata)
+    rnc_model_set_metadata (m, kv.first, kv.second);
+  bool ok = rnc_model_save (m, path.c_str (), nullptr);
+  rnc_model_free (m);
+  return ok;
+}
 
 } // namespace rnc_test

@@ -249,3 +249,34 @@ TEST (GstVocabDecode, RereadsAVocabularyRewrittenBeforeCaps)
   t.push (ids_bytes ({3}));
   EXPECT_EQ (t.pull_all (), "école\n");
 }
+
+/* vocab= a model file: its rnc.labels (a file beside the model), else its
+ * rnc.vocab. */
+TEST (GstVocabDecode, ReadsTheLabelsOfAModelFile)
+{
+  gchar *dir = g_dir_make_tmp ("rnc-dec-XXXXXX", nullptr);
+  std::string model = std::string (dir) + "/tagger.safetensors";
+  std::string labels = std::string (dir) + "/tags.txt";
+  ASSERT_TRUE (g_file_set_contents (labels.c_str (), "DET\nNOUN\nVERB\n", -1,
+          nullptr));
+  ASSERT_TRUE (rnc_test::write_model_with_metadata (model,
+          {{"rnc.vocab", "[\"the\", \"whale\"]"}, {"rnc.labels", "tags.txt"}}));
+  {
+    Harness t (make ("vocab=" + model),
+        "other/x-frames,format=F32LE,width=3,framerate=0/1");
+    t.push (floats_bytes ({0.1f, 0.7f, 0.2f, 2.0f, 1.0f, 0.0f}));
+    EXPECT_EQ (t.pull_all (), "NOUN\nDET\n");
+  }
+  /* without labels, the vocabulary (a language model's output classes) */
+  ASSERT_TRUE (rnc_test::write_model_with_metadata (model,
+          {{"rnc.vocab", "[\"the\", \"whale\"]"}}));
+  {
+    Harness t (make ("vocab=" + model), IDS_CAPS);
+    t.push (ids_bytes ({1, 0}));
+    EXPECT_EQ (t.pull_all (), "whale\nthe\n");
+  }
+  g_unlink (model.c_str ());
+  g_unlink (labels.c_str ());
+  g_rmdir (dir);
+  g_free (dir);
+}

@@ -312,3 +312,25 @@ TEST (GstVocabEncode, PropertiesRoundTripAndAreReadyOnly)
   t.push ("sea\n");
   EXPECT_EQ (as_ids (t.pull_all ()), std::vector<int32_t> ({3}));
 }
+
+/* vocab= a model file (found by content): its rnc.vocab, here inline. */
+TEST (GstVocabEncode, ReadsTheVocabularyOfAModelFile)
+{
+  TempFile model ("", "rnc-XXXXXX.model");
+  ASSERT_TRUE (rnc_test::write_model_with_metadata (model.path,
+          {{"rnc.vocab", "[\"<unk>\", \"the\", \"whale\", \"<unk-cap>\"]"},
+           {"rnc.labels", "[\"DET\", \"NOUN\"]"}}));
+  Harness t (make ("unknown=unk vocab=" + model.path), TEXT_CAPS);
+  t.push ("the\nwhale\nAhab\nsea\n");
+  EXPECT_EQ (as_ids (t.pull_all ()), std::vector<int32_t> ({1, 2, 3, 0}));
+}
+
+TEST (GstVocabEncode, RejectsAModelWithoutVocabulary)
+{
+  TempFile model ("", "rnc-XXXXXX.model");
+  ASSERT_TRUE (rnc_test::write_model_with_metadata (model.path,
+          {{"rnc.labels", "[\"DET\"]"}}));
+  std::string err = rnc_test::start_error (make ("vocab=" + model.path));
+  EXPECT_NE (err.find ("no rnc.vocab metadata"), std::string::npos) << err;
+  EXPECT_NE (err.find (model.path), std::string::npos) << err;
+}

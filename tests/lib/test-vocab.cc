@@ -3,6 +3,7 @@
 #include "rnc-test-util.h"
 
 #include "rnc-tokenizer.h"
+#include "rnc-model-io.h"
 #include "rnc-vocab.h"
 
 #include <fstream>
@@ -392,4 +393,89 @@ TEST (RncVocab, MobyDickVocabularyMatchesNotebook)
   rnc_vocab_free (f);
   rnc_vocab_free (v);
   rnc_vocab_counter_free (c);
+}
+
+/* A vocabulary property naming a model: detected by content (the file is
+ * named .bin here), rnc.vocab inline, rnc.labels as a file beside it. */
+TEST (RncVocab, LoadAnyReadsModelMetadata)
+{
+  char *dir = g_dir_make_tmp ("rnc-test-vocab-XXXXXX", nullptr);
+  ASSERT_NE (dir, nullptr);
+  std::string model_path = std::string (dir) + "/tagger.bin";
+  std::string labels_path = std::string (dir) + "/tags.txt";
+  std::string text_path = std::string (dir) + "/plain.txt";
+  ASSERT_TRUE (g_file_set_contents (labels_path.c_str (), "NOUN\nVERB\n.\n", -1,
+          nullptr));
+  ASSERT_TRUE (g_file_set_contents (text_path.c_str (), "x\ny\n", -1, nullptr));
+
+  RncModelConfig cfg = {};
+  cfg.cell = RNC_CELL_RNN;
+  cfg.input = RNC_INPUT_DENSE;
+  cfg.head = RNC_HEAD_NONE;
+  cfg.input_size = 2;
+  cfg.hidden_size = 3;
+  cfg.num_layers = 1;
+  GError *error = nullptr;
+  RncModel *m = rnc_model_new (&cfg, &error);
+  ASSERT_NE (m, nullptr);
+  rnc_model_set_metadata (m, "rnc.vocab", "[\"<unk>\", \"the\", \"whale\"]");
+  rnc_model_set_metadata (m, "rnc.labels", "tags.txt");
+  ASSERT_TRUE (rnc_model_save (m, model_path.c_str (), &error))
+      << error->message;
+
+  EXPECT_TRUE (rnc_file_is_safetensors (model_path.c_str ()));
+  EXPECT_FALSE (rnc_file_is_safetensors (text_path.c_str ()));
+  EXPECT_FALSE (rnc_file_is_safetensors (labels_path.c_str ()));
+
+  const char *vocab_keys[] = { "rnc.vocab", nullptr };
+  const char *label_keys[] = { "rnc.labels", "rnc.vocab", nullptr };
+  RncVocab *v = rnc_vocab_load_any (model_path.c_str (), vocab_keys, &error);
+  ASSERT_NE (v, nullptr) << error->message;
+  EXPECT_EQ (tokens_of (v), std::vector<std::string> ({"<unk>", "the", "whale"}));
+  rnc_vocab_free (v);
+  v = rnc_vocab_load_any (model_path.c_str (), label_keys, &error);
+  ASSERT_NE (v, nullptr) << error->message;
+  EXPECT_EQ (tokens_of (v), std::vector<std::string> ({"NOUN", "VERB", "."}));
+  rnc_vocab_free (v);
+  v = rnc_vocab_load_any (text_path.c_str (), label_keys, &error);
+  ASSERT_NE (v, nullptr) << error->message;
+  EXPECT_EQ (rnc_vocab_get_size (v), 2u);
+  rnc_vocab_free (v);
+
+  /* no vocabulary in the model */
+  rnc_model_set_metadata (m, "rnc.vocab", nullptr);
+  rnc_model_set_metadata (m, "rnc.labels", nullptr);
+  ASSERT_TRUE (rnc_model_save (m, model_path.c_str (), &error));
+  EXPECT_EQ (rnc_vocab_load_any (model_path.c_str (), label_keys, &error),
+      nullptr);
+  ASSERT_NE (error, nullptr);
+  EXPECT_TRUE (g_error_matches (error, RNC_VOCAB_ERROR, RNC_VOCAB_ERROR_FAILED));
+  EXPECT_NE (strstr (error->message, "rnc.labels or rnc.vocab"), nullptr)
+      << error->message;
+  g_clear_error (&error);
+
+  /* a broken model is the model reader's error */
+  std::string bytes;
+  {
+    gchar *d = nullptr;
+    gsize n = 0;
+    ASSERT_TRUE (g_file_get_contents (model_path.c_str (), &d, &n, nullptr));
+    bytes.assign (d, n - 4);    /* cut the data short */
+    g_free (d);
+  }
+  ASSERT_TRUE (g_file_set_contents (model_path.c_str (), bytes.data (),
+          (gssize) bytes.size (), nullptr));
+  EXPECT_EQ (rnc_vocab_load_any (model_path.c_str (), label_keys, &error),
+      nullptr);
+  ASSERT_NE (error, nullptr);
+  EXPECT_NE (strstr (error->message, model_path.c_str ()), nullptr)
+      << error->message;
+  g_clear_error (&error);
+
+  rnc_model_free (m);
+  g_unlink (model_path.c_str ());
+  g_unlink (labels_path.c_str ());
+  g_unlink (text_path.c_str ());
+  g_rmdir (dir);
+  g_free (dir);
 }
