@@ -107,7 +107,17 @@ rnc_utf8_is_python_lower (const char *s, size_t len)
   gboolean cased = FALSE;
 
   while (p < end) {
-    gunichar c = g_utf8_get_char (p);
+    gunichar c;
+    if ((guchar) * p < 0x80) {
+      /* ASCII: only A-Z and a-z are cased */
+      if (*p >= 'A' && *p <= 'Z')
+        return FALSE;
+      if (*p >= 'a' && *p <= 'z')
+        cased = TRUE;
+      p++;
+      continue;
+    }
+    c = g_utf8_get_char (p);
     if (py_isupper (c) || g_unichar_istitle (c))
       return FALSE;
     if (py_islower (c))

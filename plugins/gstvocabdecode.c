@@ -10,7 +10,8 @@
  * ties; NaN never wins). The element writes the token of each id followed
  * by #GstVocabDecode:separator (a newline by default, so one token per line:
  * decode(encode(x)) == x; `separator=" "` gives running text,
- * `separator=""` joins characters).
+ * `'separator=""'`, quoted so that the shell passes the empty value, joins
+ * characters).
  *
  * #GstVocabDecode:vocab is a vocabulary file (one token per line, line k =
  * id k) or a model file (safetensors, detected by its content): its
