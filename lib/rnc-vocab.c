@@ -710,9 +710,10 @@ rnc_vocab_counter_build (const RncVocabCounter * c,
 /* ------------------------------------------------------------------------ */
 /* Unknown words */
 
+/* Longest first, so that "-less", "-ness" and "-ous" win over "-s". */
 static const char *const unk_suffixes[] = {
-  "ing", "ed", "ly", "ion", "s", "er", "est", "al", "ive", "able", "ous",
-  "ful", "less", "ment", "ness", "ity", "ic", "y",
+  "less", "ness", "ment", "able", "ing", "ion", "ous", "ful", "ity", "est",
+  "ive", "ed", "ly", "er", "al", "ic", "s", "y",
 };
 
 /* "<unk-cap-num-hyph-less>" is the longest signature: 23 bytes + NUL. */

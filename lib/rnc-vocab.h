@@ -147,8 +147,8 @@ RncVocab *rnc_vocab_counter_build (const RncVocabCounter *counter,
 /* (transfer full) The signature of a word no vocabulary holds, for taggers:
  * "<unk" + "-cap" when the first character is upper- or titlecase + "-num"
  * when it has a decimal digit + "-hyph" when it has '-' + "-SUFFIX" for the
- * first of ing ed ly ion s er est al ive able ous ful less ment ness ity ic y
- * that ends the word (ASCII case-insensitive) when the word is longer than
+ * first of less ness ment able ing ion ous ful ity est ive ed ly er al ic s y
+ * (longest first) that ends the word (ASCII case-insensitive) when the word is longer than
  * the suffix by more than 2 characters + ">". E.g. "Pre-1990s" ->
  * "<unk-cap-num-hyph-s>", "walking" -> "<unk-ing>". */
 char *rnc_vocab_unknown_signature (const char *word);

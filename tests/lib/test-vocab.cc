@@ -300,7 +300,9 @@ TEST (RncVocabUnknown, SignatureFeatures)
     { "well-known", "<unk-hyph>" },
     { "quickly", "<unk-ly>" },
     { "nation", "<unk-ion>" },
-    { "hopeless", "<unk-s>" },    /* "s" comes before "less" in the list */
+    { "hopeless", "<unk-less>" },  /* longest suffix first: not "-s" */
+    { "famous", "<unk-ous>" },
+    { "kindness", "<unk-ness>" },
     { "Éclairs", "<unk-cap-s>" },
     { "résumé", "<unk>" },
     { "42", "<unk-num>" },
