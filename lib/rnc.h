@@ -14,3 +14,5 @@
 #include "rnc-safetensors.h"
 #include "rnc-sample.h"
 #include "rnc-state.h"
+#include "rnc-tokenizer.h"
+#include "rnc-vocab.h"

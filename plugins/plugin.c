@@ -17,6 +17,9 @@ plugin_init (GstPlugin * plugin)
   ret |= GST_ELEMENT_REGISTER (csvenc, plugin);
   ret |= GST_ELEMENT_REGISTER (lstm, plugin);
   ret |= GST_ELEMENT_REGISTER (rnn, plugin);
+  ret |= GST_ELEMENT_REGISTER (tokenize, plugin);
+  ret |= GST_ELEMENT_REGISTER (vocab_encode, plugin);
+  ret |= GST_ELEMENT_REGISTER (vocab_decode, plugin);
   ret = TRUE;
   return ret;
 }
