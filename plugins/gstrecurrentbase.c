@@ -670,7 +670,9 @@ gst_recurrent_base_start (GstBaseTransform * trans)
   window = priv->window;
   GST_OBJECT_UNLOCK (self);
 
-  factory = GST_OBJECT_NAME (gst_element_get_factory (GST_ELEMENT (self)));
+  factory = gst_element_get_factory (GST_ELEMENT (self)) ?
+      GST_OBJECT_NAME (gst_element_get_factory (GST_ELEMENT (self))) :
+      G_OBJECT_TYPE_NAME (self);
 
   if (!priv->model_path || priv->model_path[0] == '\0')
     goto no_model;
