@@ -1275,8 +1275,6 @@ gst_recurrent_base_output_last (GstRecurrentBase * self, GstBuffer ** outbuf)
   gboolean have;
 
   *outbuf = NULL;
-  if (priv->n_frames == 0)
-    return GST_FLOW_OK;
   ret = gst_recurrent_base_alloc_output (self, 1, &buf);
   if (ret != GST_FLOW_OK)
     return ret;
@@ -1288,7 +1286,10 @@ gst_recurrent_base_output_last (GstRecurrentBase * self, GstBuffer ** outbuf)
     return GST_FLOW_OK;
   }
   gst_buffer_set_size (buf, priv->out_frame_bytes);
-  gst_recurrent_base_stamp (self, buf, priv->n_frames - 1, 1, priv->last_pts,
+  /* the frame count restarts at a discontinuity: the last frame may
+   * precede it */
+  gst_recurrent_base_stamp (self, buf, priv->n_frames > 0 ?
+      priv->n_frames - 1 : 0, 1, priv->last_pts,
       priv->emit_mode == GST_RECURRENT_EMIT_BUFFER ? priv->last_duration :
       GST_CLOCK_TIME_NONE);
   *outbuf = buf;
