@@ -2,7 +2,9 @@
 #pragma once
 
 #include "rnc-activation.h"
+#include "rnc-adam.h"
 #include "rnc-blas.h"
+#include "rnc-bptt.h"
 #include "rnc-forward.h"
 #include "rnc-generate.h"
 #include "rnc-lstm.h"
@@ -10,3 +12,4 @@
 #include "rnc-rnn.h"
 #include "rnc-sample.h"
 #include "rnc-state.h"
+#include "rnc-train.h"
