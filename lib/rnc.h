@@ -5,6 +5,7 @@
 #include "rnc-adam.h"
 #include "rnc-blas.h"
 #include "rnc-bptt.h"
+#include "rnc-forecast.h"
 #include "rnc-forward.h"
 #include "rnc-generate.h"
 #include "rnc-lstm.h"
