@@ -31,10 +31,11 @@ typedef enum {
 } RncTrainError;
 
 typedef enum {
-  RNC_WEIGHT_INIT_NORMAL = 0,   /* the notebook: weights N(0, 1), biases 0 */
-  RNC_WEIGHT_INIT_UNIFORM = 1,  /* weights U(-1/sqrt(H), 1/sqrt(H)), biases 0
-                                 * except the LSTM forget gate's (1);
-                                 * embedding N(0, 1) */
+  RNC_WEIGHT_INIT_NORMAL = 0,   /* the notebook: weights (embedding too)
+                                 * N(0, 1), biases 0 */
+  RNC_WEIGHT_INIT_UNIFORM = 1,  /* weights (embedding too) U(-1/sqrt(H),
+                                 * 1/sqrt(H)), biases 0 except the LSTM
+                                 * forget gate's (1) */
 } RncWeightInit;
 
 /* Sets every parameter of @model from @seed (xoshiro256**, rnc-sample.h),
