@@ -17,7 +17,7 @@ G_DEFINE_QUARK (rnc-forecast-error-quark, rnc_forecast_error)
 #define GATE_SATURATION 20.0f
 
 /* The network is kept when it lowers the validation MSE by this fraction. */
-#define KEEP_MARGIN 0.02
+#define KEEP_MARGIN 0.05
 
 static const double ridge_grid[] = { 0.0, 1e-4, 1e-3, 1e-2, 1e-1, 1.0, 10.0 };
 
