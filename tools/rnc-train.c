@@ -131,11 +131,13 @@ rnc_train_save (RncModel *model, const RncTrainArgs *a, const char *task,
   if (!rnc_model_save (model, a->output, error))
     return FALSE;
   rnc_model_peek_params (model, &n);
+  if (a->quiet)
+    return TRUE;
   fprintf (stderr, "wrote %s: %s, hidden %zu, %zu layer%s, %s input %zu, "
-      "%s head %zu\n", a->output, rnc_cell_to_string (c->cell),
+      "%s head %zu (%zu floats)\n", a->output, rnc_cell_to_string (c->cell),
       c->hidden_size, c->num_layers, c->num_layers > 1 ? "s" : "",
       rnc_input_to_string (c->input), c->input_size,
-      rnc_head_to_string (c->head), c->output_size);
+      rnc_head_to_string (c->head), c->output_size, n);
   return TRUE;
 }
 
