@@ -16,3 +16,5 @@
 #include "rnc-sample.h"
 #include "rnc-state.h"
 #include "rnc-train.h"
+#include "rnc-tokenizer.h"
+#include "rnc-vocab.h"

@@ -276,23 +276,6 @@ done:
   return rc;
 }
 
-#ifndef RNC_TRAIN_HAVE_TEXT
-/* Until the vocabulary and tokenizer are in lib/. */
-int
-rnc_train_lm (RncTrainArgs *a)
-{
-  fprintf (stderr, "rnc-train lm: this build has no vocabulary support\n");
-  return 1;
-}
-
-int
-rnc_train_tag (RncTrainArgs *a)
-{
-  fprintf (stderr, "rnc-train tag: this build has no vocabulary support\n");
-  return 1;
-}
-#endif
-
 /* ---- command line ------------------------------------------------------- */
 
 static const char *usage_summary =
