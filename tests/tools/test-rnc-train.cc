@@ -6,6 +6,7 @@
 #include "rnc.h"
 #include "rnc-model-io.h"
 #include "rnc-train-data.h"
+#include "rnc-vocab.h"
 
 #include <glib/gstdio.h>
 
@@ -278,4 +279,146 @@ TEST (RncTrainTool, ForecastBadDataIsAnErrorNamingFileAndLine)
   r = run_tool ({ "forecast", "--data", shortcsv, "-o", model });
   EXPECT_EQ (r.status, 1);
   EXPECT_NE (r.err.find ("too few"), std::string::npos) << r.err;
+}
+
+namespace {
+
+/* A tiny grammar where a word's tag depends on its left neighbour ("run" is
+ * a noun after a determiner, a verb after "they") and many nouns are seen
+ * once, so their unknown-word class learns "noun". */
+std::string
+tiny_treebank (size_t n, guint64 seed, bool fresh_nouns)
+{
+  const char *nouns[] = { "cat", "dog", "run", "walk", "bird" };
+  const char *verbs[] = { "runs", "walks", "sees" };
+  RncRng rng;
+  rnc_rng_init (&rng, seed);
+  std::string s;
+  for (size_t i = 0; i < n; i++) {
+    std::string noun = nouns[rnc_rng_next (&rng) % 5];
+    if (fresh_nouns || rnc_rng_next (&rng) % 3 == 0)
+      noun = "zq" + std::to_string (seed * 1000 + i);   /* seen once */
+    if (rnc_rng_next (&rng) % 2) {
+      s += std::string (rnc_rng_next (&rng) % 2 ? "the" : "a") + "\tDT\n" +
+          noun + "\tNN\n" + verbs[rnc_rng_next (&rng) % 3] + "\tVBZ\n";
+    } else {
+      s += std::string ("they\tPRP\n") + (rnc_rng_next (&rng) % 2 ? "run" :
+          "walk") + "\tVB\nthe\tDT\n" + noun + "\tNN\n";
+    }
+    s += ".\t.\n\n";
+  }
+  return s;
+}
+
+} // namespace
+
+TEST (RncTrainTool, TagWritesVocabulariesAndTagsUnknownWords)
+{
+  TempDir d;
+  std::string train = d.file ("train.conll", tiny_treebank (300, 1, false));
+  std::string test = d.file ("test.conll", tiny_treebank (40, 2, true));
+  std::string model = d.file ("tagger.safetensors");
+  ToolRun r = run_tool ({ "tag", "--data", train, "--dev", train, "--hidden",
+      "16", "--embed", "8", "--epochs", "15", "--lr", "0.01", "-o", model });
+  ASSERT_EQ (r.status, 0) << r.err;
+  EXPECT_NE (r.err.find ("baseline"), std::string::npos) << r.err;
+
+  g_autoptr (GError) err = nullptr;
+  g_autoptr (RncModel) m = rnc_model_load (model.c_str (), &err);
+  ASSERT_NE (m, nullptr) << err->message;
+  EXPECT_STREQ (rnc_model_get_metadata (m, "rnc.labels"),
+      "[\".\",\"DT\",\"NN\",\"PRP\",\"VB\",\"VBZ\"]");
+  g_autoptr (RncVocab) vocab = rnc_vocab_new_from_metadata (
+      rnc_model_get_metadata (m, "rnc.vocab"), ".", "m", "rnc.vocab", &err);
+  ASSERT_NE (vocab, nullptr) << err->message;
+  EXPECT_GE (rnc_vocab_lookup (vocab, "<unk>"), 0);
+  EXPECT_GE (rnc_vocab_lookup (vocab, "<unk-num>"), 0);
+  EXPECT_EQ (rnc_model_get_window (m), 0u);
+
+  /* new sentences, every noun unknown: tagged as the pipeline would */
+  RncConll c;
+  ASSERT_TRUE (rnc_conll_read (test.c_str (), &c, nullptr));
+  g_autoptr (RncVocab) labels = rnc_vocab_new_from_metadata (
+      rnc_model_get_metadata (m, "rnc.labels"), ".", "m", "rnc.labels",
+      nullptr);
+  g_autoptr (RncState) st = rnc_state_new (m, 1, 0);
+  const size_t *off = (const size_t *) c.offsets->data;
+  size_t Q = rnc_model_get_config (m)->output_size, hits = 0;
+  for (size_t k = 0; k < rnc_conll_get_n_sentences (&c); k++) {
+    size_t n = off[k + 1] - off[k];
+    std::vector<int32_t> ids (n);
+    std::vector<float> logits (n * Q);
+    for (size_t i = 0; i < n; i++) {
+      const char *w = (const char *) g_ptr_array_index (c.words, off[k] + i);
+      ids[i] = rnc_vocab_lookup (vocab, w);
+      if (ids[i] < 0)
+        ids[i] = rnc_vocab_lookup_unknown (vocab, w);
+    }
+    rnc_state_reset (st);
+    ASSERT_TRUE (rnc_forward_ids (st, ids.data (), n, nullptr,
+            logits.data ()));
+    for (size_t i = 0; i < n; i++)
+      hits += !std::strcmp (rnc_vocab_get_token (labels,
+              (int32_t) rnc_argmax (&logits[i * Q], Q)),
+          (const char *) g_ptr_array_index (c.tags, off[k] + i));
+  }
+  double acc = (double) hits / c.words->len;
+  std::printf ("    accuracy on sentences of unknown nouns: %.3f\n", acc);
+  EXPECT_GT (acc, 0.97);
+  rnc_conll_clear (&c);
+}
+
+TEST (RncTrainTool, TagBadDataIsAnErrorNamingFileAndLine)
+{
+  TempDir d;
+  std::string train = d.file ("bad.conll", "the\tDT\ncat NN\n");
+  ToolRun r = run_tool ({ "tag", "--data", train, "-o", d.file ("m") });
+  EXPECT_EQ (r.status, 1);
+  EXPECT_NE (r.err.find (train + ":2"), std::string::npos) << r.err;
+}
+
+TEST (RncTrainTool, CharLanguageModelLearnsTextAndCarriesVocabulary)
+{
+  TempDir d;
+  std::string text;
+  for (int i = 0; i < 150; i++)
+    text += "the cat sat on the mat. ";
+  std::string data = d.file ("text.txt", text);
+  std::string model = d.file ("lm.safetensors");
+  ToolRun r = run_tool ({ "lm", "--data", data, "--tokenize", "char",
+      "--hidden", "32", "--embed", "8", "--epochs", "25", "--lr", "0.01",
+      "--window", "16", "--batch", "8", "-o", model });
+  ASSERT_EQ (r.status, 0) << r.err;
+
+  g_autoptr (GError) err = nullptr;
+  g_autoptr (RncModel) m = rnc_model_load (model.c_str (), &err);
+  ASSERT_NE (m, nullptr) << err->message;
+  EXPECT_STREQ (rnc_model_get_metadata (m, "rnc.vocab"),
+      rnc_model_get_metadata (m, "rnc.labels"));
+  EXPECT_STREQ (rnc_model_get_metadata (m, "rnc.train.tokenize"), "char");
+  g_autoptr (RncVocab) vocab = rnc_vocab_new_from_metadata (
+      rnc_model_get_metadata (m, "rnc.vocab"), ".", "m", "rnc.vocab", &err);
+  ASSERT_NE (vocab, nullptr);
+  EXPECT_EQ (rnc_vocab_lookup (vocab, "<unk>"), 0);
+  EXPECT_GE (rnc_vocab_lookup (vocab, " "), 0);
+
+  /* greedy next characters over the text, state carried as the element
+   * runs a language model */
+  std::vector<int32_t> ids;
+  for (char ch : text.substr (0, 240)) {
+    char s[2] = { ch, 0 };
+    ids.push_back (rnc_vocab_lookup (vocab, s));
+    ASSERT_GE (ids.back (), 0);
+  }
+  size_t V = rnc_vocab_get_size (vocab), hits = 0;
+  g_autoptr (RncState) st = rnc_state_new (m, 1, 0);
+  std::vector<float> logits (ids.size () * V);
+  ASSERT_TRUE (rnc_forward_ids (st, ids.data (), ids.size (), nullptr,
+          logits.data ()));
+  for (size_t i = 24; i + 1 < ids.size (); i++)
+    hits += (int32_t) rnc_argmax (&logits[i * V], V) == ids[i + 1];
+  double acc = (double) hits / (ids.size () - 25);
+  std::printf ("    next-character accuracy after the first sentence: %.3f\n",
+      acc);
+  EXPECT_GT (acc, 0.9);
 }
