@@ -143,6 +143,61 @@ rnc_train_save (RncModel *model, const RncTrainArgs *a, const char *task,
 
 /* ---- forecast ----------------------------------------------------------- */
 
+/* Whether column @c of @t counts 0, 1, 2, ... or 1949, 1950, ...: a row
+ * number or a time stamp, not a series to forecast. */
+static gboolean
+is_index_column (const RncCsvTable *t, size_t c)
+{
+  size_t r;
+
+  if (t->n_rows < 3)
+    return FALSE;
+  for (r = 0; r < t->n_rows; r++) {
+    float v = t->values[r * t->n_cols + c];
+    if (v != floorf (v) || (r > 0
+            && v != t->values[(r - 1) * t->n_cols + c] + 1.0f))
+      return FALSE;
+  }
+  return TRUE;
+}
+
+/* Without --column: drops index-like columns when others remain. */
+static void
+drop_index_columns (RncCsvTable *t, gboolean quiet)
+{
+  size_t c, keep = 0, r, k;
+  gboolean *drop = g_new0 (gboolean, t->n_cols);
+
+  for (c = 0; c < t->n_cols; c++) {
+    drop[c] = is_index_column (t, c);
+    keep += !drop[c];
+  }
+  if (keep == 0 || keep == t->n_cols) {
+    g_free (drop);
+    return;
+  }
+  for (r = 0; r < t->n_rows; r++)
+    for (c = 0, k = 0; c < t->n_cols; c++)
+      if (!drop[c])
+        t->values[r * keep + k++] = t->values[r * t->n_cols + c];
+  for (c = 0, k = 0; c < t->n_cols; c++) {
+    if (drop[c]) {
+      if (!quiet)
+        fprintf (stderr, "column '%s' counts up by one: taken for a row "
+            "number or time stamp and skipped (--column chooses)\n",
+            t->names[c]);
+      g_free (t->names[c]);
+      continue;
+    }
+    t->names[k] = t->names[c];
+    t->indices[k] = t->indices[c];
+    k++;
+  }
+  t->names[k] = NULL;
+  t->n_cols = keep;
+  g_free (drop);
+}
+
 static int
 train_forecast (RncTrainArgs *a)
 {
@@ -218,6 +273,8 @@ train_forecast (RncTrainArgs *a)
   if (!rnc_csv_read (a->data, a->column, delim, header, nan_policy, &table,
           &err))
     goto failed;
+  if (!a->column || !*a->column)
+    drop_index_columns (&table, a->quiet);
   if (!a->quiet) {
     fprintf (stderr, "%s: %zu rows, column%s", a->data, table.n_rows,
         table.n_cols > 1 ? "s" : "");

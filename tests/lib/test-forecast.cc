@@ -168,3 +168,32 @@ TEST (RncForecast, ConstantSeriesForecastsItself)
   ASSERT_NE (m, nullptr);
   EXPECT_LT (max_forecast_error (m, x, 1, 60), 1e-3);
 }
+
+/* A chaotic series (a noisy logistic map) has no linear forecast; the
+ * network must carry it, and the recipe must keep it. */
+TEST (RncForecast, NetworkLearnsWhatTheLinearPartCannot)
+{
+  std::vector<float> x (600);
+  RncRng rng;
+  rnc_rng_init (&rng, 3);
+  x[0] = 0.3f;
+  for (size_t t = 1; t < x.size (); t++)
+    x[t] = 3.8f * 0.98f * x[t - 1] * (1.0f - x[t - 1]) + 0.01f +
+        0.005f * rnc_rng_normal (&rng);
+  RncForecastOptions o;
+  rnc_forecast_options_init (&o);
+  o.hidden_size = 16;
+  o.window = 8;
+  o.train.epochs = 150;
+  o.train.lr = 3e-3f;
+  RncForecastReport rep;
+  g_autoptr (GError) err = nullptr;
+  g_autoptr (RncModel) m = rnc_forecast_train (x.data (), x.size (), 1, &o,
+      nullptr, nullptr, &rep, &err);
+  ASSERT_NE (m, nullptr) << err->message;
+  std::printf ("    validation MSE: last value %.4f, linear %.4f, with network"
+      " %.4f (%zu epochs)\n", rep.naive_val_mse, rep.linear_val_mse,
+      rep.network_val_mse, rep.epochs_run);
+  EXPECT_TRUE (rep.network_kept);
+  EXPECT_LT (rep.network_val_mse, 0.2 * rep.linear_val_mse);
+}

@@ -422,3 +422,22 @@ TEST (RncTrainTool, CharLanguageModelLearnsTextAndCarriesVocabulary)
       acc);
   EXPECT_GT (acc, 0.9);
 }
+
+TEST (RncTrainTool, ForecastSkipsRowNumberColumnsByDefault)
+{
+  TempDir d;
+  std::string csv = "t,value\n";
+  for (int i = 0; i < 80; i++)
+    csv += std::to_string (i) + "," + std::to_string (std::sin (0.5 * i))
+        + "\n";
+  std::string data = d.file ("s.csv", csv);
+  std::string model = d.file ("m.safetensors");
+  ToolRun r = run_tool ({ "forecast", "--data", data, "--epochs", "2",
+      "--hidden", "4", "-o", model });
+  ASSERT_EQ (r.status, 0) << r.err;
+  EXPECT_NE (r.err.find ("column 't' counts up"), std::string::npos) << r.err;
+  g_autoptr (RncModel) m = rnc_model_load (model.c_str (), nullptr);
+  ASSERT_NE (m, nullptr);
+  EXPECT_EQ (rnc_model_get_config (m)->input_size, 1u);
+  EXPECT_STREQ (rnc_model_get_metadata (m, "rnc.columns"), "[\"value\"]");
+}
