@@ -359,6 +359,12 @@ rnc_train_tag (RncTrainArgs *a)
   o.alt_prob = a->rare_prob >= 0.0 ? (float) a->rare_prob : 0.5f;
   if (!rnc_train_apply_common (a, &o, &cell, &init, &err))
     goto failed;
+  if (a->window >= 0) {
+    g_set_error (&err, RNC_TRAIN_ERROR, RNC_TRAIN_ERROR_INVALID,
+        "--window does not apply: every sentence is one sequence from a "
+        "fresh state");
+    goto failed;
+  }
   if (a->dev)
     o.val_fraction = 0.0;
   rare = a->rare >= 0 ? (size_t) a->rare : 1;
