@@ -28,6 +28,9 @@
  *   a list, every column whose field in the first data record is a number
  *   or a missing value is chosen, so a date or label column is left out.
  * - Errors name the line (1-based, the first line of the record).
+ *
+ * Not included by rnc.h: tools/rnc-train-data.h declares enumerators of the
+ * same names (RNC_CSV_HEADER_AUTO, RNC_CSV_NAN_*) for its own reader.
  */
 #pragma once
 

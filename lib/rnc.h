@@ -2,8 +2,10 @@
 #pragma once
 
 #include "rnc-activation.h"
+#include "rnc-adam.h"
 #include "rnc-blas.h"
-#include "rnc-csv.h"
+#include "rnc-bptt.h"
+#include "rnc-forecast.h"
 #include "rnc-forward.h"
 #include "rnc-generate.h"
 #include "rnc-lstm.h"
@@ -14,5 +16,6 @@
 #include "rnc-safetensors.h"
 #include "rnc-sample.h"
 #include "rnc-state.h"
+#include "rnc-train.h"
 #include "rnc-tokenizer.h"
 #include "rnc-vocab.h"

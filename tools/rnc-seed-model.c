@@ -13,6 +13,7 @@
  * --csv as CSV with a header x0,x1,... (for csvdec).
  */
 #include "rnc.h"
+#include "rnc-csv.h"
 
 #include <stdio.h>
 #include <string.h>
