@@ -15,7 +15,11 @@ struct _RncState
   RncInitKind init;
 
   /* Forward scratch, time-major: row (t * N + n) is stream n at frame t. */
-  float *xproj;                 /* (max_frames * N, G*H) pre-activations */
+  float *xproj;                 /* (max_frames * N, ldx) pre-activations, in
+                                 * the packed column order (rnc-simd.h) */
+  size_t ldx;                   /* >= G*H: packed pre-activation row width */
+  guint parity;                 /* frames run so far, mod 2: the direction in
+                                 * which the next step walks the weights */
   float *seq[2];                /* (max_frames * N, H) layer outputs, ping-pong */
   float *gather;                /* (max_frames * N, max(E, D)) gathered inputs */
   float *head;                  /* (max_frames * N, Q) head outputs, or NULL */

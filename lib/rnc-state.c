@@ -1,6 +1,8 @@
 /* librnc: per-stream state. */
 #include "rnc-private.h"
 
+#include "rnc-pack.h"
+
 #include <string.h>
 
 static float *
@@ -35,7 +37,9 @@ rnc_state_new (const RncModel *model, size_t batch, size_t max_frames)
   if (c->cell == RNC_CELL_LSTM)
     s->c = alloc_floats (s->L * s->N * s->H);
   rows = max_frames * batch;
-  s->xproj = alloc_floats (rows * s->G * s->H);
+  /* builds the model's packed weights now, outside any streaming call */
+  s->ldx = rnc_model_get_pack (model)->ld;
+  s->xproj = alloc_floats (rows * s->ldx);
   s->seq[0] = alloc_floats (rows * s->H);
   s->seq[1] = alloc_floats (rows * s->H);
   in_w = c->embed_size;

@@ -3,6 +3,7 @@
 
 #include "rnc-activation.h"
 #include "rnc-blas.h"
+#include "rnc-cpu.h"
 #include "rnc-forward.h"
 #include "rnc-generate.h"
 #include "rnc-lstm.h"
