@@ -21,27 +21,41 @@ fill_bias (float *dst, size_t rows, size_t ld, const float *b, size_t w)
 
 /* Runs the recurrence of layer @l over @Tc frames whose pre-activations are
  * in s->xproj (time-major, packed order), writing h of every frame to @out
- * (Tc*N, H) and leaving the last h (and c) in the state. */
+ * (Tc*N, H) and leaving the last h (and c) in the state. With @x (N rows of
+ * the layer's input, row stride ldx; Tc must be 1) the input projection is
+ * fused into the step instead, with the same arithmetic. */
 static void
 run_layer (RncState *s, const RncModelPack *pk, const RncKernelTable *k,
-    size_t l, size_t Tc, float *out)
+    size_t l, size_t Tc, float *out, const float *x, size_t ldx)
 {
   size_t N = s->N, H = s->H, ld = s->ldx, t;
   float *h_state = s->h + l * N * H;
-  float *c_state = s->c ? s->c + l * N * H : NULL;
+  RncStepArgs a;
 
+  a.N = N;
+  a.H = H;
+  a.Wh = &pk->layer[l].Wh;
+  a.c = s->c ? s->c + l * N * H : NULL;
+  a.x = x;
+  a.ldx = ldx;
+  a.Wx = &pk->layer[l].Wx;
   for (t = 0; t < Tc; t++) {
-    const float *h_prev = t == 0 ? h_state : out + (t - 1) * N * H;
-    const float *a = s->xproj + t * N * ld;
-    float *h_next = out + t * N * H;
+    a.h_prev = t == 0 ? h_state : out + (t - 1) * N * H;
+    a.h_next = out + t * N * H;
+    if (x) {
+      a.a = pk->layer[l].b;     /* the bias, for every row */
+      a.lda = 0;
+    } else {
+      a.a = s->xproj + t * N * ld;
+      a.lda = ld;
+    }
     /* alternate the walk over the weights: what the last step read last is
      * still in cache */
-    gboolean reverse = (s->parity + t) & 1;
-    if (c_state)
-      k->lstm_step (N, H, a, ld, h_prev, &pk->layer[l].Wh, c_state, h_next,
-          reverse);
+    a.reverse = (s->parity + t) & 1;
+    if (a.c)
+      k->lstm_step (&a);
     else
-      k->rnn_step (N, H, a, ld, h_prev, &pk->layer[l].Wh, h_next, reverse);
+      k->rnn_step (&a);
   }
   memcpy (h_state, out + (Tc - 1) * N * H, N * H * sizeof (float));
 }
@@ -59,23 +73,31 @@ head_rows (const RncModel *m, const RncModelPack *pk, const RncKernelTable *k,
   k->packed_matmul_acc (n, h, c->hidden_size, &pk->Wo, y, Q, Q);
 }
 
-/* Layers 1..L-1, then outputs, for a chunk whose layer-0 pre-activations are
- * already in s->xproj. t0 is the chunk's first frame within T. */
+/* The layers, then outputs, for a chunk of @Tc frames starting at frame t0
+ * of T. Either layer 0's pre-activations are already in s->xproj (x0 NULL),
+ * or the chunk is one frame whose layer-0 inputs are the rows of x0 (row
+ * stride ldx0): then every layer fuses its input projection into its step,
+ * which reads each weight once per frame instead of twice. */
 static void
-finish_chunk (RncState *s, const RncModelPack *pk, const RncKernelTable *k,
-    size_t t0, size_t Tc, size_t T, float *hidden, float *y)
+run_chunk (RncState *s, const RncModelPack *pk, const RncKernelTable *k,
+    size_t t0, size_t Tc, size_t T, float *hidden, float *y, const float *x0,
+    size_t ldx0)
 {
   const RncModelConfig *c = rnc_model_get_config (s->model);
   size_t N = s->N, H = s->H, ld = s->ldx, l, t, n;
   int cur = 0;
 
-  run_layer (s, pk, k, 0, Tc, s->seq[cur]);
+  run_layer (s, pk, k, 0, Tc, s->seq[cur], x0, ldx0);
   for (l = 1; l < s->L; l++) {
-    fill_bias (s->xproj, Tc * N, ld, pk->layer[l].b, ld);
-    k->packed_matmul_acc (Tc * N, s->seq[cur], H, &pk->layer[l].Wx,
-        s->xproj, ld, ld);
+    if (x0) {
+      run_layer (s, pk, k, l, 1, s->seq[cur ^ 1], s->seq[cur], H);
+    } else {
+      fill_bias (s->xproj, Tc * N, ld, pk->layer[l].b, ld);
+      k->packed_matmul_acc (Tc * N, s->seq[cur], H, &pk->layer[l].Wx,
+          s->xproj, ld, ld);
+      run_layer (s, pk, k, l, Tc, s->seq[cur ^ 1], NULL, 0);
+    }
     cur ^= 1;
-    run_layer (s, pk, k, l, Tc, s->seq[cur]);
   }
   s->parity = (s->parity + (guint) Tc) & 1;
 
@@ -117,12 +139,17 @@ rnc_forward (RncState *s, const float *x, size_t T, float *hidden, float *y)
 
   for (t0 = 0; t0 < T; t0 += s->max_frames) {
     size_t Tc = MIN (s->max_frames, T - t0);
+    if (Tc == 1) {
+      /* stream n's frame is row n of x with stride T*D */
+      run_chunk (s, pk, k, t0, 1, T, hidden, y, x + t0 * D, T * D);
+      continue;
+    }
     fill_bias (s->xproj, Tc * N, ld, pk->layer[0].b, ld);
     /* one product per stream: its Tc rows go to every N-th row of xproj */
     for (n = 0; n < N; n++)
       k->packed_matmul_acc (Tc, x + (n * T + t0) * D, D, &pk->layer[0].Wx,
           s->xproj + n * ld, N * ld, ld);
-    finish_chunk (s, pk, k, t0, Tc, T, hidden, y);
+    run_chunk (s, pk, k, t0, Tc, T, hidden, y, NULL, 0);
   }
 }
 
@@ -190,6 +217,10 @@ rnc_forward_ids (RncState *s, const int32_t *ids, size_t T, float *hidden,
           memcpy (s->gather + (t * N + n) * E,
               v->embedding + (size_t) ids[n * T + t0 + t] * E,
               E * sizeof (float));
+      if (Tc == 1) {
+        run_chunk (s, pk, k, t0, 1, T, hidden, y, s->gather, E);
+        continue;
+      }
       fill_bias (s->xproj, Tc * N, ld, pk->layer[0].b, ld);
       k->packed_matmul_acc (Tc * N, s->gather, E, &pk->layer[0].Wx, s->xproj,
           ld, ld);
@@ -201,7 +232,7 @@ rnc_forward_ids (RncState *s, const int32_t *ids, size_t T, float *hidden,
               v->layer[0].Wx + (size_t) ids[n * T + t0 + t] * GH,
               pk->layer[0].b, s->xproj + (t * N + n) * ld);
     }
-    finish_chunk (s, pk, k, t0, Tc, T, hidden, y);
+    run_chunk (s, pk, k, t0, Tc, T, hidden, y, NULL, 0);
   }
   return TRUE;
 }

@@ -127,8 +127,9 @@ MAP_INPLACE (k_tanh, v_tanh)
 
 #define MR 6
 
+/* vector v of B row k is at B + k * bs + v * vs */
 INLINE void
-tile_k (const int mr, const int nv, const int masked, size_t K,
+tile_kv (const int mr, const int nv, const int vs, const int masked, size_t K,
     const float *A, size_t rsa, size_t csa, const float *B, size_t bs,
     const __m256i *bmask, __m256 acc[MR][8])
 {
@@ -142,14 +143,14 @@ tile_k (const int mr, const int nv, const int masked, size_t K,
 #pragma GCC unroll 8
       for (int v = 0; v < nv; v++)
         acc[0][v] = _mm256_fmadd_ps (av, masked ?
-            _mm256_maskload_ps (b + 8 * v, bmask[v]) :
-            _mm256_loadu_ps (b + 8 * v), acc[0][v]);
+            _mm256_maskload_ps (b + vs * v, bmask[v]) :
+            _mm256_loadu_ps (b + vs * v), acc[0][v]);
     } else {
       __m256 bv[8];
 #pragma GCC unroll 8
       for (int v = 0; v < nv; v++)
-        bv[v] = masked ? _mm256_maskload_ps (b + 8 * v, bmask[v]) :
-            _mm256_loadu_ps (b + 8 * v);
+        bv[v] = masked ? _mm256_maskload_ps (b + vs * v, bmask[v]) :
+            _mm256_loadu_ps (b + vs * v);
 #pragma GCC unroll 6
       for (int r = 0; r < mr; r++) {
         __m256 av = _mm256_set1_ps (a[r * rsa]);
@@ -160,6 +161,9 @@ tile_k (const int mr, const int nv, const int masked, size_t K,
     }
   }
 }
+
+#define tile_k(mr, nv, masked, K, A, rsa, csa, B, bs, bmask, acc) \
+  tile_kv (mr, nv, 8, masked, K, A, rsa, csa, B, bs, bmask, acc)
 
 INLINE void
 tile_acc_c (const int mr, const int nv, const int masked, size_t K,
@@ -271,8 +275,7 @@ k_packed_matmul_acc (size_t M, const float *x, size_t ldx, const RncPacked *P,
   }
 }
 
-/* ---- fused recurrent steps: one row and one unit group (4 blocks = 8
- * vectors) at a time ------------------------------------------------------ */
+/* ---- fused recurrent steps ---------------------------------------------- */
 
 INLINE void
 lstm_half (__m256 i, __m256 f, __m256 o, __m256 g, __m256i m, float *c,
@@ -290,70 +293,150 @@ lstm_half (__m256 i, __m256 f, __m256 o, __m256 g, __m256i m, float *c,
   _mm256_maskstore_ps (h, m, _mm256_mul_ps (o, v_tanh (cn)));
 }
 
-static void
-k_lstm_step (size_t N, size_t H, const float *a, size_t lda,
-    const float *h_prev, const RncPacked *Wh, float *c, float *h_next,
-    gboolean reverse)
+/* mr rows x 8 units (u .. u+7): the i, f, o, g vectors of those units sit
+ * 16 floats apart in a unit group; @half (0/1) picks units 0-7 or 8-15. */
+INLINE void
+lstm_tile (const int mr, size_t H, const float *a, size_t lda,
+    const float *x, size_t ldx, size_t D, const float *Bx,
+    const float *h_prev, const float *B, size_t bs, size_t u, float *c,
+    float *h_next)
 {
-  size_t nsg = rnc_packed_sg_count (Wh), si, r, b;
+  __m256 acc[MR][8];
+  __m256i m = lanes (H - u);
+
+#pragma GCC unroll 6
+  for (int r = 0; r < mr; r++)
+#pragma GCC unroll 4
+    for (int v = 0; v < 4; v++)
+      acc[r][v] = _mm256_loadu_ps (a + r * lda + 16 * v);
+  if (Bx)
+    tile_kv (mr, 4, 16, 0, D, x, ldx, 1, Bx, bs, NULL, acc);
+  tile_kv (mr, 4, 16, 0, H, h_prev, H, 1, B, bs, NULL, acc);
+#pragma GCC unroll 6
+  for (int r = 0; r < mr; r++)
+    lstm_half (acc[r][0], acc[r][1], acc[r][2], acc[r][3], m, c + r * H + u,
+        h_next + r * H + u);
+}
+
+#define MR_STEP 3
+
+#define STEP_ROWS(mr, call) \
+  switch (mr) { \
+    case 1: call (1); break; \
+    case 2: call (2); break; \
+    default: call (3); break; \
+  }
+
+static void
+k_lstm_step (const RncStepArgs *p)
+{
+  size_t N = p->N, H = p->H, nsg = rnc_packed_sg_count (p->Wh), si, r0, b;
+  size_t D = p->x ? p->Wx->K : 0;
 
   for (si = 0; si < nsg; si++) {
-    size_t s = reverse ? nsg - 1 - si : si;
-    const float *B = rnc_packed_sg_data (Wh, s);
-    size_t w = rnc_packed_sg_width (Wh, s), bs = w * RNC_BLOCK;
+    size_t s = p->reverse ? nsg - 1 - si : si;
+    const float *B = rnc_packed_sg_data (p->Wh, s);
+    const float *Bx = p->x ? rnc_packed_sg_data (p->Wx, s) : NULL;
+    size_t w = rnc_packed_sg_width (p->Wh, s), bs = w * RNC_BLOCK;
     size_t col0 = s * RNC_SG_BLOCKS * RNC_BLOCK;
 
     for (b = 0; b < w; b += 4) {
-      size_t u = (col0 + b * RNC_BLOCK) / 4;
-      for (r = 0; r < N; r++) {
-        const float *ar = a + r * lda + col0 + b * RNC_BLOCK;
+      size_t off = b * RNC_BLOCK, u = (col0 + off) / 4, half;
+      if (N == 1) {
+        /* one unit group: eight vectors, weights as memory operands */
         __m256 acc[MR][8];
         int v;
         for (v = 0; v < 8; v++)
-          acc[0][v] = _mm256_loadu_ps (ar + 8 * v);
-        tile_k (1, 8, 0, H, h_prev + r * H, 0, 1, B + b * RNC_BLOCK, bs, NULL,
-            acc);
+          acc[0][v] = _mm256_loadu_ps (p->a + col0 + off + 8 * v);
+        if (Bx)
+          tile_k (1, 8, 0, D, p->x, 0, 1, Bx + off, bs, NULL, acc);
+        tile_k (1, 8, 0, H, p->h_prev, 0, 1, B + off, bs, NULL, acc);
         /* vectors: i0 i1 f0 f1 o0 o1 g0 g1 (0/1: units u..u+7, u+8..) */
         lstm_half (acc[0][0], acc[0][2], acc[0][4], acc[0][6], lanes (H - u),
-            c + r * H + u, h_next + r * H + u);
+            p->c + u, p->h_next + u);
         if (u + 8 < H)
           lstm_half (acc[0][1], acc[0][3], acc[0][5], acc[0][7],
-              lanes (H - u - 8), c + r * H + u + 8, h_next + r * H + u + 8);
+              lanes (H - u - 8), p->c + u + 8, p->h_next + u + 8);
+        continue;
       }
+      for (half = 0; half < 2 && u + 8 * half < H; half++)
+        for (r0 = 0; r0 < N; r0 += MR_STEP) {
+          size_t mr = MIN (MR_STEP, N - r0), o = off + 8 * half;
+#define CALL(R) lstm_tile (R, H, p->a + r0 * p->lda + col0 + o, p->lda, \
+              p->x ? p->x + r0 * p->ldx : NULL, p->ldx, D, \
+              Bx ? Bx + o : NULL, p->h_prev + r0 * H, B + o, bs, \
+              u + 8 * half, p->c + r0 * H, p->h_next + r0 * H)
+          STEP_ROWS (mr, CALL);
+#undef CALL
+        }
     }
   }
 }
 
-static void
-k_rnn_step (size_t N, size_t H, const float *a, size_t lda,
-    const float *h_prev, const RncPacked *Wh, float *h_next, gboolean reverse)
+/* mr rows x nv vectors of an RNN step from unit u0 (= packed column);
+ * vectors past the super-group (valid: floats in it from u0) are computed
+ * on padding and never stored. */
+INLINE void
+rnn_tile (const int mr, const int nv, size_t valid, size_t H,
+    const float *a, size_t lda, const float *x, size_t ldx, size_t D,
+    const float *Bx, const float *h_prev, const float *B, size_t bs,
+    size_t u0, float *h_next)
 {
-  size_t nsg = rnc_packed_sg_count (Wh), si, r, b;
+  __m256 acc[MR][8];
+
+#pragma GCC unroll 6
+  for (int r = 0; r < mr; r++)
+#pragma GCC unroll 8
+    for (int v = 0; v < nv; v++)
+      acc[r][v] = _mm256_maskload_ps (a + r * lda + 8 * v,
+          lanes (8 * (size_t) v < valid ? 8 : 0));
+  if (Bx)
+    tile_k (mr, nv, 0, D, x, ldx, 1, Bx, bs, NULL, acc);
+  tile_k (mr, nv, 0, H, h_prev, H, 1, B, bs, NULL, acc);
+#pragma GCC unroll 6
+  for (int r = 0; r < mr; r++)
+#pragma GCC unroll 8
+    for (int v = 0; v < nv; v++) {
+      size_t u = u0 + 8 * v;
+      if (u < H && 8 * (size_t) v < valid)
+        _mm256_maskstore_ps (h_next + r * H + u, lanes (H - u),
+            v_tanh (acc[r][v]));
+    }
+}
+
+static void
+k_rnn_step (const RncStepArgs *p)
+{
+  size_t N = p->N, H = p->H, nsg = rnc_packed_sg_count (p->Wh), si, r0, b;
+  size_t D = p->x ? p->Wx->K : 0;
 
   for (si = 0; si < nsg; si++) {
-    size_t s = reverse ? nsg - 1 - si : si;
-    const float *B = rnc_packed_sg_data (Wh, s);
-    size_t w = rnc_packed_sg_width (Wh, s), bs = w * RNC_BLOCK;
+    size_t s = p->reverse ? nsg - 1 - si : si;
+    const float *B = rnc_packed_sg_data (p->Wh, s);
+    const float *Bx = p->x ? rnc_packed_sg_data (p->Wx, s) : NULL;
+    size_t w = rnc_packed_sg_width (p->Wh, s), bs = w * RNC_BLOCK;
     size_t col0 = s * RNC_SG_BLOCKS * RNC_BLOCK;
 
-    for (b = 0; b < w; b += 4) {
-      size_t u0 = col0 + b * RNC_BLOCK;
-      for (r = 0; r < N; r++) {
-        const float *ar = a + r * lda + u0;
-        __m256 acc[MR][8];
-        int v;
-        /* blocks past the super-group are computed, never stored */
-        for (v = 0; v < 8; v++)
-          acc[0][v] = _mm256_maskload_ps (ar + 8 * v,
-              lanes (b * RNC_BLOCK + 8 * (size_t) v < w * RNC_BLOCK ? 8 : 0));
-        tile_k (1, 8, 0, H, h_prev + r * H, 0, 1, B + b * RNC_BLOCK, bs, NULL,
-            acc);
-        for (v = 0; v < 8; v++) {
-          size_t u = u0 + 8 * v;
-          if (u < H && b * RNC_BLOCK + 8 * (size_t) v < w * RNC_BLOCK)
-            _mm256_maskstore_ps (h_next + r * H + u, lanes (H - u),
-                v_tanh (acc[0][v]));
-        }
+    if (N == 1) {
+      for (b = 0; b < w; b += 4) {
+        size_t off = b * RNC_BLOCK;
+        rnn_tile (1, 8, (w - b) * RNC_BLOCK, H, p->a + col0 + off, 0, p->x, 0,
+            D, Bx ? Bx + off : NULL, p->h_prev, B + off, bs, col0 + off,
+            p->h_next);
+      }
+      continue;
+    }
+    for (b = 0; b < w; b += 2) {
+      size_t off = b * RNC_BLOCK;
+      for (r0 = 0; r0 < N; r0 += MR_STEP) {
+        size_t mr = MIN (MR_STEP, N - r0);
+#define CALL(R) rnn_tile (R, 4, (w - b) * RNC_BLOCK, H, \
+            p->a + r0 * p->lda + col0 + off, p->lda, \
+            p->x ? p->x + r0 * p->ldx : NULL, p->ldx, D, \
+            Bx ? Bx + off : NULL, p->h_prev + r0 * H, B + off, bs, \
+            col0 + off, p->h_next + r0 * H)
+        STEP_ROWS (mr, CALL);
+#undef CALL
       }
     }
   }

@@ -274,9 +274,11 @@ lstm_cell (const __m512 * g4, __mmask16 m, float *c, float *h)
   _mm512_mask_storeu_ps (h, m, _mm512_mul_ps (o, v_tanh (cn)));
 }
 
-/* mr rows x one unit group (4 blocks) of an LSTM step. */
+/* mr rows x one unit group (4 blocks) of an LSTM step; Bx (the same
+ * columns of Wx, D rows) is NULL unless the projection is fused. */
 INLINE void
 lstm_tile (const int mr, size_t H, const float *a, size_t lda,
+    const float *x, size_t ldx, size_t D, const float *Bx,
     const float *h_prev, const float *B, size_t bs, size_t u0, float *c,
     float *h_next)
 {
@@ -288,6 +290,8 @@ lstm_tile (const int mr, size_t H, const float *a, size_t lda,
 #pragma GCC unroll 4
     for (int v = 0; v < 4; v++)
       acc[r][v] = _mm512_loadu_ps (a + r * lda + 16 * v);
+  if (Bx)
+    tile_k (mr, 4, 0, D, x, ldx, 1, Bx, bs, NULL, acc);
   tile_k (mr, 4, 0, H, h_prev, H, 1, B, bs, NULL, acc);
 #pragma GCC unroll 6
   for (int r = 0; r < mr; r++)
@@ -295,16 +299,16 @@ lstm_tile (const int mr, size_t H, const float *a, size_t lda,
 }
 
 static void
-k_lstm_step (size_t N, size_t H, const float *a, size_t lda,
-    const float *h_prev, const RncPacked *Wh, float *c, float *h_next,
-    gboolean reverse)
+k_lstm_step (const RncStepArgs *p)
 {
-  size_t nsg = rnc_packed_sg_count (Wh), si, r0;
+  size_t N = p->N, H = p->H, nsg = rnc_packed_sg_count (p->Wh), si, r0;
+  size_t D = p->x ? p->Wx->K : 0;
 
   for (si = 0; si < nsg; si++) {
-    size_t s = reverse ? nsg - 1 - si : si;
-    const float *B = rnc_packed_sg_data (Wh, s);
-    size_t w = rnc_packed_sg_width (Wh, s), bs = w * RNC_BLOCK, c0;
+    size_t s = p->reverse ? nsg - 1 - si : si;
+    const float *B = rnc_packed_sg_data (p->Wh, s);
+    const float *Bx = p->x ? rnc_packed_sg_data (p->Wx, s) : NULL;
+    size_t w = rnc_packed_sg_width (p->Wh, s), bs = w * RNC_BLOCK, c0;
     size_t col0 = s * RNC_SG_BLOCKS * RNC_BLOCK;
     size_t u0 = s * (RNC_SG_BLOCKS / 4) * RNC_BLOCK;
 
@@ -313,20 +317,23 @@ k_lstm_step (size_t N, size_t H, const float *a, size_t lda,
       __m512 acc[MR][8];
       int v;
       for (v = 0; v < 8; v++)
-        acc[0][v] = _mm512_loadu_ps (a + col0 + 16 * v);
-      tile_k (1, 8, 0, H, h_prev, 0, 1, B, bs, NULL, acc);
-      lstm_cell (acc[0], lanes (H - u0), c + u0, h_next + u0);
-      lstm_cell (acc[0] + 4, lanes (H - u0 - 16), c + u0 + 16,
-          h_next + u0 + 16);
+        acc[0][v] = _mm512_loadu_ps (p->a + col0 + 16 * v);
+      if (Bx)
+        tile_k (1, 8, 0, D, p->x, 0, 1, Bx, bs, NULL, acc);
+      tile_k (1, 8, 0, H, p->h_prev, 0, 1, B, bs, NULL, acc);
+      lstm_cell (acc[0], lanes (H - u0), p->c + u0, p->h_next + u0);
+      lstm_cell (acc[0] + 4, lanes (H - u0 - 16), p->c + u0 + 16,
+          p->h_next + u0 + 16);
       continue;
     }
     for (c0 = 0; c0 < w; c0 += 4) {
       size_t u = u0 + (c0 / 4) * RNC_BLOCK;
       for (r0 = 0; r0 < N; r0 += MR) {
         size_t mr = MIN (MR, N - r0);
-#define CALL(R) lstm_tile (R, H, a + r0 * lda + col0 + c0 * RNC_BLOCK, lda, \
-            h_prev + r0 * H, B + c0 * RNC_BLOCK, bs, u, c + r0 * H, \
-            h_next + r0 * H)
+#define CALL(R) lstm_tile (R, H, p->a + r0 * p->lda + col0 + c0 * RNC_BLOCK, \
+            p->lda, p->x ? p->x + r0 * p->ldx : NULL, p->ldx, D, \
+            Bx ? Bx + c0 * RNC_BLOCK : NULL, p->h_prev + r0 * H, \
+            B + c0 * RNC_BLOCK, bs, u, p->c + r0 * H, p->h_next + r0 * H)
         TILE_ROWS (mr, CALL);
 #undef CALL
       }
@@ -339,7 +346,8 @@ k_lstm_step (size_t N, size_t H, const float *a, size_t lda,
  * buffer holds and never stored). */
 INLINE void
 rnn_tile (const int mr, const int nv, size_t wv, size_t H, const float *a,
-    size_t lda, const float *h_prev, const float *B, size_t bs, size_t u0,
+    size_t lda, const float *x, size_t ldx, size_t D, const float *Bx,
+    const float *h_prev, const float *B, size_t bs, size_t u0,
     float *h_next)
 {
   __m512 acc[MR][8];
@@ -350,6 +358,8 @@ rnn_tile (const int mr, const int nv, size_t wv, size_t H, const float *a,
     for (int v = 0; v < nv; v++)
       acc[r][v] = _mm512_maskz_loadu_ps ((size_t) v < wv ? 0xFFFF : 0,
           a + r * lda + 16 * v);
+  if (Bx)
+    tile_k (mr, nv, 0, D, x, ldx, 1, Bx, bs, NULL, acc);
   tile_k (mr, nv, 0, H, h_prev, H, 1, B, bs, NULL, acc);
 #pragma GCC unroll 6
   for (int r = 0; r < mr; r++)
@@ -363,32 +373,38 @@ rnn_tile (const int mr, const int nv, size_t wv, size_t H, const float *a,
 }
 
 static void
-k_rnn_step (size_t N, size_t H, const float *a, size_t lda,
-    const float *h_prev, const RncPacked *Wh, float *h_next, gboolean reverse)
+k_rnn_step (const RncStepArgs *p)
 {
-  size_t nsg = rnc_packed_sg_count (Wh), si, r0;
+  size_t N = p->N, H = p->H, nsg = rnc_packed_sg_count (p->Wh), si, r0;
+  size_t D = p->x ? p->Wx->K : 0;
 
   for (si = 0; si < nsg; si++) {
-    size_t s = reverse ? nsg - 1 - si : si;
-    const float *B = rnc_packed_sg_data (Wh, s);
-    size_t w = rnc_packed_sg_width (Wh, s), bs = w * RNC_BLOCK, c0;
+    size_t s = p->reverse ? nsg - 1 - si : si;
+    const float *B = rnc_packed_sg_data (p->Wh, s);
+    const float *Bx = p->x ? rnc_packed_sg_data (p->Wx, s) : NULL;
+    size_t w = rnc_packed_sg_width (p->Wh, s), bs = w * RNC_BLOCK, c0;
     size_t col0 = s * RNC_SG_BLOCKS * RNC_BLOCK;
 
     if (N == 1) {
       /* weight reads past a narrower last super-group stay inside the
        * buffer (RNC_PACK_TAIL) */
       if (w > 4)
-        rnn_tile (1, 8, w, H, a + col0, lda, h_prev, B, bs, col0, h_next);
+        rnn_tile (1, 8, w, H, p->a + col0, p->lda, p->x, 0, D, Bx, p->h_prev,
+            B, bs, col0, p->h_next);
       else
-        rnn_tile (1, 4, w, H, a + col0, lda, h_prev, B, bs, col0, h_next);
+        rnn_tile (1, 4, w, H, p->a + col0, p->lda, p->x, 0, D, Bx, p->h_prev,
+            B, bs, col0, p->h_next);
       continue;
     }
     for (c0 = 0; c0 < w; c0 += 4)
       for (r0 = 0; r0 < N; r0 += MR) {
         size_t mr = MIN (MR, N - r0);
-#define CALL(R) rnn_tile (R, 4, w - c0, H, a + r0 * lda + col0 + c0 * RNC_BLOCK, lda, \
-            h_prev + r0 * H, B + c0 * RNC_BLOCK, bs, col0 + c0 * RNC_BLOCK, \
-            h_next + r0 * H)
+#define CALL(R) rnn_tile (R, 4, w - c0, H, \
+            p->a + r0 * p->lda + col0 + c0 * RNC_BLOCK, p->lda, \
+            p->x ? p->x + r0 * p->ldx : NULL, p->ldx, D, \
+            Bx ? Bx + c0 * RNC_BLOCK : NULL, \
+            p->h_prev + r0 * H, B + c0 * RNC_BLOCK, bs, \
+            col0 + c0 * RNC_BLOCK, p->h_next + r0 * H)
         TILE_ROWS (mr, CALL);
 #undef CALL
       }

@@ -65,17 +65,23 @@ k_rows_matmul_acc (size_t M, size_t N, size_t K, const float *x, size_t ldx,
   }
 }
 
-/* acc (w*16) += x (K) @ super-group B (K rows of w*16) */
+/* acc (w*16) += x (K) @ super-group B (K rows of w*16); the fixed 16-float
+ * inner loop lets the compiler vectorise without changing the order over
+ * k. */
 static void
 sg_dot (size_t K, size_t w, const float *x, const float *B, float *acc)
 {
-  size_t k, j, bs = w * RNC_BLOCK;
+  size_t k, b, l, bs = w * RNC_BLOCK;
 
   for (k = 0; k < K; k++) {
     const float a = x[k];
-    const float *b = B + k * bs;
-    for (j = 0; j < bs; j++)
-      acc[j] += a * b[j];
+    const float *row = B + k * bs;
+    for (b = 0; b < w; b++) {
+      float *ab = acc + b * RNC_BLOCK;
+      const float *rb = row + b * RNC_BLOCK;
+      for (l = 0; l < RNC_BLOCK; l++)
+        ab[l] += a * rb[l];
+    }
   }
 }
 
@@ -102,50 +108,57 @@ k_packed_matmul_acc (size_t M, const float *x, size_t ldx, const RncPacked *P,
     }
 }
 
+/* acc (w*16) = the pre-activations of super-group s for row r */
 static void
-k_lstm_step (size_t N, size_t H, const float *a, size_t lda,
-    const float *h_prev, const RncPacked *Wh, float *c, float *h_next,
-    gboolean reverse)
+step_dot (const RncStepArgs *p, size_t r, size_t s, size_t w, float *acc)
+{
+  size_t col0 = s * RNC_SG_BLOCKS * RNC_BLOCK;
+
+  memcpy (acc, p->a + r * p->lda + col0, w * RNC_BLOCK * sizeof (float));
+  if (p->x)
+    sg_dot (p->Wx->K, w, p->x + r * p->ldx, rnc_packed_sg_data (p->Wx, s),
+        acc);
+  sg_dot (p->H, w, p->h_prev + r * p->H, rnc_packed_sg_data (p->Wh, s), acc);
+}
+
+static void
+k_lstm_step (const RncStepArgs *p)
 {
   float acc[RNC_SG_BLOCKS * RNC_BLOCK];
-  size_t nsg = rnc_packed_sg_count (Wh), s, r, grp, l;
+  size_t H = p->H, nsg = rnc_packed_sg_count (p->Wh), s, r, grp, l;
 
-  for (r = 0; r < N; r++)
+  for (r = 0; r < p->N; r++)
     for (s = 0; s < nsg; s++) {
-      size_t w = rnc_packed_sg_width (Wh, s);
-      size_t col0 = s * RNC_SG_BLOCKS * RNC_BLOCK;
-      memcpy (acc, a + r * lda + col0, w * RNC_BLOCK * sizeof (float));
-      sg_dot (H, w, h_prev + r * H, rnc_packed_sg_data (Wh, s), acc);
+      size_t w = rnc_packed_sg_width (p->Wh, s);
+      step_dot (p, r, s, w, acc);
       for (grp = 0; grp < w / 4; grp++) {
         const float *g4 = acc + grp * 4 * RNC_BLOCK;
-        size_t u0 = (col0 / 4) + grp * RNC_BLOCK;
+        size_t u0 = s * (RNC_SG_BLOCKS / 4) * RNC_BLOCK + grp * RNC_BLOCK;
         for (l = 0; l < RNC_BLOCK && u0 + l < H; l++) {
           float i = sigmoidf (g4[l]), f = sigmoidf (g4[RNC_BLOCK + l]);
           float o = sigmoidf (g4[2 * RNC_BLOCK + l]);
           float g = tanhf (g4[3 * RNC_BLOCK + l]);
-          float *cc = c + r * H + u0 + l;
+          float *cc = p->c + r * H + u0 + l;
           *cc = f * *cc + i * g;
-          h_next[r * H + u0 + l] = o * tanhf (*cc);
+          p->h_next[r * H + u0 + l] = o * tanhf (*cc);
         }
       }
     }
 }
 
 static void
-k_rnn_step (size_t N, size_t H, const float *a, size_t lda,
-    const float *h_prev, const RncPacked *Wh, float *h_next, gboolean reverse)
+k_rnn_step (const RncStepArgs *p)
 {
   float acc[RNC_SG_BLOCKS * RNC_BLOCK];
-  size_t nsg = rnc_packed_sg_count (Wh), s, r, j;
+  size_t H = p->H, nsg = rnc_packed_sg_count (p->Wh), s, r, j;
 
-  for (r = 0; r < N; r++)
+  for (r = 0; r < p->N; r++)
     for (s = 0; s < nsg; s++) {
-      size_t w = rnc_packed_sg_width (Wh, s);
+      size_t w = rnc_packed_sg_width (p->Wh, s);
       size_t col0 = s * RNC_SG_BLOCKS * RNC_BLOCK;
-      memcpy (acc, a + r * lda + col0, w * RNC_BLOCK * sizeof (float));
-      sg_dot (H, w, h_prev + r * H, rnc_packed_sg_data (Wh, s), acc);
+      step_dot (p, r, s, w, acc);
       for (j = 0; j < w * RNC_BLOCK && col0 + j < H; j++)
-        h_next[r * H + col0 + j] = tanhf (acc[j]);
+        p->h_next[r * H + col0 + j] = tanhf (acc[j]);
     }
 }
 

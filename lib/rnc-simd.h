@@ -75,6 +75,30 @@ void rnc_packed_fill (RncPacked *p, const float *W, size_t ldw);
  * padding with zeros. */
 void rnc_packed_fill_vector (const RncPacked *p, const float *v, float *dst);
 
+/* One recurrent step of N rows for the fused kernels.
+ *   a (N, nblocks*16; row stride lda, packed order): pre-activations, read
+ *     only; lda 0 gives every row the same one (the bias, when x is set)
+ *   x (N, Wx->K; ldx), Wx: when x is not NULL, a + x @ Wx is computed first,
+ *     in the same pass over the weights (the input projection of a single
+ *     frame); bit-identical to storing it in a and calling without x
+ *   h_prev (N, H), Wh; c (N, H) in/out (LSTM); h_next (N, H) out, must not
+ *     alias h_prev
+ *   reverse: walk the super-groups backwards (same results; alternating
+ *     from step to step finds in cache what the last step read last) */
+typedef struct _RncStepArgs {
+  size_t N, H;
+  const float *a;
+  size_t lda;
+  const float *x;
+  size_t ldx;
+  const RncPacked *Wx;
+  const float *h_prev;
+  const RncPacked *Wh;
+  float *c;
+  float *h_next;
+  gboolean reverse;
+} RncStepArgs;
+
 typedef struct {
   RncCpuLevel level;
 
@@ -92,17 +116,11 @@ typedef struct {
   void (*packed_matmul_acc) (size_t M, const float *x, size_t ldx,
       const RncPacked *P, float *out, size_t ldo, size_t n_store);
 
-  /* Fused LSTM recurrence for N rows: gates = a (N, nblocks*16; lda, packed
-   * order, read only) + h_prev (N, H) @ Wh, then c (N, H) updated in place
-   * and h_next (N, H) written. @reverse walks the super-groups backwards
-   * (same results; alternating keeps the cache warm). */
-  void (*lstm_step) (size_t N, size_t H, const float *a, size_t lda,
-      const float *h_prev, const RncPacked *Wh, float *c, float *h_next,
-      gboolean reverse);
-  /* Fused RNN recurrence: h_next (N, H) = tanh (a + h_prev @ Wh). */
-  void (*rnn_step) (size_t N, size_t H, const float *a, size_t lda,
-      const float *h_prev, const RncPacked *Wh, float *h_next,
-      gboolean reverse);
+  /* Fused LSTM recurrence (see RncStepArgs): gates = a + [x @ Wx] +
+   * h_prev @ Wh, then c updated in place and h_next written. */
+  void (*lstm_step) (const struct _RncStepArgs *args);
+  /* Fused RNN recurrence: h_next = tanh (a + [x @ Wx] + h_prev @ Wh). */
+  void (*rnn_step) (const struct _RncStepArgs *args);
 
   /* Row-major C (M, N) = alpha op (A) op (B) + beta C, op = transpose when
    * ta / tb. NULL at the scalar level (BLAS serves then). */
