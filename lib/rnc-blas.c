@@ -2,9 +2,11 @@
  *
  * Every product goes either to OpenBLAS or to the library's own SIMD GEMM
  * (rnc-simd.h), decided per call (docs/performance.md):
- *  - our kernels when the product is small (M * N * K <= RNC_OWN_MAX_WORK
- *    or M <= 8): OpenBLAS spends 0.6-1.5 us per call on them, and sgemm
- *    with M = 1 is several times slower than a matrix-vector loop;
+ *  - our kernels when the product is small (M * N * K <= RNC_OWN_MAX_WORK)
+ *    or has few rows (M <= RNC_OWN_MAX_ROWS): OpenBLAS spends 0.6-1.5 us per
+ *    call on small ones, its sgemm with M = 1 is 2-3x slower than our
+ *    row kernel and at M = 32 our tiles are up to 2x faster (measured,
+ *    docs/performance.md);
  *  - our kernels for every shape when OpenBLAS runs a kernel set below the
  *    CPU: Debian's OpenBLAS 0.3.21 falls back to Prescott (SSE3) on CPUs it
  *    does not know, and OPENBLAS_CORETYPE only helps when set before
@@ -26,8 +28,10 @@
 extern char *openblas_get_corename (void);
 extern void openblas_set_num_threads (int num_threads);
 
-/* Products up to this many multiply-adds always run on our kernels. */
+/* Products up to this many multiply-adds, or with up to this many rows,
+ * always run on our kernels. */
 #define RNC_OWN_MAX_WORK ((double) (1 << 22))
+#define RNC_OWN_MAX_ROWS 64
 
 typedef enum {
   ROUTE_AUTO,
@@ -88,7 +92,7 @@ own_kernels (size_t M, size_t N, size_t K)
   blas_init_once ();
   if (k->gemm == NULL || route == ROUTE_BLAS)
     return NULL;
-  if (route == ROUTE_OWN || !blas_fits || M <= 8
+  if (route == ROUTE_OWN || !blas_fits || M <= RNC_OWN_MAX_ROWS
       || (double) M * N * K <= RNC_OWN_MAX_WORK)
     return k;
   return NULL;

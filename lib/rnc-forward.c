@@ -126,7 +126,7 @@ rnc_forward (RncState *s, const float *x, size_t T, float *hidden, float *y)
   const RncModelConfig *c;
   const RncModelPack *pk;
   const RncKernelTable *k;
-  size_t N, D, ld, t0, n;
+  size_t N, D, ld, t0, t, n;
 
   g_return_if_fail (s != NULL && (x != NULL || T == 0));
   c = rnc_model_get_config (s->model);
@@ -145,10 +145,21 @@ rnc_forward (RncState *s, const float *x, size_t T, float *hidden, float *y)
       continue;
     }
     fill_bias (s->xproj, Tc * N, ld, pk->layer[0].b, ld);
-    /* one product per stream: its Tc rows go to every N-th row of xproj */
-    for (n = 0; n < N; n++)
-      k->packed_matmul_acc (Tc, x + (n * T + t0) * D, D, &pk->layer[0].Wx,
-          s->xproj + n * ld, N * ld, ld);
+    if (N == 1 || x == s->gather) {
+      /* one product per stream: its Tc rows go to every N-th row of xproj */
+      for (n = 0; n < N; n++)
+        k->packed_matmul_acc (Tc, x + (n * T + t0) * D, D, &pk->layer[0].Wx,
+            s->xproj + n * ld, N * ld, ld);
+    } else {
+      /* one product for the batch: each weight panel serves all its rows
+       * while it is in cache (same per-row arithmetic) */
+      for (t = 0; t < Tc; t++)
+        for (n = 0; n < N; n++)
+          memcpy (s->gather + (t * N + n) * D, x + (n * T + t0 + t) * D,
+              D * sizeof (float));
+      k->packed_matmul_acc (Tc * N, s->gather, D, &pk->layer[0].Wx, s->xproj,
+          ld, ld);
+    }
     run_chunk (s, pk, k, t0, Tc, T, hidden, y, NULL, 0);
   }
 }

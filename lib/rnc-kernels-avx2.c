@@ -235,11 +235,14 @@ k_rows_matmul_acc (size_t M, size_t N, size_t K, const float *x, size_t ldx,
 
 /* ---- packed products ------------------------------------------------------ */
 
+/* as in rnc-kernels-avx512.c: a panel of KC_PACKED rows per pass */
+#define KC_PACKED 256
+
 static void
 k_packed_matmul_acc (size_t M, const float *x, size_t ldx, const RncPacked *P,
     float *out, size_t ldo, size_t n_store)
 {
-  size_t nsg = rnc_packed_sg_count (P), K = P->K, s, r0, b;
+  size_t nsg = rnc_packed_sg_count (P), K = P->K, s, r0, b, k0;
   __m256i m[8];
 
   for (s = 0; s < nsg; s++) {
@@ -264,12 +267,16 @@ k_packed_matmul_acc (size_t M, const float *x, size_t ldx, const RncPacked *P,
       if (cc >= n_store)
         break;
       col_masks (cc, n_store, 2, m);
-      for (r0 = 0; r0 < M; r0 += MR) {
-        size_t mr = MIN (MR, M - r0);
-#define CALL(R) tile_acc_c (R, 2, 0, K, x + r0 * ldx, ldx, 1, \
-            B + b * RNC_BLOCK, bs, NULL, out + r0 * ldo + cc, ldo, m)
-        TILE_ROWS (mr, CALL);
+      for (k0 = 0; k0 < K; k0 += KC_PACKED) {
+        size_t kc = MIN (KC_PACKED, K - k0);
+        for (r0 = 0; r0 < M; r0 += MR) {
+          size_t mr = MIN (MR, M - r0);
+#define CALL(R) tile_acc_c (R, 2, 0, kc, x + r0 * ldx + k0, ldx, 1, \
+              B + k0 * bs + b * RNC_BLOCK, bs, NULL, out + r0 * ldo + cc, \
+              ldo, m)
+          TILE_ROWS (mr, CALL);
 #undef CALL
+        }
       }
     }
   }

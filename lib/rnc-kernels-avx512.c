@@ -218,11 +218,16 @@ k_rows_matmul_acc (size_t M, size_t N, size_t K, const float *x, size_t ldx,
 
 /* ---- packed products ------------------------------------------------------ */
 
+/* Rows of the weights per pass: a 4-block panel of KC_PACKED rows (64 KiB)
+ * stays in L2 while every row tile of the call reuses it; the output tile is
+ * stored and reloaded between passes, which keeps the serial chain. */
+#define KC_PACKED 256
+
 static void
 k_packed_matmul_acc (size_t M, const float *x, size_t ldx, const RncPacked *P,
     float *out, size_t ldo, size_t n_store)
 {
-  size_t nsg = rnc_packed_sg_count (P), K = P->K, s, r0;
+  size_t nsg = rnc_packed_sg_count (P), K = P->K, s, r0, k0;
 
   for (s = 0; s < nsg; s++) {
     const float *B = rnc_packed_sg_data (P, s);
@@ -247,12 +252,16 @@ k_packed_matmul_acc (size_t M, const float *x, size_t ldx, const RncPacked *P,
       for (v = 0; v < 4; v++)
         m[v] = c0 + v < w && cc + 16 * v < n_store ?
             lanes (n_store - cc - 16 * v) : 0;
-      for (r0 = 0; r0 < M; r0 += MR) {
-        size_t mr = MIN (MR, M - r0);
-#define CALL(R) tile_acc_c (R, 4, 0, K, x + r0 * ldx, ldx, 1, \
-            B + c0 * RNC_BLOCK, bs, NULL, out + r0 * ldo + cc, ldo, m)
-        TILE_ROWS (mr, CALL);
+      for (k0 = 0; k0 < K; k0 += KC_PACKED) {
+        size_t kc = MIN (KC_PACKED, K - k0);
+        for (r0 = 0; r0 < M; r0 += MR) {
+          size_t mr = MIN (MR, M - r0);
+#define CALL(R) tile_acc_c (R, 4, 0, kc, x + r0 * ldx + k0, ldx, 1, \
+              B + k0 * bs + c0 * RNC_BLOCK, bs, NULL, out + r0 * ldo + cc, \
+              ldo, m)
+          TILE_ROWS (mr, CALL);
 #undef CALL
+        }
       }
     }
   }
@@ -446,14 +455,15 @@ transpose16 (__m512 * r)
 }
 
 /* panel (kc rounded up to 16, 64) = B^T for B rows j0 .. j0+nc-1 (each K
- * long, row stride ldb), columns k0 .. k0+kc-1; missing rows read as 0. */
+ * long, row stride ldb), columns k0 .. k0+kc-1; missing rows of the last
+ * 16-row group read as 0, later groups are left alone (not read). */
 static void
 pack_bt (const float *B, size_t ldb, size_t j0, size_t nc, size_t k0,
     size_t kc, float *panel)
 {
   size_t jj, kk;
 
-  for (jj = 0; jj < 64; jj += 16)
+  for (jj = 0; jj < nc; jj += 16)
     for (kk = 0; kk < kc; kk += 16) {
       __mmask16 m = lanes (kc - kk);
       __m512 r[16];
@@ -467,32 +477,84 @@ pack_bt (const float *B, size_t ldb, size_t j0, size_t nc, size_t k0,
     }
 }
 
-/* C tile (mr x 64, masked) += alpha * (A @ B over K), alpha != 1 path. */
+/* C tile (mr x nv vectors, masked) += alpha * (A @ B over K): the
+ * alpha != 1 path (C was scaled by beta before). */
 INLINE void
-tile_alpha_c (const int mr, size_t K, const float *A, size_t rsa, size_t csa,
-    const float *B, size_t bs, const __mmask16 *bmask, int masked,
-    float alpha, float *C, size_t ldc, const __mmask16 *cmask)
+tile_alpha_c (const int mr, const int nv, const int masked, size_t K,
+    const float *A, size_t rsa, size_t csa, const float *B, size_t bs,
+    const __mmask16 *bmask, float alpha, float *C, size_t ldc,
+    const __mmask16 *cmask)
 {
   __m512 acc[MR][8], al = _mm512_set1_ps (alpha);
 
 #pragma GCC unroll 6
   for (int r = 0; r < mr; r++)
 #pragma GCC unroll 4
-    for (int v = 0; v < 4; v++)
+    for (int v = 0; v < nv; v++)
       acc[r][v] = _mm512_setzero_ps ();
-  if (masked)
-    tile_k (mr, 4, 1, K, A, rsa, csa, B, bs, bmask, acc);
-  else
-    tile_k (mr, 4, 0, K, A, rsa, csa, B, bs, bmask, acc);
+  tile_k (mr, nv, masked, K, A, rsa, csa, B, bs, bmask, acc);
 #pragma GCC unroll 6
   for (int r = 0; r < mr; r++)
 #pragma GCC unroll 4
-    for (int v = 0; v < 4; v++) {
+    for (int v = 0; v < nv; v++) {
       float *cp = C + r * ldc + 16 * v;
       __m512 cv = _mm512_maskz_loadu_ps (cmask[v], cp);
       _mm512_mask_storeu_ps (cp, cmask[v], _mm512_fmadd_ps (al, acc[r][v],
               cv));
     }
+}
+
+/* One GEMM tile with runtime rows (1..6), vectors (1..4) and B masking,
+ * each combination a constant-shaped instance. */
+INLINE void
+gemm_tile_nv (const int nv, size_t mr, int masked, int unit_alpha, size_t K,
+    const float *A, size_t rsa, size_t csa, const float *B, size_t bs,
+    const __mmask16 *m, float alpha, float *C, size_t ldc)
+{
+  if (unit_alpha && masked) {
+#define CALL(R) tile_acc_c (R, nv, 1, K, A, rsa, csa, B, bs, m, C, ldc, m)
+    TILE_ROWS (mr, CALL);
+#undef CALL
+  } else if (unit_alpha) {
+#define CALL(R) tile_acc_c (R, nv, 0, K, A, rsa, csa, B, bs, m, C, ldc, m)
+    TILE_ROWS (mr, CALL);
+#undef CALL
+  } else if (masked) {
+#define CALL(R) tile_alpha_c (R, nv, 1, K, A, rsa, csa, B, bs, m, alpha, C, \
+        ldc, m)
+    TILE_ROWS (mr, CALL);
+#undef CALL
+  } else {
+#define CALL(R) tile_alpha_c (R, nv, 0, K, A, rsa, csa, B, bs, m, alpha, C, \
+        ldc, m)
+    TILE_ROWS (mr, CALL);
+#undef CALL
+  }
+}
+
+static void
+gemm_tile (size_t nv, size_t mr, int masked, int unit_alpha, size_t K,
+    const float *A, size_t rsa, size_t csa, const float *B, size_t bs,
+    const __mmask16 *m, float alpha, float *C, size_t ldc)
+{
+  switch (nv) {
+    case 1:
+      gemm_tile_nv (1, mr, masked, unit_alpha, K, A, rsa, csa, B, bs, m,
+          alpha, C, ldc);
+      break;
+    case 2:
+      gemm_tile_nv (2, mr, masked, unit_alpha, K, A, rsa, csa, B, bs, m,
+          alpha, C, ldc);
+      break;
+    case 3:
+      gemm_tile_nv (3, mr, masked, unit_alpha, K, A, rsa, csa, B, bs, m,
+          alpha, C, ldc);
+      break;
+    default:
+      gemm_tile_nv (4, mr, masked, unit_alpha, K, A, rsa, csa, B, bs, m,
+          alpha, C, ldc);
+      break;
+  }
 }
 
 static void
@@ -519,13 +581,18 @@ k_gemm (gboolean ta, gboolean tb, size_t M, size_t N, size_t K, float alpha,
     }
   if (alpha == 0.0f || K == 0)
     return;
+  if (M == 1 && !ta && !tb && alpha == 1.0f) {
+    /* a row times a matrix: eight FMA chains per pass */
+    k_rows_matmul_acc (1, N, K, A, lda, B, ldb, C, ldc);
+    return;
+  }
 
   for (j0 = 0; j0 < N; j0 += 64) {
-    size_t nc = MIN (64, N - j0);
+    size_t nc = MIN (64, N - j0), nv = (nc + 15) / 16;
     __mmask16 m[4];
-    int v;
+    size_t v;
     for (v = 0; v < 4; v++)
-      m[v] = lanes (16 * (size_t) v < nc ? nc - 16 * v : 0);
+      m[v] = lanes (16 * v < nc ? nc - 16 * v : 0);
     for (k0 = 0; k0 < K; k0 += KC) {
       size_t kc = MIN (KC, K - k0), bs;
       const float *Bp;
@@ -540,27 +607,10 @@ k_gemm (gboolean ta, gboolean tb, size_t M, size_t N, size_t K, float alpha,
         bs = ldb;
         masked = 1;
       }
-      for (r0 = 0; r0 < M; r0 += MR) {
-        size_t mr = MIN (MR, M - r0);
-        const float *Ar = A + r0 * rsa + k0 * csa;
-        float *Cr = C + r0 * ldc + j0;
-        if (alpha == 1.0f) {
-          if (masked) {
-#define CALL(R) tile_acc_c (R, 4, 1, kc, Ar, rsa, csa, Bp, bs, m, Cr, ldc, m)
-            TILE_ROWS (mr, CALL);
-#undef CALL
-          } else {
-#define CALL(R) tile_acc_c (R, 4, 0, kc, Ar, rsa, csa, Bp, bs, m, Cr, ldc, m)
-            TILE_ROWS (mr, CALL);
-#undef CALL
-          }
-        } else {
-#define CALL(R) tile_alpha_c (R, kc, Ar, rsa, csa, Bp, bs, m, masked, alpha, \
-              Cr, ldc, m)
-          TILE_ROWS (mr, CALL);
-#undef CALL
-        }
-      }
+      for (r0 = 0; r0 < M; r0 += MR)
+        gemm_tile (nv, MIN (MR, M - r0), masked, alpha == 1.0f, kc,
+            A + r0 * rsa + k0 * csa, rsa, csa, Bp, bs, m, alpha,
+            C + r0 * ldc + j0, ldc);
     }
   }
 }

@@ -106,6 +106,7 @@ TEST (RncBlas, SmallProductsRunOnOwnKernelsAtSimdLevels)
     GTEST_SKIP () << "RNC_BLAS forces a route";
   EXPECT_TRUE (rnc_blas_uses_own_kernels (32, 128, 32));
   EXPECT_TRUE (rnc_blas_uses_own_kernels (1, 4096, 1024));
+  EXPECT_TRUE (rnc_blas_uses_own_kernels (32, 1024, 256));
   /* a large product goes to OpenBLAS exactly when its kernels fit */
   EXPECT_EQ (rnc_blas_uses_own_kernels (1024, 4096, 3200),
       !rnc_blas_core_fits_cpu ());
