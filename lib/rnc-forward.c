@@ -29,8 +29,13 @@ run_layer (RncState *s, const RncModelPack *pk, const RncKernelTable *k,
     size_t l, size_t Tc, float *out, const float *x, size_t ldx)
 {
   size_t N = s->N, H = s->H, ld = s->ldx, t;
+  size_t nsg = rnc_packed_sg_count (&pk->layer[l].Wh);
   float *h_state = s->h + l * N * H;
-  RncStepArgs a;
+  RncStepFunc fn = s->c ? k->lstm_step : k->rnn_step;
+  /* split only steps whose recurrent weights exceed 1 MiB */
+  gboolean split = s->split && nsg >= 2
+      && s->G * H * H * sizeof (float) >= (1u << 20);
+  RncStepArgs a = { 0 };
 
   a.N = N;
   a.H = H;
@@ -52,10 +57,15 @@ run_layer (RncState *s, const RncModelPack *pk, const RncKernelTable *k,
     /* alternate the walk over the weights: what the last step read last is
      * still in cache */
     a.reverse = (s->parity + t) & 1;
-    if (a.c)
-      k->lstm_step (&a);
-    else
-      k->rnn_step (&a);
+    if (split) {
+      RncStepArgs b = a;
+      a.sg_begin = 0;
+      a.sg_end = b.sg_begin = nsg / 2;
+      b.sg_end = nsg;
+      rnc_split_run (s->split, fn, &a, &b);
+    } else {
+      fn (&a);
+    }
   }
   memcpy (h_state, out + (Tc - 1) * N * H, N * H * sizeof (float));
 }

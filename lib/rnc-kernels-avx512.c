@@ -310,11 +310,12 @@ lstm_tile (const int mr, size_t H, const float *a, size_t lda,
 static void
 k_lstm_step (const RncStepArgs *p)
 {
-  size_t N = p->N, H = p->H, nsg = rnc_packed_sg_count (p->Wh), si, r0;
+  size_t N = p->N, H = p->H, first, nsg, si, r0;
   size_t D = p->x ? p->Wx->K : 0;
 
+  rnc_step_range (p, &first, &nsg);
   for (si = 0; si < nsg; si++) {
-    size_t s = p->reverse ? nsg - 1 - si : si;
+    size_t s = first + (p->reverse ? nsg - 1 - si : si);
     const float *B = rnc_packed_sg_data (p->Wh, s);
     const float *Bx = p->x ? rnc_packed_sg_data (p->Wx, s) : NULL;
     size_t w = rnc_packed_sg_width (p->Wh, s), bs = w * RNC_BLOCK, c0;
@@ -384,11 +385,12 @@ rnn_tile (const int mr, const int nv, size_t wv, size_t H, const float *a,
 static void
 k_rnn_step (const RncStepArgs *p)
 {
-  size_t N = p->N, H = p->H, nsg = rnc_packed_sg_count (p->Wh), si, r0;
+  size_t N = p->N, H = p->H, first, nsg, si, r0;
   size_t D = p->x ? p->Wx->K : 0;
 
+  rnc_step_range (p, &first, &nsg);
   for (si = 0; si < nsg; si++) {
-    size_t s = p->reverse ? nsg - 1 - si : si;
+    size_t s = first + (p->reverse ? nsg - 1 - si : si);
     const float *B = rnc_packed_sg_data (p->Wh, s);
     const float *Bx = p->x ? rnc_packed_sg_data (p->Wx, s) : NULL;
     size_t w = rnc_packed_sg_width (p->Wh, s), bs = w * RNC_BLOCK, c0;

@@ -125,10 +125,11 @@ static void
 k_lstm_step (const RncStepArgs *p)
 {
   float acc[RNC_SG_BLOCKS * RNC_BLOCK];
-  size_t H = p->H, nsg = rnc_packed_sg_count (p->Wh), s, r, grp, l;
+  size_t H = p->H, first, nsg, s, r, grp, l;
 
+  rnc_step_range (p, &first, &nsg);
   for (r = 0; r < p->N; r++)
-    for (s = 0; s < nsg; s++) {
+    for (s = first; s < first + nsg; s++) {
       size_t w = rnc_packed_sg_width (p->Wh, s);
       step_dot (p, r, s, w, acc);
       for (grp = 0; grp < w / 4; grp++) {
@@ -150,10 +151,11 @@ static void
 k_rnn_step (const RncStepArgs *p)
 {
   float acc[RNC_SG_BLOCKS * RNC_BLOCK];
-  size_t H = p->H, nsg = rnc_packed_sg_count (p->Wh), s, r, j;
+  size_t H = p->H, first, nsg, s, r, j;
 
+  rnc_step_range (p, &first, &nsg);
   for (r = 0; r < p->N; r++)
-    for (s = 0; s < nsg; s++) {
+    for (s = first; s < first + nsg; s++) {
       size_t w = rnc_packed_sg_width (p->Wh, s);
       size_t col0 = s * RNC_SG_BLOCKS * RNC_BLOCK;
       step_dot (p, r, s, w, acc);

@@ -1,6 +1,7 @@
 /* librnc internals shared between the state and the forward pass. */
 #pragma once
 
+#include "rnc-split.h"
 #include "rnc-state.h"
 
 G_BEGIN_DECLS
@@ -20,6 +21,7 @@ struct _RncState
   size_t ldx;                   /* >= G*H: packed pre-activation row width */
   guint parity;                 /* frames run so far, mod 2: the direction in
                                  * which the next step walks the weights */
+  RncSplit *split;              /* helper thread of split steps, or NULL */
   float *seq[2];                /* (max_frames * N, H) layer outputs, ping-pong */
   float *gather;                /* (max_frames * N, max(E, D)) gathered inputs */
   float *head;                  /* (max_frames * N, Q) head outputs, or NULL */

@@ -84,7 +84,10 @@ void rnc_packed_fill_vector (const RncPacked *p, const float *v, float *dst);
  *   h_prev (N, H), Wh; c (N, H) in/out (LSTM); h_next (N, H) out, must not
  *     alias h_prev
  *   reverse: walk the super-groups backwards (same results; alternating
- *     from step to step finds in cache what the last step read last) */
+ *     from step to step finds in cache what the last step read last)
+ *   sg_begin, sg_end: only super-groups sg_begin .. sg_end-1 (the units
+ *     they hold); sg_end 0 means all. Two threads may run disjoint ranges
+ *     of one step at once. */
 typedef struct _RncStepArgs {
   size_t N, H;
   const float *a;
@@ -97,7 +100,18 @@ typedef struct _RncStepArgs {
   float *c;
   float *h_next;
   gboolean reverse;
+  size_t sg_begin, sg_end;
 } RncStepArgs;
+
+/* The super-group range of a step (sg_end 0: all of them). */
+static inline void
+rnc_step_range (const RncStepArgs *p, size_t *first, size_t *count)
+{
+  size_t end = p->sg_end ? p->sg_end : rnc_packed_sg_count (p->Wh);
+
+  *first = p->sg_begin;
+  *count = end - p->sg_begin;
+}
 
 typedef struct {
   RncCpuLevel level;

@@ -70,7 +70,25 @@ rnc_state_free (RncState *s)
   g_aligned_free (s->gather);
   g_aligned_free (s->head);
   g_aligned_free (s->feedback);
+  rnc_split_free (s->split);
   g_free (s);
+}
+
+guint
+rnc_state_set_threads (RncState *s, guint n_threads)
+{
+  g_return_val_if_fail (s != NULL, 1);
+  if (n_threads >= 2 && !s->split)
+    s->split = rnc_split_new ();
+  else if (n_threads < 2 && s->split)
+    g_clear_pointer (&s->split, rnc_split_free);
+  return rnc_state_get_threads (s);
+}
+
+guint
+rnc_state_get_threads (const RncState *s)
+{
+  return s->split ? 2 : 1;
 }
 
 const RncModel *

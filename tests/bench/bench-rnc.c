@@ -1,7 +1,7 @@
 /* Benchmark of librnc's forward passes on the shapes of docs/performance.md.
  *
  *   bench-rnc [--list] [--case NAME]... [--reps R] [--level scalar|avx2|avx512]
- *             [--max-frames F] [--ref]
+ *             [--max-frames F] [--threads 1|2] [--ref]
  *
  * For every case it prints one line:
  *   NAME <best ms per run> <median ms per run> <unit> <best per unit>
@@ -55,6 +55,10 @@ static const BenchCase cases[] = {
       "RNN streaming one step per call D=64 H=256"},
   {"lstm-batch64-h1024", RNC_CELL_LSTM, RUN_SEQUENCE, 64, 50, 256, 1024, 0,
       "LSTM batch 64 x T=50 D=256 H=1024"},
+  {"lstm-seq-h1024", RNC_CELL_LSTM, RUN_SEQUENCE, 1, 200, 256, 1024, 0,
+      "LSTM one sequence D=256 H=1024 T=200"},
+  {"lstm-stream-h1024", RNC_CELL_LSTM, RUN_STREAM, 1, 100, 256, 1024, 0,
+      "LSTM streaming one step per call D=256 H=1024"},
   {"word-ids", RNC_CELL_LSTM, RUN_IDS, 1, 1000, 4357, 256, 4357,
       "word LM, 1000 ids, V=4357 H=256, logits head (gathered rows)"},
   {"word-onehot", RNC_CELL_LSTM, RUN_ONEHOT, 1, 1000, 4357, 256, 4357,
@@ -104,6 +108,7 @@ make_model (const BenchCase *bc)
 
 /* Times one case; returns best and median seconds per run. */
 static size_t max_frames;       /* --max-frames, 0 = default */
+static guint n_threads = 1;     /* --threads */
 
 static void
 run_case (const BenchCase *bc, int reps, gboolean ref, double *best,
@@ -120,6 +125,7 @@ run_case (const BenchCase *bc, int reps, gboolean ref, double *best,
   RncRng rng;
   int r;
 
+  rnc_state_set_threads (s, n_threads);
   rnc_rng_init (&rng, 2);
   if (bc->kind == RUN_IDS || bc->kind == RUN_ONEHOT) {
     ids = g_new (int32_t, T);
@@ -198,19 +204,23 @@ main (int argc, char **argv)
       const char *l = argv[++i];
       rnc_cpu_set_level (strcmp (l, "scalar") == 0 ? RNC_CPU_SCALAR :
           strcmp (l, "avx2") == 0 ? RNC_CPU_AVX2 : RNC_CPU_AVX512);
+    } else if (strcmp (argv[i], "--threads") == 0 && i + 1 < argc) {
+      n_threads = (guint) atoi (argv[++i]);
     } else if (strcmp (argv[i], "--max-frames") == 0 && i + 1 < argc) {
       max_frames = (size_t) atoi (argv[++i]);
     } else if (strcmp (argv[i], "--ref") == 0) {
       ref = TRUE;
     } else {
       fprintf (stderr, "usage: %s [--list] [--case NAME]... [--reps R] "
-          "[--level scalar|avx2|avx512] [--max-frames F] [--ref]\n", argv[0]);
+          "[--level scalar|avx2|avx512] [--max-frames F] [--threads 1|2] "
+          "[--ref]\n", argv[0]);
       return 2;
     }
   }
 
-  printf ("# level %s, BLAS core %s\n",
-      rnc_cpu_level_to_string (rnc_cpu_get_level ()), rnc_blas_get_corename ());
+  printf ("# level %s, BLAS core %s, %u thread(s) per state\n",
+      rnc_cpu_level_to_string (rnc_cpu_get_level ()), rnc_blas_get_corename (),
+      n_threads);
   for (c = 0; c < G_N_ELEMENTS (cases); c++) {
     const BenchCase *bc = &cases[c];
     double best, median;

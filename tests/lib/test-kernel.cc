@@ -368,3 +368,44 @@ TEST_P (RncKernelCells, StepsEqualReference)
 
 INSTANTIATE_TEST_SUITE_P (Shapes, RncKernelCells,
     ::testing::Combine (kLevels, ::testing::Values (1, 17, 64)));
+
+/* ---- steps split across two threads -------------------------------------- */
+
+/* cell, H, N */
+class RncKernelSplit : public ::testing::TestWithParam<std::tuple<RncCell, int,
+    int>> {};
+
+TEST_P (RncKernelSplit, TwoThreadsGiveBitIdenticalOutput)
+{
+  auto [cell, H, N] = GetParam ();
+  const size_t D = 8, Q = 3, T = 9;
+  RncModel *m = random_model (cell, RNC_INPUT_DENSE, D, 0, H, 2,
+      RNC_HEAD_REGRESSION, Q, 21);
+  auto x = random_vec (N * T * D, 22);
+  RncState *one = rnc_state_new (m, N, 4), *two = rnc_state_new (m, N, 4);
+  EXPECT_EQ (rnc_state_set_threads (two, 2), 2u);
+  std::vector<float> h1 (N * T * H), h2 (N * T * H), y1 (N * T * Q), y2 (N * T * Q);
+  for (int pass = 0; pass < 2; pass++) {
+    rnc_forward (one, x.data (), T, h1.data (), y1.data ());
+    rnc_forward (two, x.data (), T, h2.data (), y2.data ());
+    EXPECT_EQ (max_abs_diff (h1, h2), 0.0) << "pass " << pass;
+    EXPECT_EQ (max_abs_diff (y1, y2), 0.0) << "pass " << pass;
+  }
+  /* one frame per call: fused projection, split */
+  for (size_t t = 0; t < T; t++)
+    if (N == 1) {
+      rnc_forward (one, x.data () + t * D, 1, h1.data (), nullptr);
+      rnc_forward (two, x.data () + t * D, 1, h2.data (), nullptr);
+      ASSERT_EQ (rnc_test::max_abs_diff (h1.data (), h2.data (), H), 0.0);
+    }
+  EXPECT_EQ (rnc_state_set_threads (two, 1), 1u);
+  rnc_state_free (one);
+  rnc_state_free (two);
+  rnc_model_free (m);
+}
+
+INSTANTIATE_TEST_SUITE_P (Shapes, RncKernelSplit,
+    ::testing::Values (std::make_tuple (RNC_CELL_LSTM, 256, 1),
+        std::make_tuple (RNC_CELL_LSTM, 300, 3),
+        std::make_tuple (RNC_CELL_RNN, 512, 1),
+        std::make_tuple (RNC_CELL_RNN, 520, 2)));
