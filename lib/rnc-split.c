@@ -67,7 +67,13 @@ rnc_split_new (void)
 
   g_mutex_init (&sp->lock);
   g_cond_init (&sp->cond);
-  sp->thread = g_thread_new ("rnc-split", helper_main, sp);
+  sp->thread = g_thread_try_new ("rnc-split", helper_main, sp, NULL);
+  if (!sp->thread) {
+    g_mutex_clear (&sp->lock);
+    g_cond_clear (&sp->cond);
+    g_free (sp);
+    return NULL;
+  }
   return sp;
 }
 

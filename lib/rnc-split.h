@@ -15,6 +15,7 @@ typedef struct _RncSplit RncSplit;
 
 typedef void (*RncStepFunc) (const RncStepArgs *args);
 
+/* NULL when no thread can be created. */
 RncSplit *rnc_split_new (void);
 void rnc_split_free (RncSplit *split);
 /* Runs fn (helper_args) on the helper thread and fn (main_args) on the

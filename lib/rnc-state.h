@@ -59,7 +59,8 @@ void rnc_state_copy_values (RncState *dst, const RncState *src);
  * bound by one core's cache bandwidth, and the split pays only when the
  * other core is otherwise idle (docs/performance.md), so the default is 1.
  * The results are the same bit for bit. Call it outside any forward pass;
- * creating the helper allocates. Returns the number of threads in use. */
+ * creating the helper allocates. Returns the number of threads in use (1
+ * when no thread could be created). */
 guint rnc_state_set_threads (RncState *state, guint n_threads);
 guint rnc_state_get_threads (const RncState *state);
 
