@@ -19,6 +19,67 @@ fill_bias (float *dst, size_t rows, size_t ld, const float *b, size_t w)
     memcpy (dst + r * ld, b, w * sizeof (float));
 }
 
+/* Inputs at least this wide are checked for mostly-zero rows (one-hot
+ * frames): such rows (at most a quarter nonzero) skip their zero terms. A
+ * zero term adds exactly nothing to a multiply-add chain, so the values are
+ * the same as the full product (only the sign of an exactly zero sum, and
+ * products with non-finite weights, may differ), and the choice depends on
+ * the row alone, which keeps every invariance. */
+#define SPARSE_MIN_WIDTH 16
+
+static gboolean
+row_is_sparse (const float *x, size_t D)
+{
+  size_t i, nnz = 0;
+
+  if (D < SPARSE_MIN_WIDTH)
+    return FALSE;
+  for (i = 0; i < D; i++)
+    if (x[i] != 0.0f && ++nnz > D / 4)
+      return FALSE;
+  return TRUE;
+}
+
+/* out rows (M, row stride ldo; holding the bias) += x rows (M, Wx->K; ldx)
+ * @ Wx, in packed order. */
+static void
+project (const RncKernelTable *k, const RncPacked *Wx, size_t M,
+    const float *x, size_t ldx, float *out, size_t ldo)
+{
+  size_t D = Wx->K, ld = Wx->nblocks * RNC_BLOCK, r = 0, r1, i;
+
+  if (D < SPARSE_MIN_WIDTH) {
+    k->packed_matmul_acc (M, x, ldx, Wx, out, ldo, ld);
+    return;
+  }
+  while (r < M) {
+    const float *xr = x + r * ldx;
+    if (row_is_sparse (xr, D)) {
+      for (i = 0; i < D; i++)
+        if (xr[i] != 0.0f)
+          k->packed_axpy (Wx, i, xr[i], out + r * ldo);
+      r++;
+      continue;
+    }
+    /* a run of dense rows in one call */
+    for (r1 = r + 1; r1 < M && !row_is_sparse (x + r1 * ldx, D); r1++);
+    k->packed_matmul_acc (r1 - r, xr, ldx, Wx, out + r * ldo, ldo, ld);
+    r = r1;
+  }
+}
+
+/* Whether any of N rows (stride ldx) of width D is mostly zeros. */
+static gboolean
+any_sparse (const float *x, size_t N, size_t ldx, size_t D)
+{
+  size_t n;
+
+  for (n = 0; n < N; n++)
+    if (row_is_sparse (x + n * ldx, D))
+      return TRUE;
+  return FALSE;
+}
+
 /* Runs the recurrence of layer @l over @Tc frames whose pre-activations are
  * in s->xproj (time-major, packed order), writing h of every frame to @out
  * (Tc*N, H) and leaving the last h (and c) in the state. With @x (N rows of
@@ -149,17 +210,17 @@ rnc_forward (RncState *s, const float *x, size_t T, float *hidden, float *y)
 
   for (t0 = 0; t0 < T; t0 += s->max_frames) {
     size_t Tc = MIN (s->max_frames, T - t0);
-    if (Tc == 1) {
-      /* stream n's frame is row n of x with stride T*D */
+    /* stream n's frame is row n of x with stride T*D */
+    if (Tc == 1 && !any_sparse (x + t0 * D, N, T * D, D)) {
       run_chunk (s, pk, k, t0, 1, T, hidden, y, x + t0 * D, T * D);
       continue;
     }
     fill_bias (s->xproj, Tc * N, ld, pk->layer[0].b, ld);
-    if (N == 1 || x == s->gather) {
+    if (N == 1 || Tc == 1 || x == s->gather) {
       /* one product per stream: its Tc rows go to every N-th row of xproj */
       for (n = 0; n < N; n++)
-        k->packed_matmul_acc (Tc, x + (n * T + t0) * D, D, &pk->layer[0].Wx,
-            s->xproj + n * ld, N * ld, ld);
+        project (k, &pk->layer[0].Wx, Tc, x + (n * T + t0) * D, D,
+            s->xproj + n * ld, N * ld);
     } else {
       /* one product for the batch: each weight panel serves all its rows
        * while it is in cache (same per-row arithmetic) */
@@ -167,8 +228,7 @@ rnc_forward (RncState *s, const float *x, size_t T, float *hidden, float *y)
         for (n = 0; n < N; n++)
           memcpy (s->gather + (t * N + n) * D, x + (n * T + t0 + t) * D,
               D * sizeof (float));
-      k->packed_matmul_acc (Tc * N, s->gather, D, &pk->layer[0].Wx, s->xproj,
-          ld, ld);
+      project (k, &pk->layer[0].Wx, Tc * N, s->gather, D, s->xproj, ld);
     }
     run_chunk (s, pk, k, t0, Tc, T, hidden, y, NULL, 0);
   }
@@ -238,13 +298,12 @@ rnc_forward_ids (RncState *s, const int32_t *ids, size_t T, float *hidden,
           memcpy (s->gather + (t * N + n) * E,
               v->embedding + (size_t) ids[n * T + t0 + t] * E,
               E * sizeof (float));
-      if (Tc == 1) {
+      if (Tc == 1 && !any_sparse (s->gather, N, E, E)) {
         run_chunk (s, pk, k, t0, 1, T, hidden, y, s->gather, E);
         continue;
       }
       fill_bias (s->xproj, Tc * N, ld, pk->layer[0].b, ld);
-      k->packed_matmul_acc (Tc * N, s->gather, E, &pk->layer[0].Wx, s->xproj,
-          ld, ld);
+      project (k, &pk->layer[0].Wx, Tc * N, s->gather, E, s->xproj, ld);
     } else {
       /* one-hot @ Wx is row id of Wx */
       for (t = 0; t < Tc; t++)

@@ -282,6 +282,22 @@ k_packed_matmul_acc (size_t M, const float *x, size_t ldx, const RncPacked *P,
   }
 }
 
+static void
+k_packed_axpy (const RncPacked *P, size_t k, float a, float *out)
+{
+  size_t nsg = rnc_packed_sg_count (P), s, v;
+  __m256 av = _mm256_set1_ps (a);
+
+  for (s = 0; s < nsg; s++) {
+    size_t w = rnc_packed_sg_width (P, s);
+    const float *b = rnc_packed_sg_data (P, s) + k * w * RNC_BLOCK;
+    float *o = out + s * RNC_SG_BLOCKS * RNC_BLOCK;
+    for (v = 0; v < 2 * w; v++)
+      _mm256_storeu_ps (o + 8 * v, _mm256_fmadd_ps (av,
+              _mm256_loadu_ps (b + 8 * v), _mm256_loadu_ps (o + 8 * v)));
+  }
+}
+
 /* ---- fused recurrent steps ---------------------------------------------- */
 
 INLINE void
@@ -558,6 +574,7 @@ const RncKernelTable rnc_kernels_avx2 = {
   .tanh = k_tanh,
   .rows_matmul_acc = k_rows_matmul_acc,
   .packed_matmul_acc = k_packed_matmul_acc,
+  .packed_axpy = k_packed_axpy,
   .lstm_step = k_lstm_step,
   .rnn_step = k_rnn_step,
   .gemm = k_gemm,

@@ -267,6 +267,22 @@ k_packed_matmul_acc (size_t M, const float *x, size_t ldx, const RncPacked *P,
   }
 }
 
+static void
+k_packed_axpy (const RncPacked *P, size_t k, float a, float *out)
+{
+  size_t nsg = rnc_packed_sg_count (P), s, v;
+  __m512 av = _mm512_set1_ps (a);
+
+  for (s = 0; s < nsg; s++) {
+    size_t w = rnc_packed_sg_width (P, s);
+    const float *b = rnc_packed_sg_data (P, s) + k * w * RNC_BLOCK;
+    float *o = out + s * RNC_SG_BLOCKS * RNC_BLOCK;
+    for (v = 0; v < w; v++)
+      _mm512_storeu_ps (o + 16 * v, _mm512_fmadd_ps (av,
+              _mm512_loadu_ps (b + 16 * v), _mm512_loadu_ps (o + 16 * v)));
+  }
+}
+
 /* ---- fused recurrent steps ------------------------------------------------ */
 
 /* The LSTM cell update for one row of 16 units u0 .. u0+15 from their gate
@@ -624,6 +640,7 @@ const RncKernelTable rnc_kernels_avx512 = {
   .tanh = k_tanh,
   .rows_matmul_acc = k_rows_matmul_acc,
   .packed_matmul_acc = k_packed_matmul_acc,
+  .packed_axpy = k_packed_axpy,
   .lstm_step = k_lstm_step,
   .rnn_step = k_rnn_step,
   .gemm = k_gemm,

@@ -108,6 +108,20 @@ k_packed_matmul_acc (size_t M, const float *x, size_t ldx, const RncPacked *P,
     }
 }
 
+static void
+k_packed_axpy (const RncPacked *P, size_t k, float a, float *out)
+{
+  size_t nsg = rnc_packed_sg_count (P), s, j;
+
+  for (s = 0; s < nsg; s++) {
+    size_t w = rnc_packed_sg_width (P, s);
+    const float *b = rnc_packed_sg_data (P, s) + k * w * RNC_BLOCK;
+    float *o = out + s * RNC_SG_BLOCKS * RNC_BLOCK;
+    for (j = 0; j < w * RNC_BLOCK; j++)
+      o[j] += a * b[j];
+  }
+}
+
 /* acc (w*16) = the pre-activations of super-group s for row r */
 static void
 step_dot (const RncStepArgs *p, size_t r, size_t s, size_t w, float *acc)
@@ -171,6 +185,7 @@ const RncKernelTable rnc_kernels_scalar = {
   .tanh = k_tanh,
   .rows_matmul_acc = k_rows_matmul_acc,
   .packed_matmul_acc = k_packed_matmul_acc,
+  .packed_axpy = k_packed_axpy,
   .lstm_step = k_lstm_step,
   .rnn_step = k_rnn_step,
   .gemm = NULL,

@@ -130,6 +130,11 @@ typedef struct {
   void (*packed_matmul_acc) (size_t M, const float *x, size_t ldx,
       const RncPacked *P, float *out, size_t ldo, size_t n_store);
 
+  /* out (P->nblocks * 16, packed order) += a * row k of P: one FMA per
+   * element, so a sequence of calls for increasing k continues the serial
+   * chain of packed_matmul_acc without its zero terms. */
+  void (*packed_axpy) (const RncPacked *P, size_t k, float a, float *out);
+
   /* Fused LSTM recurrence (see RncStepArgs): gates = a + [x @ Wx] +
    * h_prev @ Wh, then c updated in place and h_next written. */
   void (*lstm_step) (const struct _RncStepArgs *args);

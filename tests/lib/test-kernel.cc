@@ -409,3 +409,87 @@ INSTANTIATE_TEST_SUITE_P (Shapes, RncKernelSplit,
         std::make_tuple (RNC_CELL_LSTM, 300, 3),
         std::make_tuple (RNC_CELL_RNN, 512, 1),
         std::make_tuple (RNC_CELL_RNN, 520, 2)));
+
+/* ---- mostly-zero input rows (one-hot frames) ------------------------------ */
+
+class RncKernelSparse : public ::testing::TestWithParam<std::tuple<RncCpuLevel,
+    RncCell>> {};
+
+/* b + 1 * w (one multiply-add) equals the gathered row plus the bias */
+TEST_P (RncKernelSparse, OneHotFramesEqualGatheredIdsBitForBit)
+{
+  auto [level, cell] = GetParam ();
+  REQUIRE_LEVEL (guard, level);
+  const size_t V = 40, H = 21, Q = 40, T = 23;
+  RncModel *dense = random_model (cell, RNC_INPUT_DENSE, V, 0, H, 2,
+      RNC_HEAD_CLASSES, Q, 31);
+  RncModel *index = random_model (cell, RNC_INPUT_INDEX, V, 0, H, 2,
+      RNC_HEAD_CLASSES, Q, 32);
+  size_t n1, n2;
+  const float *src = rnc_model_peek_params (dense, &n1);
+  float *dst = rnc_model_get_params (index, &n2);
+  ASSERT_EQ (n1, n2) << "dense and index layouts differ";
+  std::copy_n (src, n1, dst);
+
+  std::vector<int32_t> ids (T);
+  std::vector<float> onehot (T * V, 0.0f);
+  for (size_t t = 0; t < T; t++) {
+    ids[t] = (int32_t) ((t * 7 + 3) % V);
+    onehot[t * V + ids[t]] = 1.0f;
+  }
+  for (size_t chunk : { 1, 4, 64 }) {
+    RncState *sd = rnc_state_new (dense, 1, chunk), *si = rnc_state_new (index, 1, chunk);
+    std::vector<float> hd (T * H), hi (T * H), yd (T * Q), yi (T * Q);
+    rnc_forward (sd, onehot.data (), T, hd.data (), yd.data ());
+    ASSERT_TRUE (rnc_forward_ids (si, ids.data (), T, hi.data (), yi.data ()));
+    EXPECT_EQ (max_abs_diff (hd, hi), 0.0) << "max_frames " << chunk;
+    EXPECT_EQ (max_abs_diff (yd, yi), 0.0) << "max_frames " << chunk;
+    rnc_state_free (sd);
+    rnc_state_free (si);
+  }
+  rnc_model_free (dense);
+  rnc_model_free (index);
+}
+
+/* rows with 0 .. D nonzeros, mixed, against the reference and split */
+TEST_P (RncKernelSparse, MixedSparseAndDenseRowsEqualReferenceAndAnySplit)
+{
+  auto [level, cell] = GetParam ();
+  REQUIRE_LEVEL (guard, level);
+  const size_t D = 33, H = 18, T = 30, N = 2;
+  RncModel *m = random_model (cell, RNC_INPUT_DENSE, D, 0, H, 1,
+      RNC_HEAD_NONE, 0, 33);
+  auto x = random_vec (N * T * D, 34);
+  for (size_t r = 0; r < N * T; r++) {
+    size_t keep = (r * 5) % (D + 1);      /* nonzeros in this row */
+    for (size_t i = keep; i < D; i++)
+      x[r * D + (i * 13) % D] = 0.0f;
+  }
+  RncState *fast = rnc_state_new (m, N, 7), *ref = rnc_state_new (m, N, 0);
+  std::vector<float> hf (N * T * H), hr (N * T * H);
+  rnc_forward (fast, x.data (), T, hf.data (), nullptr);
+  rnc_forward_ref (ref, x.data (), T, hr.data (), nullptr);
+  EXPECT_LT (max_abs_diff (hf, hr), 2e-6);
+
+  RncState *parts = rnc_state_new (m, N, 64);
+  std::vector<float> hp (N * T * H);
+  for (size_t t = 0; t < T;) {
+    size_t n = std::min<size_t> (t % 3 + 1, T - t);
+    std::vector<float> xs (N * n * D), hs (N * n * H);
+    for (size_t s = 0; s < N; s++)
+      std::copy_n (x.data () + (s * T + t) * D, n * D, xs.data () + s * n * D);
+    rnc_forward (parts, xs.data (), n, hs.data (), nullptr);
+    for (size_t s = 0; s < N; s++)
+      std::copy_n (hs.data () + s * n * H, n * H, hp.data () + (s * T + t) * H);
+    t += n;
+  }
+  EXPECT_EQ (max_abs_diff (hf, hp), 0.0);
+  rnc_state_free (parts);
+  rnc_state_free (fast);
+  rnc_state_free (ref);
+  rnc_model_free (m);
+}
+
+INSTANTIATE_TEST_SUITE_P (Kinds, RncKernelSparse,
+    ::testing::Combine (kLevels,
+        ::testing::Values (RNC_CELL_RNN, RNC_CELL_LSTM)));
