@@ -22,6 +22,7 @@ struct _RncSplit
   gint done;                    /* atomic: jobs the helper finished */
   gint sleeping;                /* atomic: the helper waits on cond */
   gint quit;                    /* atomic */
+  gboolean started;             /* under lock: the helper runs */
   RncStepFunc fn;               /* the posted job (written before posted) */
   const RncStepArgs *args;
 };
@@ -32,6 +33,10 @@ helper_main (gpointer data)
   RncSplit *sp = data;
   gint seen = 0;
 
+  g_mutex_lock (&sp->lock);
+  sp->started = TRUE;
+  g_cond_broadcast (&sp->cond);
+  g_mutex_unlock (&sp->lock);
   for (;;) {
     int i;
     for (i = 0; i < SPINS && g_atomic_int_get (&sp->posted) == seen
@@ -74,6 +79,12 @@ rnc_split_new (void)
     g_free (sp);
     return NULL;
   }
+  /* the thread's own start-up (GLib allocates for it) happens now, not
+   * during the first steps */
+  g_mutex_lock (&sp->lock);
+  while (!sp->started)
+    g_cond_wait (&sp->cond, &sp->lock);
+  g_mutex_unlock (&sp->lock);
   return sp;
 }
 

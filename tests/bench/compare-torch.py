@@ -47,6 +47,8 @@ CASES = {
     "rnn-stream-h32": ("rnn", "stream", 1, 1000, 1, 32, 0, 0.03, None),
     "rnn-stream-h256": ("rnn", "stream", 1, 200, 64, 256, 0, 0.25, None),
     "lstm-batch64-h1024": ("lstm", "seq", 64, 50, 256, 1024, 0, 0.6, None),
+    "lstm-seq-h1024": ("lstm", "seq", 1, 200, 256, 1024, 0, None, None),
+    "lstm-stream-h1024": ("lstm", "stream", 1, 100, 256, 1024, 0, None, None),
     "word-ids": ("lstm", "ids", 1, 1000, 4357, 256, 4357, None, None),
     "word-onehot": ("lstm", "onehot", 1, 1000, 4357, 256, 4357, None, None),
 }
