@@ -4,6 +4,7 @@ prints the ratio ours / torch per case (lower is better).
 
     /usr/bin/python3 tests/bench/compare-torch.py --bench build/tests/bench/bench-rnc
         [--rounds 3] [--reps 5] [--case NAME ...] [--json out.json]
+        [--threads 1|2] [--torch-core SkylakeX]
 
 Torch runs on one thread (torch.set_num_threads(1)) with OpenBLAS's best
 kernels for this CPU: OPENBLAS_CORETYPE is set to SkylakeX (or --torch-core)
@@ -109,11 +110,12 @@ def torch_runner(name, variant="plain"):
     return run
 
 
-def ours(bench, name, reps):
+def ours(bench, name, reps, threads):
     """Best seconds per run (per step for streaming) from bench-rnc."""
     env = dict(os.environ)
     env.pop("OPENBLAS_CORETYPE", None)
-    out = subprocess.run([bench, "--case", name, "--reps", str(reps)],
+    out = subprocess.run([bench, "--case", name, "--reps", str(reps),
+                          "--threads", str(threads)],
                          check=True, capture_output=True, text=True, env=env)
     level = ""
     for line in out.stdout.splitlines():
@@ -137,6 +139,9 @@ def main():
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--case", action="append", help="only these cases")
     ap.add_argument("--json", help="also write the figures to this file")
+    ap.add_argument("--threads", type=int, default=1,
+                    help="threads per state for ours (rnc_state_set_threads;"
+                    " default 1, the library's default)")
     ap.add_argument("--torch-core", default="SkylakeX",
                     help="OPENBLAS_CORETYPE for torch (default SkylakeX)")
     args = ap.parse_args()
@@ -159,7 +164,7 @@ def main():
             best_ours = float("inf")
             best_torch = {v: float("inf") for v in variants}
             for _ in range(args.rounds):
-                t, level = ours(args.bench, name, args.reps)
+                t, level = ours(args.bench, name, args.reps, args.threads)
                 best_ours = min(best_ours, t)
                 for v in variants:
                     t = best_of(runners[v], args.reps)
