@@ -17,19 +17,22 @@ GQuark rnc_model_error_quark (void);
 
 typedef enum {
   RNC_MODEL_ERROR_IO,           /* cannot open, read or write the file */
-  RNC_MODEL_ERROR_TRUNCATED,    /* file shorter than 8 bytes or than its header */
-  RNC_MODEL_ERROR_HEADER,       /* header length impossible (0, past the end, above the limit) */
+  RNC_MODEL_ERROR_TRUNCATED,    /* file shorter than 8 bytes, or ends inside its header */
+  RNC_MODEL_ERROR_HEADER,       /* header length impossible (0, above the 100 MB limit) */
   RNC_MODEL_ERROR_JSON,         /* header is not a JSON object of the safetensors shape */
-  RNC_MODEL_ERROR_ENCODING,     /* a name or metadata string is not valid UTF-8 */
-  RNC_MODEL_ERROR_DTYPE,        /* a dtype other than F32 (or I32 where allowed) */
+  RNC_MODEL_ERROR_ENCODING,     /* a name or metadata string is not UTF-8 or holds NUL */
+  RNC_MODEL_ERROR_DTYPE,        /* an unknown dtype, or not F32 in a model or state */
   RNC_MODEL_ERROR_SHAPE,        /* a shape is invalid or disagrees with another tensor */
-  RNC_MODEL_ERROR_OFFSETS,      /* data_offsets outside the data or not shape * dtype bytes */
+  RNC_MODEL_ERROR_OFFSETS,      /* data_offsets outside the data, not shape * dtype bytes, gaps */
   RNC_MODEL_ERROR_OVERLAP,      /* two tensors share bytes */
   RNC_MODEL_ERROR_OVERFLOW,     /* a size computation overflows or a dimension is too large */
   RNC_MODEL_ERROR_MISSING,      /* a required tensor is absent */
-  RNC_MODEL_ERROR_UNEXPECTED,   /* a tensor that belongs to no known layout */
+  RNC_MODEL_ERROR_UNEXPECTED,   /* a tensor of no known layout, or an ambiguous one */
   RNC_MODEL_ERROR_METADATA,     /* a __metadata__ value is wrong (rnc.cell, window, scaling...) */
   RNC_MODEL_ERROR_VALUE,        /* a weight is NaN or infinite */
+  RNC_MODEL_ERROR_DUPLICATE,    /* a tensor name or metadata key appears twice in the header */
+  RNC_MODEL_ERROR_UNSUPPORTED,  /* a known layout the library cannot run: GRU,
+                                 * bidirectional, proj_size, > 16 layers */
   RNC_MODEL_ERROR_FAILED,
 } RncModelError;
 
@@ -57,6 +60,12 @@ guint8 *rnc_model_save_to_data (const RncModel *model, size_t *size,
 gboolean rnc_state_save (const RncState *state, const char *path,
     GError **error);
 gboolean rnc_state_load_initial (RncState *state, const char *path,
+    GError **error);
+/* The same from and into memory; @name is used in error messages. */
+gboolean rnc_state_load_initial_from_data (RncState *state,
+    const guint8 *data, size_t size, const char *name, GError **error);
+/* (transfer full) */
+guint8 *rnc_state_save_to_data (const RncState *state, size_t *size,
     GError **error);
 
 G_END_DECLS

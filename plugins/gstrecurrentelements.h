@@ -6,5 +6,8 @@
 G_BEGIN_DECLS
 
 /* GST_ELEMENT_REGISTER_DECLARE (<element>); one line per element */
+GST_ELEMENT_REGISTER_DECLARE (tokenize);
+GST_ELEMENT_REGISTER_DECLARE (vocab_encode);
+GST_ELEMENT_REGISTER_DECLARE (vocab_decode);
 
 G_END_DECLS

@@ -13,6 +13,9 @@ plugin_init (GstPlugin * plugin)
   gboolean ret = FALSE;
 
   /* ret |= GST_ELEMENT_REGISTER (<element>, plugin); one line per element */
+  ret |= GST_ELEMENT_REGISTER (tokenize, plugin);
+  ret |= GST_ELEMENT_REGISTER (vocab_encode, plugin);
+  ret |= GST_ELEMENT_REGISTER (vocab_decode, plugin);
   ret = TRUE;
   return ret;
 }

@@ -4,7 +4,6 @@
 
 TEST (GstRecurrentPlugin, LoadsFromTheBuildDirectory)
 {
-  gst_init (nullptr, nullptr);
   GstPlugin *plugin = gst_registry_find_plugin (gst_registry_get (), "recurrent");
   ASSERT_NE (plugin, nullptr) << "plugin 'recurrent' not found on GST_PLUGIN_PATH";
   EXPECT_STREQ (gst_plugin_get_name (plugin), "recurrent");

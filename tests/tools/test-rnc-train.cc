@@ -1,0 +1,443 @@
+/* rnc-train: its data readers, and the tool end to end (exit codes, errors
+ * naming file and line, and models that the library runs as the elements
+ * do). */
+#include "rnc-test-util.h"
+
+#include "rnc.h"
+#include "rnc-model-io.h"
+#include "rnc-train-data.h"
+#include "rnc-vocab.h"
+
+#include <glib/gstdio.h>
+
+#include <cstring>
+#include <fstream>
+#include <string>
+
+namespace {
+
+class TempDir {
+public:
+  TempDir () { path_ = g_dir_make_tmp ("rnc-train-test-XXXXXX", nullptr); }
+  ~TempDir ()
+  {
+    for (auto &f : files_)
+      g_unlink (f.c_str ());
+    g_rmdir (path_);
+    g_free (path_);
+  }
+  std::string file (const std::string &name, const std::string &content = "")
+  {
+    std::string p = std::string (path_) + "/" + name;
+    if (!content.empty ()) {
+      std::ofstream out (p, std::ios::binary);
+      out << content;
+    }
+    files_.push_back (p);
+    return p;
+  }
+
+private:
+  char *path_;
+  std::vector<std::string> files_;
+};
+
+struct ToolRun {
+  int status;
+  std::string out, err;
+};
+
+ToolRun
+run_tool (const std::vector<std::string> &args)
+{
+  std::string exe = std::string (g_getenv ("RNC_BUILD_ROOT") ?
+      g_getenv ("RNC_BUILD_ROOT") : "build") + "/tools/rnc-train";
+  std::vector<char *> argv = { (char *) exe.c_str () };
+  for (auto &a : args)
+    argv.push_back ((char *) a.c_str ());
+  argv.push_back (nullptr);
+  g_autofree char *out = nullptr, *err = nullptr;
+  gint status = -1;
+  g_autoptr (GError) e = nullptr;
+  if (!g_spawn_sync (nullptr, argv.data (), nullptr, G_SPAWN_DEFAULT, nullptr,
+          nullptr, &out, &err, &status, &e))
+    return { -1, "", e->message };
+  return { WIFEXITED (status) ? WEXITSTATUS (status) : -1, out ? out : "",
+    err ? err : "" };
+}
+
+std::string
+seasonal_csv (size_t n)
+{
+  std::string s = "month,passengers,note\n";
+  for (size_t t = 0; t < n; t++) {
+    double v = 100.0 + 2.0 * t + 30.0 * std::sin (2 * M_PI * t / 12.0);
+    s += "2000-" + std::to_string (t) + "," + std::to_string (v) + ",x\n";
+  }
+  return s;
+}
+
+} // namespace
+
+/* ---- CSV ---------------------------------------------------------------- */
+
+TEST (RncCsv, HeaderAutoAndNumericColumnsByDefault)
+{
+  TempDir d;
+  std::string p = d.file ("a.csv", "time,value,label\r\n1949-01,112,a\r\n"
+      "1949-02,118,b\r\n\r\n1949-03,132,c\r\n");
+  RncCsvTable t;
+  g_autoptr (GError) err = nullptr;
+  ASSERT_TRUE (rnc_csv_read (p.c_str (), nullptr, ',', RNC_CSV_HEADER_AUTO,
+          RNC_CSV_NAN_ERROR, &t, &err)) << err->message;
+  EXPECT_EQ (t.n_rows, 3u);
+  ASSERT_EQ (t.n_cols, 1u);
+  EXPECT_STREQ (t.names[0], "value");
+  EXPECT_EQ (t.indices[0], 1u);
+  EXPECT_EQ (t.values[0], 112.0f);
+  EXPECT_EQ (t.values[2], 132.0f);
+  rnc_csv_table_clear (&t);
+}
+
+TEST (RncCsv, ColumnsByNameOrIndexAndNoHeader)
+{
+  TempDir d;
+  std::string p = d.file ("b.csv", "a;b;c\n1;2;3\n4;5;6\n");
+  RncCsvTable t;
+  ASSERT_TRUE (rnc_csv_read (p.c_str (), "c, 0", ';', RNC_CSV_HEADER_AUTO,
+          RNC_CSV_NAN_ERROR, &t, nullptr));
+  ASSERT_EQ (t.n_cols, 2u);
+  EXPECT_STREQ (t.names[0], "c");
+  EXPECT_STREQ (t.names[1], "a");
+  EXPECT_EQ (t.values[0], 3.0f);
+  EXPECT_EQ (t.values[3], 4.0f);
+  rnc_csv_table_clear (&t);
+
+  std::string q = d.file ("c.csv", "1,\"2\"\n3,4\n");
+  ASSERT_TRUE (rnc_csv_read (q.c_str (), nullptr, ',', RNC_CSV_HEADER_AUTO,
+          RNC_CSV_NAN_ERROR, &t, nullptr));
+  EXPECT_EQ (t.n_rows, 2u);
+  EXPECT_EQ (t.n_cols, 2u);
+  EXPECT_EQ (t.values[1], 2.0f);
+  rnc_csv_table_clear (&t);
+}
+
+TEST (RncCsv, RejectsBadValueNamingFileLineAndColumn)
+{
+  TempDir d;
+  std::string p = d.file ("bad.csv", "t,v\n1,2\n2,oops\n3,4\n");
+  RncCsvTable t;
+  g_autoptr (GError) err = nullptr;
+  EXPECT_FALSE (rnc_csv_read (p.c_str (), "v", ',', RNC_CSV_HEADER_AUTO,
+          RNC_CSV_NAN_ERROR, &t, &err));
+  ASSERT_NE (err, nullptr);
+  EXPECT_NE (std::string (err->message).find (p + ":3"), std::string::npos)
+      << err->message;
+  EXPECT_NE (std::string (err->message).find ("'v'"), std::string::npos);
+
+  /* the NaN policies */
+  ASSERT_TRUE (rnc_csv_read (p.c_str (), "v", ',', RNC_CSV_HEADER_AUTO,
+          RNC_CSV_NAN_SKIP, &t, nullptr));
+  EXPECT_EQ (t.n_rows, 2u);
+  rnc_csv_table_clear (&t);
+  ASSERT_TRUE (rnc_csv_read (p.c_str (), "v", ',', RNC_CSV_HEADER_AUTO,
+          RNC_CSV_NAN_HOLD, &t, nullptr));
+  ASSERT_EQ (t.n_rows, 3u);
+  EXPECT_EQ (t.values[1], 2.0f);
+  rnc_csv_table_clear (&t);
+}
+
+TEST (RncCsv, RejectsRaggedRowsUnknownColumnsAndBinary)
+{
+  TempDir d;
+  RncCsvTable t;
+  std::string p = d.file ("r.csv", "t,v\n1,2\n2\n");
+  g_autoptr (GError) err = nullptr;
+  EXPECT_FALSE (rnc_csv_read (p.c_str (), nullptr, ',', RNC_CSV_HEADER_AUTO,
+          RNC_CSV_NAN_ERROR, &t, &err));
+  EXPECT_NE (std::string (err->message).find (":3"), std::string::npos)
+      << err->message;
+  g_clear_error (&err);
+  EXPECT_FALSE (rnc_csv_read (p.c_str (), "nope", ',', RNC_CSV_HEADER_AUTO,
+          RNC_CSV_NAN_ERROR, &t, &err));
+  EXPECT_TRUE (g_error_matches (err, RNC_DATA_ERROR, RNC_DATA_ERROR_COLUMN));
+  g_clear_error (&err);
+  std::string b = d.file ("b.bin", std::string ("1,2\n\0\0", 6));
+  EXPECT_FALSE (rnc_csv_read (b.c_str (), nullptr, ',', RNC_CSV_HEADER_AUTO,
+          RNC_CSV_NAN_ERROR, &t, &err));
+  g_clear_error (&err);
+  EXPECT_FALSE (rnc_csv_read ((p + ".missing").c_str (), nullptr, ',',
+          RNC_CSV_HEADER_AUTO, RNC_CSV_NAN_ERROR, &t, &err));
+  EXPECT_TRUE (g_error_matches (err, RNC_DATA_ERROR, RNC_DATA_ERROR_IO));
+}
+
+/* ---- CoNLL -------------------------------------------------------------- */
+
+TEST (RncConll, ReadsSentences)
+{
+  TempDir d;
+  std::string p = d.file ("a.conll", "The\tDT\r\ncat\tNN\r\n\r\n\r\nIt\tPRP\n"
+      "runs\tVBZ\n");
+  RncConll c;
+  g_autoptr (GError) err = nullptr;
+  ASSERT_TRUE (rnc_conll_read (p.c_str (), &c, &err)) << err->message;
+  EXPECT_EQ (rnc_conll_get_n_sentences (&c), 2u);
+  EXPECT_EQ (c.words->len, 4u);
+  EXPECT_EQ (c.max_len, 2u);
+  EXPECT_STREQ ((char *) g_ptr_array_index (c.tags, 1), "NN");
+  EXPECT_STREQ ((char *) g_ptr_array_index (c.words, 3), "runs");
+  rnc_conll_clear (&c);
+}
+
+TEST (RncConll, RejectsMalformedLinesNamingFileAndLine)
+{
+  TempDir d;
+  RncConll c;
+  const char *bad[] = { "a\tDT\nb NN\n", "a\tDT\n\tNN\n", "a\tDT\nb\tNN\tX\n",
+    "a\tDT\n\xff\tNN\n" };
+  for (const char *content : bad) {
+    std::string p = d.file ("bad.conll", content);
+    g_autoptr (GError) err = nullptr;
+    EXPECT_FALSE (rnc_conll_read (p.c_str (), &c, &err)) << content;
+    ASSERT_NE (err, nullptr);
+    EXPECT_NE (std::string (err->message).find (p + ":2"), std::string::npos)
+        << err->message;
+  }
+  std::string e = d.file ("empty.conll", "\n\n");
+  g_autoptr (GError) err = nullptr;
+  EXPECT_FALSE (rnc_conll_read (e.c_str (), &c, &err));
+  EXPECT_TRUE (g_error_matches (err, RNC_DATA_ERROR, RNC_DATA_ERROR_EMPTY));
+}
+
+/* ---- the tool ------------------------------------------------------------ */
+
+TEST (RncTrainTool, HelpAndUsageErrors)
+{
+  ToolRun r = run_tool ({ "--help" });
+  EXPECT_EQ (r.status, 0);
+  EXPECT_NE (r.out.find ("forecast"), std::string::npos);
+  r = run_tool ({ "forecast", "--help" });
+  EXPECT_EQ (r.status, 0);
+  EXPECT_NE (r.out.find ("--window"), std::string::npos);
+  r = run_tool ({ "bogus" });
+  EXPECT_EQ (r.status, 2);
+  r = run_tool ({ "forecast", "--data", "x.csv" });
+  EXPECT_EQ (r.status, 2);
+  EXPECT_NE (r.err.find ("--output"), std::string::npos) << r.err;
+  r = run_tool ({ "forecast", "--data", "x.csv", "-o", "m", "--cell", "gru" });
+  EXPECT_NE (r.status, 0);
+  EXPECT_NE (r.err.find ("gru"), std::string::npos) << r.err;
+}
+
+TEST (RncTrainTool, ForecastWritesAModelTheLibraryRuns)
+{
+  TempDir d;
+  const size_t n = 180;
+  std::string csv = d.file ("series.csv", seasonal_csv (n));
+  std::string model = d.file ("m.safetensors");
+  ToolRun r = run_tool ({ "forecast", "--data", csv, "--column", "passengers",
+      "--epochs", "5", "--hidden", "8", "-o", model });
+  ASSERT_EQ (r.status, 0) << r.err;
+  EXPECT_NE (r.err.find ("epoch    1"), std::string::npos) << r.err;
+
+  g_autoptr (GError) err = nullptr;
+  g_autoptr (RncModel) m = rnc_model_load (model.c_str (), &err);
+  ASSERT_NE (m, nullptr) << err->message;
+  EXPECT_EQ (rnc_model_get_window (m), 24u);
+  EXPECT_NE (rnc_model_get_input_mean (m), nullptr);
+  EXPECT_STREQ (rnc_model_get_metadata (m, "rnc.columns"), "[\"passengers\"]");
+  EXPECT_STREQ (rnc_model_get_metadata (m, "rnc.train.task"), "forecast");
+  EXPECT_NE (std::string (rnc_model_get_metadata (m, "rnc.train.command"))
+      .find ("--hidden"), std::string::npos);
+
+  /* the next value after the data, forecast as the element would */
+  size_t T = 24;
+  std::vector<float> win (T);
+  for (size_t k = 0; k < T; k++) {
+    size_t t = n - T + k;
+    win[k] = 100.0 + 2.0 * t + 30.0 * std::sin (2 * M_PI * t / 12.0);
+  }
+  g_autoptr (RncState) st = rnc_state_new (m, 1, T);
+  std::vector<float> scratch (rnc_forecast_get_scratch_size (m));
+  float y;
+  rnc_forecast_predict (m, st, win.data (), T, scratch.data (), &y);
+  EXPECT_NEAR (y, 100.0 + 2.0 * n + 30.0 * std::sin (2 * M_PI * n / 12.0),
+      0.5);
+}
+
+TEST (RncTrainTool, ForecastBadDataIsAnErrorNamingFileAndLine)
+{
+  TempDir d;
+  std::string csv = d.file ("bad.csv", seasonal_csv (60) + "2001-1,abc,x\n");
+  std::string model = d.file ("m.safetensors");
+  ToolRun r = run_tool ({ "forecast", "--data", csv, "-o", model });
+  EXPECT_EQ (r.status, 1);
+  EXPECT_NE (r.err.find (csv + ":62"), std::string::npos) << r.err;
+  EXPECT_FALSE (g_file_test (model.c_str (), G_FILE_TEST_EXISTS));
+
+  std::string shortcsv = d.file ("short.csv", "v\n1\n2\n3\n");
+  r = run_tool ({ "forecast", "--data", shortcsv, "-o", model });
+  EXPECT_EQ (r.status, 1);
+  EXPECT_NE (r.err.find ("too few"), std::string::npos) << r.err;
+}
+
+namespace {
+
+/* A tiny grammar where a word's tag depends on its left neighbour ("run" is
+ * a noun after a determiner, a verb after "they") and many nouns are seen
+ * once, so their unknown-word class learns "noun". */
+std::string
+tiny_treebank (size_t n, guint64 seed, bool fresh_nouns)
+{
+  const char *nouns[] = { "cat", "dog", "run", "walk", "bird" };
+  const char *verbs[] = { "runs", "walks", "sees" };
+  RncRng rng;
+  rnc_rng_init (&rng, seed);
+  std::string s;
+  for (size_t i = 0; i < n; i++) {
+    std::string noun = nouns[rnc_rng_next (&rng) % 5];
+    if (fresh_nouns || rnc_rng_next (&rng) % 3 == 0)
+      noun = "zq" + std::to_string (seed * 1000 + i);   /* seen once */
+    if (rnc_rng_next (&rng) % 2) {
+      s += std::string (rnc_rng_next (&rng) % 2 ? "the" : "a") + "\tDT\n" +
+          noun + "\tNN\n" + verbs[rnc_rng_next (&rng) % 3] + "\tVBZ\n";
+    } else {
+      s += std::string ("they\tPRP\n") + (rnc_rng_next (&rng) % 2 ? "run" :
+          "walk") + "\tVB\nthe\tDT\n" + noun + "\tNN\n";
+    }
+    s += ".\t.\n\n";
+  }
+  return s;
+}
+
+} // namespace
+
+TEST (RncTrainTool, TagWritesVocabulariesAndTagsUnknownWords)
+{
+  TempDir d;
+  std::string train = d.file ("train.conll", tiny_treebank (300, 1, false));
+  std::string test = d.file ("test.conll", tiny_treebank (40, 2, true));
+  std::string model = d.file ("tagger.safetensors");
+  ToolRun r = run_tool ({ "tag", "--data", train, "--dev", train, "--hidden",
+      "16", "--embed", "8", "--epochs", "15", "--lr", "0.01", "-o", model });
+  ASSERT_EQ (r.status, 0) << r.err;
+  EXPECT_NE (r.err.find ("baseline"), std::string::npos) << r.err;
+
+  g_autoptr (GError) err = nullptr;
+  g_autoptr (RncModel) m = rnc_model_load (model.c_str (), &err);
+  ASSERT_NE (m, nullptr) << err->message;
+  EXPECT_STREQ (rnc_model_get_metadata (m, "rnc.labels"),
+      "[\".\",\"DT\",\"NN\",\"PRP\",\"VB\",\"VBZ\"]");
+  g_autoptr (RncVocab) vocab = rnc_vocab_new_from_metadata (
+      rnc_model_get_metadata (m, "rnc.vocab"), ".", "m", "rnc.vocab", &err);
+  ASSERT_NE (vocab, nullptr) << err->message;
+  EXPECT_GE (rnc_vocab_lookup (vocab, "<unk>"), 0);
+  EXPECT_GE (rnc_vocab_lookup (vocab, "<unk-num>"), 0);
+  EXPECT_EQ (rnc_model_get_window (m), 0u);
+
+  /* new sentences, every noun unknown: tagged as the pipeline would */
+  RncConll c;
+  ASSERT_TRUE (rnc_conll_read (test.c_str (), &c, nullptr));
+  g_autoptr (RncVocab) labels = rnc_vocab_new_from_metadata (
+      rnc_model_get_metadata (m, "rnc.labels"), ".", "m", "rnc.labels",
+      nullptr);
+  g_autoptr (RncState) st = rnc_state_new (m, 1, 0);
+  const size_t *off = (const size_t *) c.offsets->data;
+  size_t Q = rnc_model_get_config (m)->output_size, hits = 0;
+  for (size_t k = 0; k < rnc_conll_get_n_sentences (&c); k++) {
+    size_t n = off[k + 1] - off[k];
+    std::vector<int32_t> ids (n);
+    std::vector<float> logits (n * Q);
+    for (size_t i = 0; i < n; i++) {
+      const char *w = (const char *) g_ptr_array_index (c.words, off[k] + i);
+      ids[i] = rnc_vocab_lookup (vocab, w);
+      if (ids[i] < 0)
+        ids[i] = rnc_vocab_lookup_unknown (vocab, w);
+    }
+    rnc_state_reset (st);
+    ASSERT_TRUE (rnc_forward_ids (st, ids.data (), n, nullptr,
+            logits.data ()));
+    for (size_t i = 0; i < n; i++)
+      hits += !std::strcmp (rnc_vocab_get_token (labels,
+              (int32_t) rnc_argmax (&logits[i * Q], Q)),
+          (const char *) g_ptr_array_index (c.tags, off[k] + i));
+  }
+  double acc = (double) hits / c.words->len;
+  std::printf ("    accuracy on sentences of unknown nouns: %.3f\n", acc);
+  EXPECT_GT (acc, 0.97);
+  rnc_conll_clear (&c);
+}
+
+TEST (RncTrainTool, TagBadDataIsAnErrorNamingFileAndLine)
+{
+  TempDir d;
+  std::string train = d.file ("bad.conll", "the\tDT\ncat NN\n");
+  ToolRun r = run_tool ({ "tag", "--data", train, "-o", d.file ("m") });
+  EXPECT_EQ (r.status, 1);
+  EXPECT_NE (r.err.find (train + ":2"), std::string::npos) << r.err;
+}
+
+TEST (RncTrainTool, CharLanguageModelLearnsTextAndCarriesVocabulary)
+{
+  TempDir d;
+  std::string text;
+  for (int i = 0; i < 150; i++)
+    text += "the cat sat on the mat. ";
+  std::string data = d.file ("text.txt", text);
+  std::string model = d.file ("lm.safetensors");
+  ToolRun r = run_tool ({ "lm", "--data", data, "--tokenize", "char",
+      "--hidden", "32", "--embed", "8", "--epochs", "25", "--lr", "0.01",
+      "--window", "16", "--batch", "8", "-o", model });
+  ASSERT_EQ (r.status, 0) << r.err;
+
+  g_autoptr (GError) err = nullptr;
+  g_autoptr (RncModel) m = rnc_model_load (model.c_str (), &err);
+  ASSERT_NE (m, nullptr) << err->message;
+  EXPECT_STREQ (rnc_model_get_metadata (m, "rnc.vocab"),
+      rnc_model_get_metadata (m, "rnc.labels"));
+  EXPECT_STREQ (rnc_model_get_metadata (m, "rnc.train.tokenize"), "char");
+  g_autoptr (RncVocab) vocab = rnc_vocab_new_from_metadata (
+      rnc_model_get_metadata (m, "rnc.vocab"), ".", "m", "rnc.vocab", &err);
+  ASSERT_NE (vocab, nullptr);
+  EXPECT_EQ (rnc_vocab_lookup (vocab, "<unk>"), 0);
+  EXPECT_GE (rnc_vocab_lookup (vocab, " "), 0);
+
+  /* greedy next characters over the text, state carried as the element
+   * runs a language model */
+  std::vector<int32_t> ids;
+  for (char ch : text.substr (0, 240)) {
+    char s[2] = { ch, 0 };
+    ids.push_back (rnc_vocab_lookup (vocab, s));
+    ASSERT_GE (ids.back (), 0);
+  }
+  size_t V = rnc_vocab_get_size (vocab), hits = 0;
+  g_autoptr (RncState) st = rnc_state_new (m, 1, 0);
+  std::vector<float> logits (ids.size () * V);
+  ASSERT_TRUE (rnc_forward_ids (st, ids.data (), ids.size (), nullptr,
+          logits.data ()));
+  for (size_t i = 24; i + 1 < ids.size (); i++)
+    hits += (int32_t) rnc_argmax (&logits[i * V], V) == ids[i + 1];
+  double acc = (double) hits / (ids.size () - 25);
+  std::printf ("    next-character accuracy after the first sentence: %.3f\n",
+      acc);
+  EXPECT_GT (acc, 0.9);
+}
+
+TEST (RncTrainTool, ForecastSkipsRowNumberColumnsByDefault)
+{
+  TempDir d;
+  std::string csv = "t,value\n";
+  for (int i = 0; i < 80; i++)
+    csv += std::to_string (i) + "," + std::to_string (std::sin (0.5 * i))
+        + "\n";
+  std::string data = d.file ("s.csv", csv);
+  std::string model = d.file ("m.safetensors");
+  ToolRun r = run_tool ({ "forecast", "--data", data, "--epochs", "2",
+      "--hidden", "4", "-o", model });
+  ASSERT_EQ (r.status, 0) << r.err;
+  EXPECT_NE (r.err.find ("column 't' counts up"), std::string::npos) << r.err;
+  g_autoptr (RncModel) m = rnc_model_load (model.c_str (), nullptr);
+  ASSERT_NE (m, nullptr);
+  EXPECT_EQ (rnc_model_get_config (m)->input_size, 1u);
+  EXPECT_STREQ (rnc_model_get_metadata (m, "rnc.columns"), "[\"value\"]");
+}

@@ -1,0 +1,496 @@
+/* rnc-train lm / tag: models over token ids, with their vocabularies. */
+#include "rnc-train.h"
+
+#include "rnc-tokenizer.h"
+#include "rnc-train-data.h"
+#include "rnc-vocab.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static RncModel *
+new_index_model (RncCell cell, size_t V, size_t E, size_t H, size_t L,
+    size_t Q, GError **error)
+{
+  RncModelConfig c = { 0 };
+
+  c.cell = cell;
+  c.input = RNC_INPUT_INDEX;
+  c.input_size = V;
+  c.embed_size = E;
+  c.hidden_size = H;
+  c.num_layers = L;
+  c.head = RNC_HEAD_CLASSES;
+  c.output_size = Q;
+  return rnc_model_new (&c, error);
+}
+
+/* ---- lm ----------------------------------------------------------------- */
+
+typedef struct {
+  RncVocabCounter *counter;
+  GArray *seq;                  /* int32 first-seen indices */
+  gboolean overflow;
+} LmCollect;
+
+static void
+lm_token (const char *token, size_t len, gpointer user_data)
+{
+  LmCollect *c = user_data;
+  int32_t k;
+
+  if (c->overflow)
+    return;
+  k = rnc_vocab_counter_add (c->counter, token);
+  if (k < 0)
+    c->overflow = TRUE;
+  else
+    g_array_append_val (c->seq, k);
+}
+
+int
+rnc_train_lm (RncTrainArgs *a)
+{
+  g_autoptr (GError) err = NULL;
+  g_autofree char *text = NULL;
+  g_autoptr (RncTokenizer) tok = NULL;
+  g_autoptr (RncVocab) vocab = NULL;
+  g_autoptr (RncModel) model = NULL;
+  g_autoptr (RncTrainer) trainer = NULL;
+  g_autofree int32_t *map = NULL, *ids = NULL, *next = NULL;
+  g_autofree char *json = NULL;
+  RncTokenizerConfig tc;
+  RncVocabBuildOptions vo;
+  RncTrainOptions o;
+  RncDataset ds = { 0 };
+  RncCell cell = RNC_CELL_LSTM;
+  RncWeightInit init = RNC_WEIGHT_INIT_UNIFORM;
+  LmCollect col = { 0 };
+  gsize size;
+  size_t F, i, off[2], V, E, H, L;
+  gboolean chars = FALSE;
+  int rc = 1;
+
+  if (a->tokenize) {
+    if (!strcmp (a->tokenize, "char"))
+      chars = TRUE;
+    else if (strcmp (a->tokenize, "word")) {
+      fprintf (stderr, "rnc-train lm: --tokenize must be word or char\n");
+      return 2;
+    }
+  }
+  rnc_train_options_init (&o, RNC_LOSS_CROSS_ENTROPY, RNC_OUTPUTS_ALL);
+  o.mode = RNC_TRAIN_STREAM;
+  o.epochs = 20;
+  o.batch_size = 32;
+  o.lr = 2e-3f;
+  o.clip = 5.0f;
+  o.val_fraction = 0.1;
+  o.patience = 3;
+  o.lr_patience = 1;
+  if (!rnc_train_apply_common (a, &o, &cell, &init, &err))
+    goto failed;
+  o.bptt_frames = a->window > 0 ? (size_t) a->window : 32;
+  H = a->hidden > 0 ? (size_t) a->hidden : 128;
+  L = a->layers > 0 ? (size_t) a->layers : 1;
+  E = a->embed >= 0 ? (size_t) a->embed : 64;
+
+  if (!g_file_get_contents (a->data, &text, &size, &err))
+    goto failed;
+  rnc_tokenizer_config_init (&tc);
+  tc.mode = chars ? RNC_TOKENIZER_MODE_CHAR : RNC_TOKENIZER_MODE_WORD;
+  tc.lowercase = a->lowercase;
+  tok = rnc_tokenizer_new (&tc, &err);
+  if (!tok)
+    goto failed;
+  col.counter = rnc_vocab_counter_new ();
+  col.seq = g_array_new (FALSE, FALSE, sizeof (int32_t));
+  rnc_tokenizer_feed (tok, (const guint8 *) text, size, lm_token, &col);
+  rnc_tokenizer_finish (tok, lm_token, &col);
+  g_clear_pointer (&text, g_free);
+  if (rnc_tokenizer_get_n_invalid (tok) > 0)
+    fprintf (stderr, "rnc-train lm: %s: %" G_GUINT64_FORMAT " invalid UTF-8 "
+        "sequences replaced (first at byte %" G_GINT64_FORMAT ")\n", a->data,
+        rnc_tokenizer_get_n_invalid (tok),
+        rnc_tokenizer_get_first_invalid_offset (tok));
+  if (col.overflow) {
+    g_set_error (&err, RNC_TRAIN_ERROR, RNC_TRAIN_ERROR_INVALID,
+        "%s: more distinct tokens than the counter holds", a->data);
+    goto failed_col;
+  }
+  F = col.seq->len;
+  if (F < 4 * MAX (o.bptt_frames, 2)) {
+    g_set_error (&err, RNC_TRAIN_ERROR, RNC_TRAIN_ERROR_INVALID,
+        "%s: %zu tokens are too few to train on (need %zu)", a->data, F,
+        4 * MAX (o.bptt_frames, (size_t) 2));
+    goto failed_col;
+  }
+
+  rnc_vocab_build_options_init (&vo);
+  vo.order = RNC_VOCAB_ORDER_FREQUENCY;
+  vo.add_unk = TRUE;
+  vo.max_size = a->max_vocab > 0 ? (size_t) a->max_vocab : 10000;
+  vo.min_count = a->min_count >= 0 ? (uint64_t) a->min_count : chars ? 1 : 2;
+  vocab = rnc_vocab_counter_build (col.counter, &vo, &err);
+  if (!vocab)
+    goto failed_col;
+  V = rnc_vocab_get_size (vocab);
+  map = g_new (int32_t, rnc_vocab_counter_get_size (col.counter));
+  for (i = 0; i < rnc_vocab_counter_get_size (col.counter); i++) {
+    int32_t id = rnc_vocab_lookup (vocab,
+        rnc_vocab_counter_get_token (col.counter, (int32_t) i));
+    map[i] = id >= 0 ? id : rnc_vocab_get_unk_id (vocab);
+  }
+  ids = g_new (int32_t, F);
+  next = g_new (int32_t, F);
+  for (i = 0; i < F; i++)
+    ids[i] = map[g_array_index (col.seq, int32_t, i)];
+  for (i = 0; i + 1 < F; i++)
+    next[i] = ids[i + 1];
+  next[F - 1] = -1;
+  if (!a->quiet)
+    fprintf (stderr, "%s: %zu %s tokens, vocabulary %zu (min count %"
+        G_GUINT64_FORMAT ", at most %zu)\n", a->data, F,
+        chars ? "character" : "word", V, vo.min_count, vo.max_size);
+
+  model = new_index_model (cell, V, E, H, L, V, &err);
+  if (!model)
+    goto failed_col;
+  rnc_model_init_weights (model, init, o.seed);
+  off[0] = 0;
+  off[1] = F;
+  ds.n_seqs = 1;
+  ds.offsets = off;
+  ds.ids = ids;
+  ds.labels = next;
+  trainer = rnc_trainer_new (model, &o, &ds, NULL, &err);
+  if (!trainer || !rnc_trainer_fit (trainer, rnc_train_print_epoch, a, &err))
+    goto failed_col;
+  if (!a->quiet && rnc_trainer_get_n_val (trainer) > 0)
+    fprintf (stderr, "best epoch %zu: validation loss %.4f (perplexity %.2f)\n",
+        rnc_trainer_get_best_epoch (trainer),
+        rnc_trainer_get_best_loss (trainer),
+        exp (rnc_trainer_get_best_loss (trainer)));
+
+  json = rnc_vocab_to_json (vocab);
+  rnc_model_set_metadata (model, "rnc.vocab", json);
+  rnc_model_set_metadata (model, "rnc.labels", json);
+  rnc_model_set_metadata (model, "rnc.train.tokenize", chars ? "char" : "word");
+  rnc_model_set_metadata (model, "rnc.train.lowercase",
+      a->lowercase ? "true" : "false");
+  if (!rnc_train_save (model, a, "lm", &err))
+    goto failed_col;
+  if (!a->quiet)
+    fprintf (stderr, "run it: ... ! tokenize mode=%s%s ! vocab-encode vocab=%s"
+        " unknown=unk ! generate model=%s length=50 ! vocab-decode vocab=%s "
+        "! ...\n", chars ? "char" : "word",
+        a->lowercase ? " lowercase=true" : "", a->output, a->output,
+        a->output);
+  rc = 0;
+  goto done;
+
+failed_col:
+failed:
+  fprintf (stderr, "rnc-train lm: %s\n", err->message);
+done:
+  if (col.counter)
+    rnc_vocab_counter_free (col.counter);
+  if (col.seq)
+    g_array_unref (col.seq);
+  return rc;
+}
+
+/* ---- tag ---------------------------------------------------------------- */
+
+/* The fallback classes rnc_vocab_lookup_unknown tries after a full
+ * signature "<unk-cap-num-hyph-ing>": without the suffix, then only -cap. */
+static void
+add_signature_classes (RncVocab *v, const char *word)
+{
+  g_autofree char *sig = rnc_vocab_unknown_signature (word);
+  g_auto (GStrv) parts = NULL;
+  GString *no_suffix = g_string_new ("<unk"), *cap = g_string_new ("<unk");
+  size_t len = strlen (sig), i;
+
+  rnc_vocab_add (v, sig, NULL);
+  /* strip "<" and ">" then split "unk-cap-num-..." */
+  sig[len - 1] = '\0';
+  parts = g_strsplit (sig + 1, "-", -1);
+  for (i = 1; parts[i]; i++) {
+    if (!strcmp (parts[i], "cap")) {
+      g_string_append (no_suffix, "-cap");
+      g_string_append (cap, "-cap");
+    } else if (!strcmp (parts[i], "num") || !strcmp (parts[i], "hyph")) {
+      g_string_append_printf (no_suffix, "-%s", parts[i]);
+    }
+  }
+  g_string_append_c (no_suffix, '>');
+  g_string_append_c (cap, '>');
+  rnc_vocab_add (v, no_suffix->str, NULL);
+  rnc_vocab_add (v, cap->str, NULL);
+  g_string_free (no_suffix, TRUE);
+  g_string_free (cap, TRUE);
+}
+
+static int
+cmp_strp (gconstpointer a, gconstpointer b)
+{
+  return strcmp (*(const char *const *) a, *(const char *const *) b);
+}
+
+typedef struct {
+  const char *word;
+  uint64_t count;
+} WordCount;
+
+static int
+cmp_word_count (const void *pa, const void *pb)
+{
+  const WordCount *a = pa, *b = pb;
+
+  if (a->count != b->count)
+    return a->count > b->count ? -1 : 1;
+  return strcmp (a->word, b->word);
+}
+
+/* ids (and alternative ids, labels) of every token of @c. */
+static void
+encode_conll (const RncConll *c, const RncVocab *vocab, const RncVocab *tags,
+    const RncVocabCounter *counts, size_t rare, int32_t *ids, int32_t *alt,
+    int32_t *labels, size_t *n_unknown, size_t *n_bad_tag)
+{
+  size_t i;
+
+  *n_unknown = *n_bad_tag = 0;
+  for (i = 0; i < c->words->len; i++) {
+    const char *w = g_ptr_array_index (c->words, i);
+    int32_t id = rnc_vocab_lookup (vocab, w);
+    if (id < 0) {
+      id = rnc_vocab_lookup_unknown (vocab, w);
+      (*n_unknown)++;
+    }
+    ids[i] = id;
+    if (alt)
+      alt[i] = rnc_vocab_counter_get_count (counts, w) <= rare ?
+          rnc_vocab_lookup_unknown (vocab, w) : -1;
+    labels[i] = rnc_vocab_lookup (tags, g_ptr_array_index (c->tags, i));
+    if (labels[i] < 0)
+      (*n_bad_tag)++;
+  }
+}
+
+/* Accuracy of the most frequent training tag per word (unknown words: the
+ * most frequent tag overall), for context in the report. */
+static double
+most_frequent_tag_accuracy (const RncConll *train, const RncConll *eval,
+    const RncVocab *tags)
+{
+  g_autoptr (GHashTable) per_word = g_hash_table_new_full (g_str_hash,
+      g_str_equal, NULL, g_free);
+  size_t Q = rnc_vocab_get_size (tags), i, q, hits = 0, best_all = 0;
+  g_autofree uint32_t *all = g_new0 (uint32_t, Q);
+
+  for (i = 0; i < train->words->len; i++) {
+    const char *w = g_ptr_array_index (train->words, i);
+    int32_t t = rnc_vocab_lookup (tags, g_ptr_array_index (train->tags, i));
+    uint32_t *c = g_hash_table_lookup (per_word, w);
+    if (!c) {
+      c = g_new0 (uint32_t, Q);
+      g_hash_table_insert (per_word, (gpointer) w, c);
+    }
+    c[t]++;
+    all[t]++;
+  }
+  for (q = 1; q < Q; q++)
+    if (all[q] > all[best_all])
+      best_all = q;
+  for (i = 0; i < eval->words->len; i++) {
+    uint32_t *c = g_hash_table_lookup (per_word,
+        g_ptr_array_index (eval->words, i));
+    size_t best = best_all;
+    if (c) {
+      best = 0;
+      for (q = 1; q < Q; q++)   /* ties: the byte-smallest tag (sorted) */
+        if (c[q] > c[best])
+          best = q;
+    }
+    if ((int32_t) best == rnc_vocab_lookup (tags,
+            g_ptr_array_index (eval->tags, i)))
+      hits++;
+  }
+  return (double) hits / (double) eval->words->len;
+}
+
+int
+rnc_train_tag (RncTrainArgs *a)
+{
+  g_autoptr (GError) err = NULL;
+  g_autoptr (RncVocabCounter) counts = rnc_vocab_counter_new ();
+  g_autoptr (RncVocab) vocab = rnc_vocab_new ();
+  g_autoptr (RncVocab) tags = rnc_vocab_new ();
+  g_autoptr (RncModel) model = NULL;
+  g_autoptr (RncTrainer) trainer = NULL;
+  g_autofree int32_t *ids = NULL, *alt = NULL, *labels = NULL;
+  g_autofree int32_t *dids = NULL, *dlabels = NULL;
+  g_autofree WordCount *wc = NULL;
+  g_autofree char *vjson = NULL, *tjson = NULL;
+  g_autoptr (GPtrArray) tag_list = g_ptr_array_new ();
+  g_autoptr (GHashTable) seen_tags = g_hash_table_new (g_str_hash,
+      g_str_equal);
+  RncConll train = { 0 }, dev = { 0 };
+  RncTrainOptions o;
+  RncDataset ds = { 0 }, dv = { 0 };
+  RncCell cell = RNC_CELL_LSTM;
+  RncWeightInit init = RNC_WEIGHT_INIT_UNIFORM;
+  size_t i, n_types, rare, min_count, E, H, L, n_unk, n_bad, d_unk = 0;
+  size_t d_bad = 0;
+  int rc = 1;
+
+  rnc_train_options_init (&o, RNC_LOSS_CROSS_ENTROPY, RNC_OUTPUTS_ALL);
+  o.epochs = 30;
+  o.batch_size = 32;
+  o.lr = 5e-3f;
+  o.clip = 5.0f;
+  o.patience = 4;
+  o.lr_patience = 2;
+  o.val_fraction = a->dev ? 0.0 : 0.1;
+  o.alt_prob = a->rare_prob >= 0.0 ? (float) a->rare_prob : 0.5f;
+  if (!rnc_train_apply_common (a, &o, &cell, &init, &err))
+    goto failed;
+  if (a->window >= 0) {
+    g_set_error (&err, RNC_TRAIN_ERROR, RNC_TRAIN_ERROR_INVALID,
+        "--window does not apply: every sentence is one sequence from a "
+        "fresh state");
+    goto failed;
+  }
+  if (a->dev)
+    o.val_fraction = 0.0;
+  rare = a->rare >= 0 ? (size_t) a->rare : 1;
+  min_count = a->min_count >= 0 ? (size_t) a->min_count : 1;
+  E = a->embed >= 0 ? (size_t) a->embed : 64;
+  H = a->hidden > 0 ? (size_t) a->hidden : 128;
+  L = a->layers > 0 ? (size_t) a->layers : 1;
+  if (o.alt_prob > 1.0f) {
+    g_set_error (&err, RNC_TRAIN_ERROR, RNC_TRAIN_ERROR_INVALID,
+        "--rare-prob must be in [0, 1]");
+    goto failed;
+  }
+
+  if (!rnc_conll_read (a->data, &train, &err))
+    goto failed;
+  if (a->dev && !rnc_conll_read (a->dev, &dev, &err))
+    goto failed;
+
+  /* tags: sorted unique (byte order) */
+  for (i = 0; i < train.tags->len; i++) {
+    char *t = g_ptr_array_index (train.tags, i);
+    if (!g_hash_table_contains (seen_tags, t)) {
+      g_hash_table_add (seen_tags, t);
+      g_ptr_array_add (tag_list, t);
+    }
+  }
+  g_ptr_array_sort (tag_list, cmp_strp);
+  for (i = 0; i < tag_list->len; i++)
+    if (rnc_vocab_add (tags, g_ptr_array_index (tag_list, i), &err) < 0)
+      goto failed;
+
+  /* words: <unk>, the classes of rare words, then words by frequency */
+  for (i = 0; i < train.words->len; i++)
+    if (rnc_vocab_counter_add (counts, g_ptr_array_index (train.words, i)) < 0)
+      goto too_many;
+  rnc_vocab_add (vocab, RNC_VOCAB_UNK, NULL);
+  n_types = rnc_vocab_counter_get_size (counts);
+  wc = g_new (WordCount, n_types);
+  for (i = 0; i < n_types; i++) {
+    wc[i].word = rnc_vocab_counter_get_token (counts, (int32_t) i);
+    wc[i].count = rnc_vocab_counter_get_count (counts, wc[i].word);
+    if (wc[i].count <= rare)
+      add_signature_classes (vocab, wc[i].word);
+  }
+  qsort (wc, n_types, sizeof (WordCount), cmp_word_count);
+  for (i = 0; i < n_types; i++)
+    if (wc[i].count >= min_count && rnc_vocab_add (vocab, wc[i].word,
+            &err) < 0)
+      goto failed;
+
+  ids = g_new (int32_t, train.words->len);
+  alt = g_new (int32_t, train.words->len);
+  labels = g_new (int32_t, train.words->len);
+  encode_conll (&train, vocab, tags, counts, rare, ids, alt, labels, &n_unk,
+      &n_bad);
+  if (a->dev) {
+    dids = g_new (int32_t, dev.words->len);
+    dlabels = g_new (int32_t, dev.words->len);
+    encode_conll (&dev, vocab, tags, counts, 0, dids, NULL, dlabels, &d_unk,
+        &d_bad);
+  }
+  (void) n_unk;
+  (void) n_bad;
+  if (!a->quiet) {
+    fprintf (stderr, "%s: %zu sentences, %u tokens, %zu word types, %zu tags;"
+        " vocabulary %zu (words seen >= %zu times + unknown-word classes)\n",
+        a->data, rnc_conll_get_n_sentences (&train), train.words->len,
+        n_types, rnc_vocab_get_size (tags), rnc_vocab_get_size (vocab),
+        min_count);
+    if (a->dev)
+      fprintf (stderr, "%s: %zu sentences, %u tokens, %zu unknown words "
+          "(%.1f%%)%s; most-frequent-tag baseline %.2f%%\n", a->dev,
+          rnc_conll_get_n_sentences (&dev), dev.words->len, d_unk,
+          100.0 * d_unk / dev.words->len, d_bad ? ", tags unseen in training "
+          "ignored" : "", 100.0 * most_frequent_tag_accuracy (&train, &dev,
+              tags));
+  }
+
+  model = new_index_model (cell, rnc_vocab_get_size (vocab), E, H, L,
+      rnc_vocab_get_size (tags), &err);
+  if (!model)
+    goto failed;
+  rnc_model_init_weights (model, init, o.seed);
+  ds.n_seqs = rnc_conll_get_n_sentences (&train);
+  ds.offsets = (const size_t *) train.offsets->data;
+  ds.ids = ids;
+  ds.alt_ids = alt;
+  ds.labels = labels;
+  if (a->dev) {
+    dv.n_seqs = rnc_conll_get_n_sentences (&dev);
+    dv.offsets = (const size_t *) dev.offsets->data;
+    dv.ids = dids;
+    dv.labels = dlabels;
+  }
+  trainer = rnc_trainer_new (model, &o, &ds, a->dev ? &dv : NULL, &err);
+  if (!trainer || !rnc_trainer_fit (trainer, rnc_train_print_epoch, a, &err))
+    goto failed;
+  if (!a->quiet && rnc_trainer_get_n_val (trainer) > 0) {
+    double acc;
+    rnc_trainer_evaluate (trainer, &acc);
+    fprintf (stderr, "kept epoch %zu: validation accuracy %.2f%%\n",
+        rnc_trainer_get_best_epoch (trainer), 100.0 * acc);
+  }
+
+  vjson = rnc_vocab_to_json (vocab);
+  tjson = rnc_vocab_to_json (tags);
+  rnc_model_set_metadata (model, "rnc.vocab", vjson);
+  rnc_model_set_metadata (model, "rnc.labels", tjson);
+  rnc_model_set_metadata (model, "rnc.train.unknown", "signature");
+  if (!rnc_train_save (model, a, "tag", &err))
+    goto failed;
+  if (!a->quiet)
+    fprintf (stderr, "run it (one word per line, a blank line between "
+        "sentences): ... ! vocab-encode vocab=%s unknown=unk ! %s model=%s "
+        "output=argmax ! vocab-decode vocab=%s ! ...\n", a->output,
+        rnc_cell_to_string (cell), a->output, a->output);
+  rc = 0;
+  goto done;
+
+too_many:
+  g_set_error (&err, RNC_TRAIN_ERROR, RNC_TRAIN_ERROR_INVALID,
+      "%s: more distinct words than the counter holds", a->data);
+failed:
+  fprintf (stderr, "rnc-train tag: %s\n", err->message);
+done:
+  rnc_conll_clear (&train);
+  rnc_conll_clear (&dev);
+  return rc;
+}

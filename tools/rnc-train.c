@@ -1,0 +1,549 @@
+/* rnc-train: trains the models the rnn / lstm elements run.
+ *
+ *   rnc-train forecast --data series.csv [--column value] -o model.safetensors
+ *   rnc-train lm       --data text.txt [--tokenize word|char] -o lm.safetensors
+ *   rnc-train tag      --data train.conll [--dev dev.conll] -o tagger.safetensors
+ *
+ * Progress goes to stderr; the model file carries everything a pipeline
+ * needs (cell, scaling, window, vocabularies). See docs/training.md. */
+#include "rnc-train.h"
+
+#include "rnc-model-io.h"
+#include "rnc-train-data.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void
+args_init (RncTrainArgs *a)
+{
+  memset (a, 0, sizeof (*a));
+  a->hidden = a->layers = a->window = a->epochs = a->batch = -1;
+  a->patience = a->lr_patience = a->embed = -1;
+  a->min_count = a->max_vocab = a->rare = -1;
+  a->lr = a->clip = a->val = a->rare_prob = -1.0;
+  a->seed = -1;
+}
+
+static void
+args_clear (RncTrainArgs *a)
+{
+  g_free (a->data);
+  g_free (a->output);
+  g_free (a->cell);
+  g_free (a->init);
+  g_free (a->column);
+  g_free (a->header);
+  g_free (a->nan);
+  g_free (a->delimiter);
+  g_free (a->linear);
+  g_free (a->tokenize);
+  g_free (a->dev);
+  g_free (a->command);
+}
+
+gboolean
+rnc_train_print_epoch (const RncEpochReport *r, gpointer user_data)
+{
+  const RncTrainArgs *a = user_data;
+
+  if (a->quiet)
+    return TRUE;
+  fprintf (stderr, "epoch %4zu  train %.5f", r->epoch, r->train_loss);
+  if (!isnan (r->train_accuracy))
+    fprintf (stderr, " (acc %.2f%%)", 100.0 * r->train_accuracy);
+  if (!isnan (r->val_loss)) {
+    fprintf (stderr, "  val %.5f", r->val_loss);
+    if (!isnan (r->val_accuracy))
+      fprintf (stderr, " (acc %.2f%%)", 100.0 * r->val_accuracy);
+  }
+  fprintf (stderr, "  lr %.3g  %.1fs%s\n", r->lr, r->elapsed,
+      r->improved ? "  *" : "");
+  return TRUE;
+}
+
+gboolean
+rnc_train_apply_common (const RncTrainArgs *a, RncTrainOptions *o,
+    RncCell *cell, RncWeightInit *init, GError **error)
+{
+  if (a->cell) {
+    if (g_strcmp0 (a->cell, "lstm") == 0)
+      *cell = RNC_CELL_LSTM;
+    else if (g_strcmp0 (a->cell, "rnn") == 0)
+      *cell = RNC_CELL_RNN;
+    else
+      goto bad_cell;
+  }
+  if (a->init) {
+    if (g_strcmp0 (a->init, "uniform") == 0)
+      *init = RNC_WEIGHT_INIT_UNIFORM;
+    else if (g_strcmp0 (a->init, "normal") == 0)
+      *init = RNC_WEIGHT_INIT_NORMAL;
+    else
+      goto bad_init;
+  }
+  if (a->epochs >= 0)
+    o->epochs = (size_t) a->epochs;
+  if (a->batch >= 0)
+    o->batch_size = (size_t) a->batch;
+  if (a->patience >= 0)
+    o->patience = (size_t) a->patience;
+  if (a->lr_patience >= 0)
+    o->lr_patience = (size_t) a->lr_patience;
+  if (a->lr >= 0.0)
+    o->lr = (float) a->lr;
+  if (a->clip >= 0.0)
+    o->clip = (float) a->clip;
+  if (a->val >= 0.0)
+    o->val_fraction = a->val;
+  if (a->seed >= 0)
+    o->seed = (guint64) a->seed;
+  if (o->epochs < 1 || !(o->lr > 0.0f) || o->val_fraction >= 1.0)
+    goto bad_numbers;
+  return TRUE;
+
+  /* ERRORS */
+bad_cell:
+  g_set_error (error, RNC_TRAIN_ERROR, RNC_TRAIN_ERROR_INVALID,
+      "--cell must be 'rnn' or 'lstm', not '%s'", a->cell);
+  return FALSE;
+bad_init:
+  g_set_error (error, RNC_TRAIN_ERROR, RNC_TRAIN_ERROR_INVALID,
+      "--init must be 'normal' or 'uniform', not '%s'", a->init);
+  return FALSE;
+bad_numbers:
+  g_set_error (error, RNC_TRAIN_ERROR, RNC_TRAIN_ERROR_INVALID,
+      "--epochs must be at least 1, --lr above 0 and --val below 1");
+  return FALSE;
+}
+
+gboolean
+rnc_train_save (RncModel *model, const RncTrainArgs *a, const char *task,
+    GError **error)
+{
+  const RncModelConfig *c = rnc_model_get_config (model);
+  size_t n;
+
+  rnc_model_set_metadata (model, "rnc.train.task", task);
+  rnc_model_set_metadata (model, "rnc.train.command", a->command);
+  if (!rnc_model_save (model, a->output, error))
+    return FALSE;
+  rnc_model_peek_params (model, &n);
+  if (a->quiet)
+    return TRUE;
+  fprintf (stderr, "wrote %s: %s, hidden %zu, %zu layer%s, %s input %zu, "
+      "%s head %zu (%zu floats)\n", a->output, rnc_cell_to_string (c->cell),
+      c->hidden_size, c->num_layers, c->num_layers > 1 ? "s" : "",
+      rnc_input_to_string (c->input), c->input_size,
+      rnc_head_to_string (c->head), c->output_size, n);
+  return TRUE;
+}
+
+/* ---- forecast ----------------------------------------------------------- */
+
+/* Whether column @c of @t counts 0, 1, 2, ... or 1949, 1950, ...: a row
+ * number or a time stamp, not a series to forecast. */
+static gboolean
+is_index_column (const RncCsvTable *t, size_t c)
+{
+  size_t r;
+
+  if (t->n_rows < 3)
+    return FALSE;
+  for (r = 0; r < t->n_rows; r++) {
+    float v = t->values[r * t->n_cols + c];
+    if (v != floorf (v) || (r > 0
+            && v != t->values[(r - 1) * t->n_cols + c] + 1.0f))
+      return FALSE;
+  }
+  return TRUE;
+}
+
+/* Without --column: drops index-like columns when others remain. */
+static void
+drop_index_columns (RncCsvTable *t, gboolean quiet)
+{
+  size_t c, keep = 0, r, k;
+  gboolean *drop = g_new0 (gboolean, t->n_cols);
+
+  for (c = 0; c < t->n_cols; c++) {
+    drop[c] = is_index_column (t, c);
+    keep += !drop[c];
+  }
+  if (keep == 0 || keep == t->n_cols) {
+    g_free (drop);
+    return;
+  }
+  for (r = 0; r < t->n_rows; r++)
+    for (c = 0, k = 0; c < t->n_cols; c++)
+      if (!drop[c])
+        t->values[r * keep + k++] = t->values[r * t->n_cols + c];
+  for (c = 0, k = 0; c < t->n_cols; c++) {
+    if (drop[c]) {
+      if (!quiet)
+        fprintf (stderr, "column '%s' counts up by one: taken for a row "
+            "number or time stamp and skipped (--column chooses)\n",
+            t->names[c]);
+      g_free (t->names[c]);
+      continue;
+    }
+    t->names[k] = t->names[c];
+    t->indices[k] = t->indices[c];
+    k++;
+  }
+  t->names[k] = NULL;
+  t->n_cols = keep;
+  g_free (drop);
+}
+
+static int
+train_forecast (RncTrainArgs *a)
+{
+  g_autoptr (GError) err = NULL;
+  g_autoptr (RncModel) model = NULL;
+  RncCsvTable table = { 0 };
+  RncForecastOptions o;
+  RncForecastReport rep;
+  RncCsvHeader header = RNC_CSV_HEADER_AUTO;
+  RncCsvNan nan_policy = RNC_CSV_NAN_ERROR;
+  char delim = ',';
+  GString *cols;
+  size_t i;
+  int rc = 1;
+
+  if (a->header) {
+    if (!strcmp (a->header, "auto"))
+      header = RNC_CSV_HEADER_AUTO;
+    else if (!strcmp (a->header, "true"))
+      header = RNC_CSV_HEADER_TRUE;
+    else if (!strcmp (a->header, "false"))
+      header = RNC_CSV_HEADER_FALSE;
+    else {
+      fprintf (stderr, "rnc-train: --header must be auto, true or false\n");
+      return 2;
+    }
+  }
+  if (a->nan) {
+    if (!strcmp (a->nan, "error"))
+      nan_policy = RNC_CSV_NAN_ERROR;
+    else if (!strcmp (a->nan, "skip"))
+      nan_policy = RNC_CSV_NAN_SKIP;
+    else if (!strcmp (a->nan, "hold"))
+      nan_policy = RNC_CSV_NAN_HOLD;
+    else {
+      fprintf (stderr, "rnc-train: --nan must be error, skip or hold\n");
+      return 2;
+    }
+  }
+  if (a->delimiter) {
+    if (!strcmp (a->delimiter, "\\t") || !strcmp (a->delimiter, "tab"))
+      delim = '\t';
+    else if (strlen (a->delimiter) == 1 && a->delimiter[0] != '"'
+        && a->delimiter[0] != '\n')
+      delim = a->delimiter[0];
+    else {
+      fprintf (stderr, "rnc-train: --delimiter must be one character\n");
+      return 2;
+    }
+  }
+
+  rnc_forecast_options_init (&o);
+  if (!rnc_train_apply_common (a, &o.train, &o.cell, &o.init, &err))
+    goto failed;
+  o.seed = o.train.seed;
+  if (a->hidden >= 0)
+    o.hidden_size = (size_t) a->hidden;
+  if (a->layers >= 0)
+    o.num_layers = (size_t) a->layers;
+  if (a->window >= 0)
+    o.window = (size_t) a->window;
+  if (a->linear) {
+    if (!strcmp (a->linear, "on"))
+      o.linear = TRUE;
+    else if (!strcmp (a->linear, "off"))
+      o.linear = FALSE;
+    else {
+      fprintf (stderr, "rnc-train: --linear must be on or off\n");
+      return 2;
+    }
+  }
+
+  if (!rnc_csv_read (a->data, a->column, delim, header, nan_policy, &table,
+          &err))
+    goto failed;
+  if (!a->column || !*a->column)
+    drop_index_columns (&table, a->quiet);
+  if (!a->quiet) {
+    fprintf (stderr, "%s: %zu rows, column%s", a->data, table.n_rows,
+        table.n_cols > 1 ? "s" : "");
+    for (i = 0; i < table.n_cols; i++)
+      fprintf (stderr, "%s '%s'", i ? "," : "", table.names[i]);
+    if (table.n_skipped)
+      fprintf (stderr, " (%zu missing values %s)", table.n_skipped,
+          nan_policy == RNC_CSV_NAN_SKIP ? "skipped" : "held");
+    fprintf (stderr, "\n");
+  }
+
+  model = rnc_forecast_train (table.values, table.n_rows, table.n_cols, &o,
+      rnc_train_print_epoch, a, &rep, &err);
+  if (!model)
+    goto failed;
+  if (!a->quiet) {
+    fprintf (stderr, "window %zu: %zu windows (%zu train, %zu validation)\n",
+        rep.window, rep.n_windows, rep.n_train, rep.n_val);
+    if (o.linear)
+      fprintf (stderr, "linear part: ridge %g, %zu register units\n",
+          rep.ridge, rep.register_units);
+    if (!isnan (rep.naive_val_mse))
+      fprintf (stderr, "validation MSE (scaled units): last value %.5g, "
+          "linear %.5g, with network %.5g -> network %s\n",
+          rep.naive_val_mse, rep.linear_val_mse, rep.network_val_mse,
+          rep.network_kept ? "kept" : "dropped (no gain)");
+  }
+
+  cols = g_string_new ("[");
+  for (i = 0; i < table.n_cols; i++) {
+    g_autofree char *esc = g_strescape (table.names[i], NULL);
+    g_string_append_printf (cols, "%s\"%s\"", i ? "," : "", esc);
+  }
+  g_string_append_c (cols, ']');
+  rnc_model_set_metadata (model, "rnc.columns", cols->str);
+  g_string_free (cols, TRUE);
+
+  if (!rnc_train_save (model, a, "forecast", &err))
+    goto failed;
+  if (!a->quiet) {
+    GString *cs = g_string_new (NULL);
+    for (i = 0; i < table.n_cols; i++)
+      g_string_append_printf (cs, "%s%zu", i ? "," : "", table.indices[i]);
+    fprintf (stderr, "run it: gst-launch-1.0 filesrc location=%s ! csvdec "
+        "column=%s ! %s model=%s ! csvenc ! fdsink\n", a->data, cs->str,
+        rnc_cell_to_string (o.cell), a->output);
+    g_string_free (cs, TRUE);
+  }
+  rc = 0;
+  goto done;
+
+failed:
+  fprintf (stderr, "rnc-train forecast: %s\n", err->message);
+done:
+  rnc_csv_table_clear (&table);
+  return rc;
+}
+
+/* ---- command line ------------------------------------------------------- */
+
+static const char *usage_summary =
+    "Subcommands:\n"
+    "  forecast   next-value regression on CSV time series\n"
+    "  lm         word- or character-level language model on a text file\n"
+    "  tag        part-of-speech style tagger on CoNLL word<TAB>tag data\n"
+    "\n"
+    "Run 'rnc-train SUBCOMMAND --help' for the options of each.";
+
+static GOptionEntry *
+entries_for (const char *cmd, RncTrainArgs *a)
+{
+  GArray *e = g_array_new (TRUE, TRUE, sizeof (GOptionEntry));
+  const GOptionEntry common[] = {
+    {"data", 0, 0, G_OPTION_ARG_FILENAME, &a->data,
+        "Training data file (required)", "FILE"},
+    {"output", 'o', 0, G_OPTION_ARG_FILENAME, &a->output,
+        "Model file to write (required)", "FILE"},
+    {"cell", 0, 0, G_OPTION_ARG_STRING, &a->cell,
+        "Recurrent cell: rnn or lstm (default lstm)", "CELL"},
+    {"hidden", 0, 0, G_OPTION_ARG_INT, &a->hidden,
+        "Hidden units per layer", "H"},
+    {"layers", 0, 0, G_OPTION_ARG_INT, &a->layers,
+        "Stacked layers (default 1)", "L"},
+    {"window", 0, 0, G_OPTION_ARG_INT, &a->window,
+        !strcmp (cmd, "forecast") ?
+        "Frames per forecast, run from a fresh state (default: 24, at most a"
+        " quarter of the series)" :
+        "Frames per truncated-BPTT step (stream training)", "T"},
+    {"epochs", 0, 0, G_OPTION_ARG_INT, &a->epochs,
+        "Maximum epochs", "E"},
+    {"batch", 0, 0, G_OPTION_ARG_INT, &a->batch,
+        "Sequences (lm: parallel streams) per step, 0 = all", "B"},
+    {"lr", 0, 0, G_OPTION_ARG_DOUBLE, &a->lr,
+        "Adam learning rate", "LR"},
+    {"clip", 0, 0, G_OPTION_ARG_DOUBLE, &a->clip,
+        "Clip the gradient's global norm to C, 0 = no clipping", "C"},
+    {"seed", 0, 0, G_OPTION_ARG_INT64, &a->seed,
+        "Seed of initialisation and shuffling (default 0)", "S"},
+    {"init", 0, 0, G_OPTION_ARG_STRING, &a->init,
+        "Weights: uniform (+-1/sqrt(H), default) or normal (N(0,1), as the"
+        " notebook)", "INIT"},
+    {"val", 0, 0, G_OPTION_ARG_DOUBLE, &a->val,
+        "Fraction held out for validation (the last part of the data)",
+        "FRACTION"},
+    {"patience", 0, 0, G_OPTION_ARG_INT, &a->patience,
+        "Stop after P epochs without a better validation loss (best weights"
+        " kept), 0 = never", "P"},
+    {"lr-patience", 0, 0, G_OPTION_ARG_INT, &a->lr_patience,
+        "Halve the learning rate after P epochs without improvement, 0 ="
+        " never", "P"},
+    {"quiet", 'q', 0, G_OPTION_ARG_NONE, &a->quiet,
+        "Print errors only", NULL},
+  };
+  const GOptionEntry forecast[] = {
+    {"column", 0, 0, G_OPTION_ARG_STRING, &a->column,
+        "Columns to use: names or 0-based indices, comma-separated (default:"
+        " every numeric column)", "COLS"},
+    {"header", 0, 0, G_OPTION_ARG_STRING, &a->header,
+        "First line is a header: auto, true or false (default auto)",
+        "MODE"},
+    {"delimiter", 0, 0, G_OPTION_ARG_STRING, &a->delimiter,
+        "Field delimiter (default ','; 'tab' for tabs)", "CHAR"},
+    {"nan", 0, 0, G_OPTION_ARG_STRING, &a->nan,
+        "Missing values: error, skip (drop the row) or hold (repeat the last"
+        " value); default error", "POLICY"},
+    {"linear", 0, 0, G_OPTION_ARG_STRING, &a->linear,
+        "Linear autoregressive part: on (default) or off (network only)",
+        "on|off"},
+  };
+  const GOptionEntry lm[] = {
+    {"tokenize", 0, 0, G_OPTION_ARG_STRING, &a->tokenize,
+        "Tokens: word (NLTK WordPunct, as the tokenize element) or char"
+        " (default word)", "MODE"},
+    {"lowercase", 0, 0, G_OPTION_ARG_NONE, &a->lowercase,
+        "Lowercase tokens (then use tokenize lowercase=true in pipelines)",
+        NULL},
+    {"min-count", 0, 0, G_OPTION_ARG_INT, &a->min_count,
+        "Tokens seen fewer times become <unk> (default 2 for words, 1 for"
+        " characters)", "N"},
+    {"max-vocab", 0, 0, G_OPTION_ARG_INT, &a->max_vocab,
+        "Keep at most N most frequent tokens (default 10000)", "N"},
+    {"embed", 0, 0, G_OPTION_ARG_INT, &a->embed,
+        "Embedding size, 0 = none (default 64)", "E"},
+  };
+  const GOptionEntry tag[] = {
+    {"dev", 0, 0, G_OPTION_ARG_FILENAME, &a->dev,
+        "Development data for validation and early stopping (otherwise --val"
+        " of the training sentences)", "FILE"},
+    {"embed", 0, 0, G_OPTION_ARG_INT, &a->embed,
+        "Word embedding size (default 64)", "E"},
+    {"min-count", 0, 0, G_OPTION_ARG_INT, &a->min_count,
+        "Words seen fewer times get no entry of their own (default 1)", "N"},
+    {"rare", 0, 0, G_OPTION_ARG_INT, &a->rare,
+        "Words seen at most N times also train their unknown-word class"
+        " (default 1)", "N"},
+    {"rare-prob", 0, 0, G_OPTION_ARG_DOUBLE, &a->rare_prob,
+        "How often such a word is replaced by its class (default 0.5)", "P"},
+  };
+
+  g_array_append_vals (e, common, G_N_ELEMENTS (common));
+  if (!strcmp (cmd, "forecast"))
+    g_array_append_vals (e, forecast, G_N_ELEMENTS (forecast));
+  else if (!strcmp (cmd, "lm"))
+    g_array_append_vals (e, lm, G_N_ELEMENTS (lm));
+  else
+    g_array_append_vals (e, tag, G_N_ELEMENTS (tag));
+  return (GOptionEntry *) g_array_free (e, FALSE);
+}
+
+static const char *
+description_for (const char *cmd)
+{
+  if (!strcmp (cmd, "forecast"))
+    return "Trains a next-value forecaster on the numeric columns of a CSV "
+        "file. The model predicts\nthe next row of the chosen columns from the "
+        "last --window rows (rnc.window), with the\ncolumns' mean/std stored as "
+        "scaling: it runs unchanged in\n  csvdec ! lstm model=FILE ! csvenc\n"
+        "Defaults: lstm, hidden 32, window 24 (at most n/4), epochs 500, batch "
+        "32, lr 1e-3,\nclip 1, val 0.15, patience 50, lr-patience 20, init "
+        "uniform, linear on.";
+  if (!strcmp (cmd, "lm"))
+    return "Trains a language model predicting the next token. The text is "
+        "tokenized as the\ntokenize element does; the vocabulary goes into the "
+        "model (rnc.vocab, rnc.labels).\nTraining carries the state through the "
+        "text (truncated BPTT over --window frames),\nas the elements run it.\n"
+        "Defaults: lstm, hidden 128, embed 64, window 32, batch 32, epochs 20, "
+        "lr 2e-3, clip 5,\nval 0.1, patience 3, lr-patience 1.";
+  return "Trains a tagger on CoNLL data (word<TAB>tag lines, a blank line "
+      "after each sentence):\none word per frame, a fresh state per "
+      "sentence, one tag per word. Unknown words map to\nsignature classes "
+      "such as <unk-cap-ing> (vocab-encode unknown=unk). The word and tag\n"
+      "lists go into the model (rnc.vocab, rnc.labels).\n"
+      "Defaults: lstm, hidden 128, embed 64, batch 32, epochs 30, lr 5e-3, "
+      "clip 5, val 0.1\n(without --dev), patience 4, lr-patience 2.";
+}
+
+int
+main (int argc, char **argv)
+{
+  g_autoptr (GOptionContext) ctx = NULL;
+  g_autoptr (GError) err = NULL;
+  g_autofree GOptionEntry *entries = NULL;
+  g_autofree char *param = NULL;
+  RncTrainArgs a;
+  const char *cmd;
+  GString *command;
+  int i, rc;
+
+  if (argc < 2 || argv[1][0] == '-') {
+    gboolean help = argc >= 2 && (!strcmp (argv[1], "--help")
+        || !strcmp (argv[1], "-h"));
+    fprintf (help ? stdout : stderr,
+        "Usage: rnc-train SUBCOMMAND --data FILE -o MODEL [OPTION...]\n\n%s\n",
+        usage_summary);
+    return help ? 0 : 2;
+  }
+  cmd = argv[1];
+  if (strcmp (cmd, "forecast") && strcmp (cmd, "lm") && strcmp (cmd, "tag")) {
+    fprintf (stderr, "rnc-train: unknown subcommand '%s'\n\n%s\n", cmd,
+        usage_summary);
+    return 2;
+  }
+
+  args_init (&a);
+  command = g_string_new ("rnc-train");
+  for (i = 1; i < argc; i++) {
+    g_autofree char *q = g_shell_quote (argv[i]);
+    g_string_append_printf (command, " %s", q);
+  }
+  a.command = g_string_free (command, FALSE);
+
+  param = g_strdup_printf ("rnc-train %s", cmd);
+  g_set_prgname (param);
+  ctx = g_option_context_new ("--data FILE -o MODEL");
+  entries = entries_for (cmd, &a);
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  g_option_context_set_summary (ctx, description_for (cmd));
+  argv[1] = argv[0];
+  argc--;
+  argv++;
+  if (!g_option_context_parse (ctx, &argc, &argv, &err)) {
+    fprintf (stderr, "rnc-train %s: %s\n", cmd, err->message);
+    args_clear (&a);
+    return 2;
+  }
+  if (argc > 1) {
+    fprintf (stderr, "rnc-train %s: unexpected argument '%s'\n", cmd, argv[1]);
+    args_clear (&a);
+    return 2;
+  }
+  if (!a.data || !a.output) {
+    fprintf (stderr, "rnc-train %s: --data and --output are required (see "
+        "--help)\n", cmd);
+    args_clear (&a);
+    return 2;
+  }
+  if (a.hidden == 0 || a.layers == 0 || a.layers > RNC_MAX_LAYERS) {
+    fprintf (stderr, "rnc-train %s: --hidden must be at least 1 and --layers "
+        "1..%d\n", cmd, RNC_MAX_LAYERS);
+    args_clear (&a);
+    return 2;
+  }
+
+  if (!strcmp (cmd, "forecast"))
+    rc = train_forecast (&a);
+  else if (!strcmp (cmd, "lm"))
+    rc = rnc_train_lm (&a);
+  else
+    rc = rnc_train_tag (&a);
+  args_clear (&a);
+  return rc;
+}
