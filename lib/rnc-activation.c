@@ -1,6 +1,8 @@
 /* librnc: activations. */
 #include "rnc-activation.h"
 
+#include "rnc-simd.h"
+
 #include <math.h>
 
 void
@@ -22,15 +24,30 @@ rnc_sigmoid_inplace_ref (float *x, size_t n)
 }
 
 void
+rnc_exp_inplace_ref (float *x, size_t n)
+{
+  size_t i;
+
+  for (i = 0; i < n; i++)
+    x[i] = expf (x[i]);
+}
+
+void
 rnc_tanh_inplace (float *x, size_t n)
 {
-  rnc_tanh_inplace_ref (x, n);
+  rnc_kernels ()->tanh (x, n);
 }
 
 void
 rnc_sigmoid_inplace (float *x, size_t n)
 {
-  rnc_sigmoid_inplace_ref (x, n);
+  rnc_kernels ()->sigmoid (x, n);
+}
+
+void
+rnc_exp_inplace (float *x, size_t n)
+{
+  rnc_kernels ()->exp (x, n);
 }
 
 void
@@ -43,10 +60,11 @@ rnc_softmax (const float *logits, size_t n, float temperature, float *probs)
   for (i = 0; i < n; i++)
     if (logits[i] > mx)
       mx = logits[i];
-  for (i = 0; i < n; i++) {
-    probs[i] = expf ((logits[i] - mx) * inv_t);
+  for (i = 0; i < n; i++)
+    probs[i] = (logits[i] - mx) * inv_t;
+  rnc_exp_inplace (probs, n);
+  for (i = 0; i < n; i++)
     sum += probs[i];
-  }
   for (i = 0; i < n; i++)
     probs[i] = (float) (probs[i] / sum);
 }

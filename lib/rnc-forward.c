@@ -1,9 +1,8 @@
 /* librnc: sequence forward over stacked layers and the head. */
 #include "rnc-forward.h"
 
-#include "rnc-blas.h"
-#include "rnc-kernel.h"
 #include "rnc-lstm.h"
+#include "rnc-pack.h"
 #include "rnc-private.h"
 #include "rnc-rnn.h"
 
@@ -20,48 +19,158 @@ fill_bias (float *dst, size_t rows, size_t ld, const float *b, size_t w)
     memcpy (dst + r * ld, b, w * sizeof (float));
 }
 
-/* Runs the recurrence of layer @l over @Tc frames whose pre-activations are
- * in s->xproj (time-major), writing h of every frame to @out (Tc*N, H) and
- * leaving the last h (and c) in the state. */
-static void
-run_layer (RncState *s, size_t l, size_t Tc, float *out)
-{
-  const RncParamViews *v = rnc_model_get_views (s->model);
-  size_t N = s->N, H = s->H, GH = s->G * s->H, t;
-  float *h_state = s->h + l * N * H;
-  float *c_state = s->c ? s->c + l * N * H : NULL;
+/* Inputs at least this wide are checked for mostly-zero rows (one-hot
+ * frames): such rows (at most a quarter nonzero) skip their zero terms. A
+ * zero term adds exactly nothing to a multiply-add chain, so the values are
+ * the same as the full product (only the sign of an exactly zero sum, and
+ * products with non-finite weights, may differ), and the choice depends on
+ * the row alone, which keeps every invariance. */
+#define SPARSE_MIN_WIDTH 16
 
+static gboolean
+row_is_sparse (const float *x, size_t D)
+{
+  size_t i, nnz = 0;
+
+  if (D < SPARSE_MIN_WIDTH)
+    return FALSE;
+  for (i = 0; i < D; i++)
+    if (x[i] != 0.0f && ++nnz > D / 4)
+      return FALSE;
+  return TRUE;
+}
+
+/* out rows (M, row stride ldo; holding the bias) += x rows (M, Wx->K; ldx)
+ * @ Wx, in packed order. */
+static void
+project (const RncKernelTable *k, const RncPacked *Wx, size_t M,
+    const float *x, size_t ldx, float *out, size_t ldo)
+{
+  size_t D = Wx->K, ld = Wx->nblocks * RNC_BLOCK, r = 0, r1, i;
+
+  if (D < SPARSE_MIN_WIDTH) {
+    k->packed_matmul_acc (M, x, ldx, Wx, out, ldo, ld);
+    return;
+  }
+  while (r < M) {
+    const float *xr = x + r * ldx;
+    if (row_is_sparse (xr, D)) {
+      for (i = 0; i < D; i++)
+        if (xr[i] != 0.0f)
+          k->packed_axpy (Wx, i, xr[i], out + r * ldo);
+      r++;
+      continue;
+    }
+    /* a run of dense rows in one call */
+    for (r1 = r + 1; r1 < M && !row_is_sparse (x + r1 * ldx, D); r1++);
+    k->packed_matmul_acc (r1 - r, xr, ldx, Wx, out + r * ldo, ldo, ld);
+    r = r1;
+  }
+}
+
+/* Whether any of N rows (stride ldx) of width D is mostly zeros. */
+static gboolean
+any_sparse (const float *x, size_t N, size_t ldx, size_t D)
+{
+  size_t n;
+
+  for (n = 0; n < N; n++)
+    if (row_is_sparse (x + n * ldx, D))
+      return TRUE;
+  return FALSE;
+}
+
+/* Runs the recurrence of layer @l over @Tc frames whose pre-activations are
+ * in s->xproj (time-major, packed order), writing h of every frame to @out
+ * (Tc*N, H) and leaving the last h (and c) in the state. With @x (N rows of
+ * the layer's input, row stride ldx; Tc must be 1) the input projection is
+ * fused into the step instead, with the same arithmetic. */
+static void
+run_layer (RncState *s, const RncModelPack *pk, const RncKernelTable *k,
+    size_t l, size_t Tc, float *out, const float *x, size_t ldx)
+{
+  size_t N = s->N, H = s->H, ld = s->ldx, t;
+  size_t nsg = rnc_packed_sg_count (&pk->layer[l].Wh);
+  float *h_state = s->h + l * N * H;
+  RncStepFunc fn = s->c ? k->lstm_step : k->rnn_step;
+  /* split only steps whose recurrent weights exceed 1 MiB */
+  gboolean split = s->split && nsg >= 2
+      && s->G * H * H * sizeof (float) >= (1u << 20);
+  RncStepArgs a = { 0 };
+
+  a.N = N;
+  a.H = H;
+  a.Wh = &pk->layer[l].Wh;
+  a.c = s->c ? s->c + l * N * H : NULL;
+  a.x = x;
+  a.ldx = ldx;
+  a.Wx = &pk->layer[l].Wx;
   for (t = 0; t < Tc; t++) {
-    const float *h_prev = t == 0 ? h_state : out + (t - 1) * N * H;
-    float *a = s->xproj + t * N * GH, *h_next = out + t * N * H;
-    if (c_state)
-      rnc_lstm_step_preact (N, H, a, GH, h_prev, v->layer[l].Wh, c_state,
-          h_next);
-    else
-      rnc_rnn_step_preact (N, H, a, GH, h_prev, v->layer[l].Wh, h_next);
+    a.h_prev = t == 0 ? h_state : out + (t - 1) * N * H;
+    a.h_next = out + t * N * H;
+    if (x) {
+      a.a = pk->layer[l].b;     /* the bias, for every row */
+      a.lda = 0;
+    } else {
+      a.a = s->xproj + t * N * ld;
+      a.lda = ld;
+    }
+    /* alternate the walk over the weights: what the last step read last is
+     * still in cache */
+    a.reverse = (s->parity + t) & 1;
+    if (split) {
+      RncStepArgs b = a;
+      a.sg_begin = 0;
+      a.sg_end = b.sg_begin = nsg / 2;
+      b.sg_end = nsg;
+      rnc_split_run (s->split, fn, &a, &b);
+    } else {
+      fn (&a);
+    }
   }
   memcpy (h_state, out + (Tc - 1) * N * H, N * H * sizeof (float));
 }
 
-/* Layers 1..L-1, then outputs, for a chunk whose layer-0 pre-activations are
- * already in s->xproj. t0 is the chunk's first frame within T. */
+/* Head on @n rows of h (H) -> y (n, Q), with the packed Wo. */
 static void
-finish_chunk (RncState *s, size_t t0, size_t Tc, size_t T, float *hidden,
-    float *y)
+head_rows (const RncModel *m, const RncModelPack *pk, const RncKernelTable *k,
+    const float *h, size_t n, float *y)
+{
+  const RncModelConfig *c = rnc_model_get_config (m);
+  const RncParamViews *v = rnc_model_get_views (m);
+  size_t Q = c->output_size;
+
+  fill_bias (y, n, Q, v->bo, Q);
+  k->packed_matmul_acc (n, h, c->hidden_size, &pk->Wo, y, Q, Q);
+}
+
+/* The layers, then outputs, for a chunk of @Tc frames starting at frame t0
+ * of T. Either layer 0's pre-activations are already in s->xproj (x0 NULL),
+ * or the chunk is one frame whose layer-0 inputs are the rows of x0 (row
+ * stride ldx0): then every layer fuses its input projection into its step,
+ * which reads each weight once per frame instead of twice. */
+static void
+run_chunk (RncState *s, const RncModelPack *pk, const RncKernelTable *k,
+    size_t t0, size_t Tc, size_t T, float *hidden, float *y, const float *x0,
+    size_t ldx0)
 {
   const RncModelConfig *c = rnc_model_get_config (s->model);
-  const RncParamViews *v = rnc_model_get_views (s->model);
-  size_t N = s->N, H = s->H, GH = s->G * s->H, l, t, n;
+  size_t N = s->N, H = s->H, ld = s->ldx, l, t, n;
   int cur = 0;
 
-  run_layer (s, 0, Tc, s->seq[cur]);
+  run_layer (s, pk, k, 0, Tc, s->seq[cur], x0, ldx0);
   for (l = 1; l < s->L; l++) {
-    fill_bias (s->xproj, Tc * N, GH, v->layer[l].bh, GH);
-    rnc_kernel_rows_matmul_acc (Tc * N, GH, H, s->seq[cur], H,
-        v->layer[l].Wx, s->xproj, GH);
+    if (x0) {
+      run_layer (s, pk, k, l, 1, s->seq[cur ^ 1], s->seq[cur], H);
+    } else {
+      fill_bias (s->xproj, Tc * N, ld, pk->layer[l].b, ld);
+      k->packed_matmul_acc (Tc * N, s->seq[cur], H, &pk->layer[l].Wx,
+          s->xproj, ld, ld);
+      run_layer (s, pk, k, l, Tc, s->seq[cur ^ 1], NULL, 0);
+    }
     cur ^= 1;
-    run_layer (s, l, Tc, s->seq[cur]);
   }
+  s->parity = (s->parity + (guint) Tc) & 1;
 
   if (hidden)
     for (t = 0; t < Tc; t++)
@@ -71,9 +180,9 @@ finish_chunk (RncState *s, size_t t0, size_t Tc, size_t T, float *hidden,
   if (y && c->head != RNC_HEAD_NONE) {
     size_t Q = c->output_size;
     if (N == 1) {
-      rnc_head_forward (s->model, s->seq[cur], Tc, y + t0 * Q);
+      head_rows (s->model, pk, k, s->seq[cur], Tc, y + t0 * Q);
     } else {
-      rnc_head_forward (s->model, s->seq[cur], Tc * N, s->head);
+      head_rows (s->model, pk, k, s->seq[cur], Tc * N, s->head);
       for (t = 0; t < Tc; t++)
         for (n = 0; n < N; n++)
           memcpy (y + (n * T + t0 + t) * Q, s->head + (t * N + n) * Q,
@@ -86,25 +195,42 @@ void
 rnc_forward (RncState *s, const float *x, size_t T, float *hidden, float *y)
 {
   const RncModelConfig *c;
-  const RncParamViews *v;
-  size_t N, D, GH, t0, n;
+  const RncModelPack *pk;
+  const RncKernelTable *k;
+  size_t N, D, ld, t0, t, n;
 
   g_return_if_fail (s != NULL && (x != NULL || T == 0));
   c = rnc_model_get_config (s->model);
   g_return_if_fail (c->input == RNC_INPUT_DENSE);
-  v = rnc_model_get_views (s->model);
+  pk = rnc_model_get_pack (s->model);
+  k = rnc_kernels ();
   N = s->N;
   D = c->input_size;
-  GH = s->G * s->H;
+  ld = s->ldx;
 
   for (t0 = 0; t0 < T; t0 += s->max_frames) {
     size_t Tc = MIN (s->max_frames, T - t0);
-    fill_bias (s->xproj, Tc * N, GH, v->layer[0].bh, GH);
-    /* one product per stream: its Tc rows go to every N-th row of xproj */
-    for (n = 0; n < N; n++)
-      rnc_kernel_rows_matmul_acc (Tc, GH, D, x + (n * T + t0) * D, D,
-          v->layer[0].Wx, s->xproj + n * GH, N * GH);
-    finish_chunk (s, t0, Tc, T, hidden, y);
+    /* stream n's frame is row n of x with stride T*D */
+    if (Tc == 1 && !any_sparse (x + t0 * D, N, T * D, D)) {
+      run_chunk (s, pk, k, t0, 1, T, hidden, y, x + t0 * D, T * D);
+      continue;
+    }
+    fill_bias (s->xproj, Tc * N, ld, pk->layer[0].b, ld);
+    if (N == 1 || Tc == 1 || x == s->gather) {
+      /* one product per stream: its Tc rows go to every N-th row of xproj */
+      for (n = 0; n < N; n++)
+        project (k, &pk->layer[0].Wx, Tc, x + (n * T + t0) * D, D,
+            s->xproj + n * ld, N * ld);
+    } else {
+      /* one product for the batch: each weight panel serves all its rows
+       * while it is in cache (same per-row arithmetic) */
+      for (t = 0; t < Tc; t++)
+        for (n = 0; n < N; n++)
+          memcpy (s->gather + (t * N + n) * D, x + (n * T + t0 + t) * D,
+              D * sizeof (float));
+      project (k, &pk->layer[0].Wx, Tc * N, s->gather, D, s->xproj, ld);
+    }
+    run_chunk (s, pk, k, t0, Tc, T, hidden, y, NULL, 0);
   }
 }
 
@@ -119,21 +245,47 @@ rnc_model_find_bad_id (const RncModel *model, const int32_t *ids, size_t n)
   return (size_t) -1;
 }
 
+/* dst (packed row) = row (G*H, natural order: a row of Wx) + b (packed). */
+static void
+gather_packed (const RncPacked *P, const float *row, const float *b,
+    float *dst)
+{
+  size_t nb = P->nblocks, bi, l;
+
+  for (bi = 0; bi < nb; bi++) {
+    size_t pc = bi * RNC_BLOCK, col = rnc_packed_natural_col (P->n, P->gates,
+        pc), valid;
+    if (P->gates == 4)
+      valid = MIN (RNC_BLOCK, P->n / 4 - (bi / 4) * RNC_BLOCK);
+    else
+      valid = MIN (RNC_BLOCK, P->n - pc);
+    for (l = 0; l < valid; l++)
+      dst[pc + l] = row[col + l] + b[pc + l];
+    for (; l < RNC_BLOCK; l++)
+      dst[pc + l] = 0.0f;
+  }
+}
+
 gboolean
 rnc_forward_ids (RncState *s, const int32_t *ids, size_t T, float *hidden,
     float *y)
 {
   const RncModelConfig *c;
   const RncParamViews *v;
-  size_t N, E, GH, t0, t, n;
+  const RncModelPack *pk;
+  const RncKernelTable *k;
+  size_t N, E, GH, ld, t0, t, n;
 
   g_return_val_if_fail (s != NULL && (ids != NULL || T == 0), FALSE);
   c = rnc_model_get_config (s->model);
   g_return_val_if_fail (c->input == RNC_INPUT_INDEX, FALSE);
   v = rnc_model_get_views (s->model);
+  pk = rnc_model_get_pack (s->model);
+  k = rnc_kernels ();
   N = s->N;
   E = c->embed_size;
   GH = s->G * s->H;
+  ld = s->ldx;
 
   if (rnc_model_find_bad_id (s->model, ids, N * T) != (size_t) -1)
     return FALSE;
@@ -146,21 +298,21 @@ rnc_forward_ids (RncState *s, const int32_t *ids, size_t T, float *hidden,
           memcpy (s->gather + (t * N + n) * E,
               v->embedding + (size_t) ids[n * T + t0 + t] * E,
               E * sizeof (float));
-      fill_bias (s->xproj, Tc * N, GH, v->layer[0].bh, GH);
-      rnc_kernel_rows_matmul_acc (Tc * N, GH, E, s->gather, E,
-          v->layer[0].Wx, s->xproj, GH);
+      if (Tc == 1 && !any_sparse (s->gather, N, E, E)) {
+        run_chunk (s, pk, k, t0, 1, T, hidden, y, s->gather, E);
+        continue;
+      }
+      fill_bias (s->xproj, Tc * N, ld, pk->layer[0].b, ld);
+      project (k, &pk->layer[0].Wx, Tc * N, s->gather, E, s->xproj, ld);
     } else {
       /* one-hot @ Wx is row id of Wx */
       for (t = 0; t < Tc; t++)
-        for (n = 0; n < N; n++) {
-          const float *row = v->layer[0].Wx + (size_t) ids[n * T + t0 + t] * GH;
-          float *dst = s->xproj + (t * N + n) * GH;
-          size_t j;
-          for (j = 0; j < GH; j++)
-            dst[j] = row[j] + v->layer[0].bh[j];
-        }
+        for (n = 0; n < N; n++)
+          gather_packed (&pk->layer[0].Wx,
+              v->layer[0].Wx + (size_t) ids[n * T + t0 + t] * GH,
+              pk->layer[0].b, s->xproj + (t * N + n) * ld);
     }
-    finish_chunk (s, t0, Tc, T, hidden, y);
+    run_chunk (s, pk, k, t0, Tc, T, hidden, y, NULL, 0);
   }
   return TRUE;
 }
@@ -169,12 +321,9 @@ void
 rnc_head_forward (const RncModel *m, const float *h, size_t n, float *y)
 {
   const RncModelConfig *c = rnc_model_get_config (m);
-  const RncParamViews *v = rnc_model_get_views (m);
-  size_t H = c->hidden_size, Q = c->output_size;
 
   g_return_if_fail (c->head != RNC_HEAD_NONE);
-  fill_bias (y, n, Q, v->bo, Q);
-  rnc_kernel_rows_matmul_acc (n, Q, H, h, H, v->Wo, y, Q);
+  head_rows (m, rnc_model_get_pack (m), rnc_kernels (), h, n, y);
 }
 
 /* ---- scalar reference ------------------------------------------------- */

@@ -14,7 +14,10 @@ G_BEGIN_DECLS
  *   y      (N, T, Q)  head output at every frame (regression values or
  *                     logits; no softmax), or NULL
  * The state advances by T frames. The input projection of each chunk of up
- * to max_frames frames is one GEMM, then the recurrence runs per frame.
+ * to max_frames frames is one product, then the recurrence runs per frame
+ * (a one-frame chunk fuses both); all on the library's SIMD kernels over
+ * the model's packed weights (docs/performance.md). Any split of a stream
+ * into calls, and any batch it runs in, gives bit-identical results.
  * Allocates nothing. */
 void rnc_forward (RncState *state, const float *x, size_t T, float *hidden,
     float *y);

@@ -2,7 +2,7 @@
 #include "rnc-lstm.h"
 
 #include "rnc-activation.h"
-#include "rnc-blas.h"
+#include "rnc-kernel.h"
 
 #include <math.h>
 #include <string.h>
@@ -31,10 +31,7 @@ rnc_lstm_step_preact (size_t N, size_t H, float *a, size_t lda,
 {
   size_t n, G = 4 * H;
 
-  if (N == 1)
-    rnc_sgemv_row (H, G, 1.0f, h_prev, Wh, G, 1.0f, a);
-  else
-    rnc_sgemm (N, G, H, 1.0f, h_prev, H, Wh, G, 1.0f, a, lda);
+  rnc_kernel_rows_matmul_acc (N, G, H, h_prev, H, Wh, a, lda);
   for (n = 0; n < N; n++)
     lstm_pointwise (H, a + n * lda, c + n * H, h_next + n * H);
 }
@@ -49,7 +46,7 @@ rnc_lstm_step (size_t N, size_t D, size_t H, const float *x,
 
   for (n = 0; n < N; n++)
     memcpy (scratch + n * G, b, G * sizeof (float));
-  rnc_sgemm (N, G, D, 1.0f, x, D, Wx, G, 1.0f, scratch, G);
+  rnc_kernel_rows_matmul_acc (N, G, D, x, D, Wx, scratch, G);
   memcpy (c_next, c_prev, N * H * sizeof (float));
   rnc_lstm_step_preact (N, H, scratch, G, h_prev, Wh, c_next, h_next);
 }

@@ -1,6 +1,8 @@
 /* librnc: model object (parameter block, views, metadata). */
 #include "rnc-model.h"
 
+#include "rnc-pack.h"
+
 #include <json-glib/json-glib.h>
 #include <math.h>
 #include <string.h>
@@ -23,6 +25,12 @@ struct _RncModel
   size_t window;
   float *in_mean, *in_std;      /* (D) or NULL */
   float *out_mean, *out_std;    /* (Q) or NULL */
+
+  /* The weights in the SIMD kernels' layout (rnc-pack.h): built at first
+   * use, rebuilt in place when pack_valid was cleared. */
+  RncModelPack *pack;
+  gint pack_valid;              /* atomic */
+  GMutex pack_lock;
 };
 
 size_t
@@ -212,6 +220,7 @@ rnc_model_new (const RncModelConfig *config, GError **error)
   m->params = g_aligned_alloc0 (m->n_params, sizeof (float), 64);
   layout (config, m->params, &m->views);
   m->metadata = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_mutex_init (&m->pack_lock);
   g_hash_table_insert (m->metadata, g_strdup ("rnc.cell"),
       g_strdup (rnc_cell_to_string (config->cell)));
   g_hash_table_insert (m->metadata, g_strdup ("rnc.gate_order"), g_strdup ("ifog"));
@@ -257,6 +266,8 @@ rnc_model_free (RncModel *m)
   if (!m)
     return;
   g_aligned_free (m->params);
+  rnc_model_pack_free (m->pack);
+  g_mutex_clear (&m->pack_lock);
   g_hash_table_unref (m->metadata);
   g_free (m->in_mean);
   g_free (m->in_std);
@@ -287,9 +298,38 @@ rnc_model_get_output_width (const RncModel *m)
 float *
 rnc_model_get_params (RncModel *m, size_t *n_params)
 {
+  /* the caller may write through the pointer it gets */
+  rnc_model_params_changed (m);
   if (n_params)
     *n_params = m->n_params;
   return m->params;
+}
+
+void
+rnc_model_params_changed (RncModel *m)
+{
+  g_return_if_fail (m != NULL);
+  g_atomic_int_set (&m->pack_valid, 0);
+}
+
+const RncModelPack *
+rnc_model_get_pack (const RncModel *cm)
+{
+  /* The pack is a cache of the (logically const) weights. */
+  RncModel *m = (RncModel *) cm;
+
+  if (G_LIKELY (g_atomic_int_get (&m->pack_valid)))
+    return m->pack;
+  g_mutex_lock (&m->pack_lock);
+  if (!g_atomic_int_get (&m->pack_valid)) {
+    if (m->pack)
+      rnc_model_pack_fill (m->pack, m);
+    else
+      m->pack = rnc_model_pack_new (m);
+    g_atomic_int_set (&m->pack_valid, 1);
+  }
+  g_mutex_unlock (&m->pack_lock);
+  return m->pack;
 }
 
 const float *

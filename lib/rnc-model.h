@@ -94,8 +94,17 @@ size_t rnc_model_get_frame_width (const RncModel *model);
 /* Width of the head output Q, or H without a head. */
 size_t rnc_model_get_output_width (const RncModel *model);
 
-/* (transfer none) The contiguous parameter block and its length in floats. */
+/* (transfer none) The contiguous parameter block and its length in floats.
+ * Getting the writable block counts as a change of the weights (see
+ * rnc_model_params_changed). */
 float *rnc_model_get_params (RncModel *model, size_t *n_params);
+/* Tells the model that its weights were written (a training update, a file
+ * loaded into a block or views obtained earlier). The fast kernels read a
+ * packed copy of the weights, built at the first rnc_state_new() or forward
+ * pass; this marks it stale so that the next forward pass (or state
+ * creation) rebuilds it, in place. Weights are read-only during inference:
+ * call this while no forward pass runs on the model. */
+void rnc_model_params_changed (RncModel *model);
 const float *rnc_model_peek_params (const RncModel *model, size_t *n_params);
 /* Views into the model's own block. */
 const RncParamViews *rnc_model_get_views (const RncModel *model);

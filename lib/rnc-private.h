@@ -1,6 +1,7 @@
 /* librnc internals shared between the state and the forward pass. */
 #pragma once
 
+#include "rnc-split.h"
 #include "rnc-state.h"
 
 G_BEGIN_DECLS
@@ -15,7 +16,12 @@ struct _RncState
   RncInitKind init;
 
   /* Forward scratch, time-major: row (t * N + n) is stream n at frame t. */
-  float *xproj;                 /* (max_frames * N, G*H) pre-activations */
+  float *xproj;                 /* (max_frames * N, ldx) pre-activations, in
+                                 * the packed column order (rnc-simd.h) */
+  size_t ldx;                   /* >= G*H: packed pre-activation row width */
+  guint parity;                 /* frames run so far, mod 2: the direction in
+                                 * which the next step walks the weights */
+  RncSplit *split;              /* helper thread of split steps, or NULL */
   float *seq[2];                /* (max_frames * N, H) layer outputs, ping-pong */
   float *gather;                /* (max_frames * N, max(E, D)) gathered inputs */
   float *head;                  /* (max_frames * N, Q) head outputs, or NULL */

@@ -2,7 +2,7 @@
 #include "rnc-rnn.h"
 
 #include "rnc-activation.h"
-#include "rnc-blas.h"
+#include "rnc-kernel.h"
 
 #include <math.h>
 #include <string.h>
@@ -13,10 +13,7 @@ rnc_rnn_step_preact (size_t N, size_t H, float *a, size_t lda,
 {
   size_t n;
 
-  if (N == 1)
-    rnc_sgemv_row (H, H, 1.0f, h_prev, Wh, H, 1.0f, a);
-  else
-    rnc_sgemm (N, H, H, 1.0f, h_prev, H, Wh, H, 1.0f, a, lda);
+  rnc_kernel_rows_matmul_acc (N, H, H, h_prev, H, Wh, a, lda);
   for (n = 0; n < N; n++) {
     memcpy (h_next + n * H, a + n * lda, H * sizeof (float));
     rnc_tanh_inplace (h_next + n * H, H);
@@ -33,11 +30,8 @@ rnc_rnn_step (size_t N, size_t D, size_t H, const float *x,
   /* h_next doubles as the pre-activation buffer: a = bh + x Wx */
   for (n = 0; n < N; n++)
     memcpy (h_next + n * H, bh, H * sizeof (float));
-  rnc_sgemm (N, H, D, 1.0f, x, D, Wx, H, 1.0f, h_next, H);
-  if (N == 1)
-    rnc_sgemv_row (H, H, 1.0f, h_prev, Wh, H, 1.0f, h_next);
-  else
-    rnc_sgemm (N, H, H, 1.0f, h_prev, H, Wh, H, 1.0f, h_next, H);
+  rnc_kernel_rows_matmul_acc (N, H, D, x, D, Wx, h_next, H);
+  rnc_kernel_rows_matmul_acc (N, H, H, h_prev, H, Wh, h_next, H);
   rnc_tanh_inplace (h_next, N * H);
 }
 

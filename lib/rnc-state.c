@@ -1,6 +1,8 @@
 /* librnc: per-stream state. */
 #include "rnc-private.h"
 
+#include "rnc-pack.h"
+
 #include <string.h>
 
 static float *
@@ -35,7 +37,9 @@ rnc_state_new (const RncModel *model, size_t batch, size_t max_frames)
   if (c->cell == RNC_CELL_LSTM)
     s->c = alloc_floats (s->L * s->N * s->H);
   rows = max_frames * batch;
-  s->xproj = alloc_floats (rows * s->G * s->H);
+  /* builds the model's packed weights now, outside any streaming call */
+  s->ldx = rnc_model_get_pack (model)->ld;
+  s->xproj = alloc_floats (rows * s->ldx);
   s->seq[0] = alloc_floats (rows * s->H);
   s->seq[1] = alloc_floats (rows * s->H);
   in_w = c->embed_size;
@@ -66,7 +70,25 @@ rnc_state_free (RncState *s)
   g_aligned_free (s->gather);
   g_aligned_free (s->head);
   g_aligned_free (s->feedback);
+  rnc_split_free (s->split);
   g_free (s);
+}
+
+guint
+rnc_state_set_threads (RncState *s, guint n_threads)
+{
+  g_return_val_if_fail (s != NULL, 1);
+  if (n_threads >= 2 && !s->split)
+    s->split = rnc_split_new ();
+  else if (n_threads < 2 && s->split)
+    g_clear_pointer (&s->split, rnc_split_free);
+  return rnc_state_get_threads (s);
+}
+
+guint
+rnc_state_get_threads (const RncState *s)
+{
+  return s->split ? 2 : 1;
 }
 
 const RncModel *

@@ -52,6 +52,18 @@ void rnc_state_reset (RncState *state);
  * belong to a model of the same shape and have the same batch. */
 void rnc_state_copy_values (RncState *dst, const RncState *src);
 
+/* Runs each large recurrent step of this state on @n_threads threads (1 or
+ * 2): the calling thread and a helper thread that the state owns, each
+ * walking half of the layer's weights. Only layers whose recurrent weights
+ * exceed 1 MiB (LSTM H >= 256, RNN H >= 512) are split; their steps are
+ * bound by one core's cache bandwidth, and the split pays only when the
+ * other core is otherwise idle (docs/performance.md), so the default is 1.
+ * The results are the same bit for bit. Call it outside any forward pass;
+ * creating the helper allocates. Returns the number of threads in use (1
+ * when no thread could be created). */
+guint rnc_state_set_threads (RncState *state, guint n_threads);
+guint rnc_state_get_threads (const RncState *state);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (RncState, rnc_state_free)
 
 G_END_DECLS

@@ -1,0 +1,495 @@
+/* The SIMD kernels at every level the CPU has (scalar, AVX2, AVX-512):
+ *  - the row-deterministic product against its plain loop, and bit-identical
+ *    whatever number of rows one call processes;
+ *  - the fused recurrent forward (packed weights) against the scalar
+ *    reference path over odd shapes, H = 1 .. 1024;
+ *  - bit-exact split invariance (any chunking of a stream) and batch
+ *    invariance (a stream's output does not depend on its batch mates);
+ *  - the packed copy follows the model's weights after a change. */
+#include "rnc-test-util.h"
+
+#include "rnc.h"
+#include "rnc-cpu.h"
+#include "rnc-kernel.h"
+
+#include <string>
+#include <tuple>
+
+using rnc_test::max_abs_diff;
+
+namespace {
+
+RncModel *
+random_model (RncCell cell, RncInputKind input, size_t D, size_t E, size_t H,
+    size_t L, RncHeadKind head, size_t Q, guint64 seed)
+{
+  RncModelConfig c = {};
+  c.cell = cell;
+  c.input = input;
+  c.head = head;
+  c.input_size = D;
+  c.embed_size = E;
+  c.hidden_size = H;
+  c.num_layers = L;
+  c.output_size = Q;
+  RncModel *m = rnc_model_new (&c, nullptr);
+  size_t n;
+  float *p = rnc_model_get_params (m, &n);
+  RncRng rng;
+  rnc_rng_init (&rng, seed);
+  /* weights of a trained net's size: pre-activations of order 1 */
+  float scale = 1.5f / std::sqrt ((float) H);
+  for (size_t i = 0; i < n; i++)
+    p[i] = (rnc_rng_uniform (&rng) * 2.0f - 1.0f) * scale;
+  return m;
+}
+
+std::vector<float>
+random_vec (size_t n, guint64 seed)
+{
+  std::vector<float> v (n);
+  RncRng rng;
+  rnc_rng_init (&rng, seed);
+  for (auto &x : v)
+    x = rnc_rng_normal (&rng);
+  return v;
+}
+
+/* Selects a level for the test and restores the previous one after. */
+class LevelGuard {
+ public:
+  explicit LevelGuard (RncCpuLevel level) : saved_ (rnc_cpu_get_level ())
+  {
+    ok_ = rnc_cpu_set_level (level) == level;
+  }
+  ~LevelGuard () { rnc_cpu_set_level (saved_); }
+  bool ok () const { return ok_; }
+ private:
+  RncCpuLevel saved_;
+  bool ok_;
+};
+
+#define REQUIRE_LEVEL(guard, level) \
+  LevelGuard guard (level); \
+  if (!guard.ok ()) \
+    GTEST_SKIP () << "this CPU lacks " << rnc_cpu_level_to_string (level)
+
+const auto kLevels = ::testing::Values (RNC_CPU_SCALAR, RNC_CPU_AVX2,
+    RNC_CPU_AVX512);
+
+} // namespace
+
+/* ---- row-deterministic product ------------------------------------------ */
+
+class RncKernelRows
+    : public ::testing::TestWithParam<std::tuple<RncCpuLevel, int, int>> {};
+
+TEST_P (RncKernelRows, EqualsPlainLoopAndDoesNotDependOnRowCount)
+{
+  auto [level, N, K] = GetParam ();
+  REQUIRE_LEVEL (guard, level);
+  const size_t M = 13, ldx = K + 3, ldo = N + 5;
+  auto x = random_vec (M * ldx, 1), W = random_vec ((size_t) K * N, 2);
+  auto init = random_vec (M * ldo, 3);
+
+  std::vector<float> all (init), ref (init);
+  rnc_kernel_rows_matmul_acc (M, N, K, x.data (), ldx, W.data (), all.data (), ldo);
+  rnc_kernel_rows_matmul_acc_ref (M, N, K, x.data (), ldx, W.data (), ref.data (), ldo);
+  double e = max_abs_diff (all, ref);
+  EXPECT_LT (e, 1e-5 * std::sqrt ((double) K)) << "largest error " << e;
+
+  /* the same rows in calls of 1, 2, 3, ... rows: bit-identical */
+  for (size_t step = 1; step <= 7; step++) {
+    std::vector<float> part (init);
+    for (size_t r = 0; r < M; r += step)
+      rnc_kernel_rows_matmul_acc (std::min (step, M - r), N, K,
+          x.data () + r * ldx, ldx, W.data (), part.data () + r * ldo, ldo);
+    EXPECT_EQ (max_abs_diff (part, all), 0.0) << "rows per call " << step;
+  }
+  /* padding between rows untouched */
+  for (size_t r = 0; r < M; r++)
+    for (size_t j = N; j < ldo; j++)
+      ASSERT_EQ (all[r * ldo + j], init[r * ldo + j]);
+}
+
+INSTANTIATE_TEST_SUITE_P (Shapes, RncKernelRows,
+    ::testing::Combine (kLevels, ::testing::Values (1, 3, 16, 17, 100, 130),
+        ::testing::Values (1, 7, 64, 257)));
+
+/* ---- fused forward against the reference -------------------------------- */
+
+/* level, cell, H, N */
+class RncKernelForward
+    : public ::testing::TestWithParam<std::tuple<RncCpuLevel, RncCell, int,
+      int>> {};
+
+TEST_P (RncKernelForward, FastPathEqualsReference)
+{
+  auto [level, cell, H, N] = GetParam ();
+  REQUIRE_LEVEL (guard, level);
+  const size_t D = 5, Q = 3;
+  const size_t L = H <= 100 ? 2 : 1;
+  const size_t T = H >= 1024 ? 2 : H >= 256 ? 6 : 13;
+  RncModel *m = random_model (cell, RNC_INPUT_DENSE, D, 0, H, L,
+      RNC_HEAD_REGRESSION, Q, 17 + H);
+  auto x = random_vec (N * T * D, 7);
+  /* max_frames 4: chunks, and a last chunk shorter than the others */
+  RncState *fast = rnc_state_new (m, N, 4), *ref = rnc_state_new (m, N, 0);
+  std::vector<float> hf (N * T * H), hr (N * T * H), yf (N * T * Q), yr (N * T * Q);
+
+  for (int pass = 0; pass < 2; pass++) {
+    rnc_forward (fast, x.data (), T, hf.data (), yf.data ());
+    rnc_forward_ref (ref, x.data (), T, hr.data (), yr.data ());
+    double eh = max_abs_diff (hf, hr), ey = max_abs_diff (yf, yr);
+    double ec = rnc_test::max_abs_diff (rnc_state_peek_h (fast),
+        rnc_state_peek_h (ref), L * N * H);
+    /* float sums against double ones: the largest errors seen on these
+     * shapes are 6.4e-7 (h), 5.4e-7 (head) and 2.1e-7 (c) */
+    EXPECT_LT (eh, 2e-6) << "hidden, pass " << pass << ", largest error " << eh;
+    EXPECT_LT (ey, 2e-6) << "head, pass " << pass << ", largest error " << ey;
+    EXPECT_LT (ec, 2e-6) << "state h, pass " << pass;
+    if (cell == RNC_CELL_LSTM) {
+      double cc = rnc_test::max_abs_diff (rnc_state_peek_c (fast),
+          rnc_state_peek_c (ref), L * N * H);
+      EXPECT_LT (cc, 2e-6) << "state c, pass " << pass << ", largest error " << cc;
+    }
+  }
+  rnc_state_free (fast);
+  rnc_state_free (ref);
+  rnc_model_free (m);
+}
+
+std::string
+forward_name (const ::testing::TestParamInfo<std::tuple<RncCpuLevel, RncCell,
+    int, int>> &info)
+{
+  auto [level, cell, H, N] = info.param;
+  return std::string (rnc_cpu_level_to_string (level)) + "_" +
+      rnc_cell_to_string (cell) + "_H" + std::to_string (H) + "_N" +
+      std::to_string (N);
+}
+
+INSTANTIATE_TEST_SUITE_P (Shapes, RncKernelForward,
+    ::testing::Combine (kLevels,
+        ::testing::Values (RNC_CELL_RNN, RNC_CELL_LSTM),
+        ::testing::Values (1, 3, 17, 32, 100, 256),
+        ::testing::Values (1, 3, 7)), forward_name);
+
+/* the reference is slow at H = 1024: fewer streams and frames */
+INSTANTIATE_TEST_SUITE_P (Large, RncKernelForward,
+    ::testing::Combine (kLevels,
+        ::testing::Values (RNC_CELL_RNN, RNC_CELL_LSTM),
+        ::testing::Values (1024), ::testing::Values (1, 2)), forward_name);
+
+/* level, cell, embedding size */
+class RncKernelIds
+    : public ::testing::TestWithParam<std::tuple<RncCpuLevel, RncCell, int>> {};
+
+TEST_P (RncKernelIds, GatherEqualsOneHotReference)
+{
+  auto [level, cell, E] = GetParam ();
+  REQUIRE_LEVEL (guard, level);
+  const size_t V = 61, H = 37, Q = 61, T = 19, N = 2;
+  RncModel *m = random_model (cell, RNC_INPUT_INDEX, V, E, H, 1,
+      RNC_HEAD_CLASSES, Q, 5);
+  std::vector<int32_t> ids (N * T);
+  for (size_t i = 0; i < ids.size (); i++)
+    ids[i] = (int32_t) ((i * 37 + 11) % V);
+  RncState *fast = rnc_state_new (m, N, 5), *ref = rnc_state_new (m, N, 0);
+  std::vector<float> yf (N * T * Q), yr (N * T * Q);
+  ASSERT_TRUE (rnc_forward_ids (fast, ids.data (), T, nullptr, yf.data ()));
+  ASSERT_TRUE (rnc_forward_ids_ref (ref, ids.data (), T, nullptr, yr.data ()));
+  double e = max_abs_diff (yf, yr);
+  EXPECT_LT (e, 2e-6) << "largest error " << e;
+  rnc_state_free (fast);
+  rnc_state_free (ref);
+  rnc_model_free (m);
+}
+
+INSTANTIATE_TEST_SUITE_P (Kinds, RncKernelIds,
+    ::testing::Combine (kLevels,
+        ::testing::Values (RNC_CELL_RNN, RNC_CELL_LSTM),
+        ::testing::Values (0, 9)));
+
+/* ---- bit-exact invariances ---------------------------------------------- */
+
+/* level, cell, N */
+class RncKernelInvariance
+    : public ::testing::TestWithParam<std::tuple<RncCpuLevel, RncCell, int>> {};
+
+TEST_P (RncKernelInvariance, AnySplitGivesBitIdenticalOutput)
+{
+  auto [level, cell, N] = GetParam ();
+  REQUIRE_LEVEL (guard, level);
+  const size_t D = 3, H = 40, Q = 2, T = 45;
+  RncModel *m = random_model (cell, RNC_INPUT_DENSE, D, 0, H, 2,
+      RNC_HEAD_REGRESSION, Q, 8);
+  auto x = random_vec (N * T * D, 12);
+  RncState *whole = rnc_state_new (m, N, 0);
+  std::vector<float> hw (N * T * H), yw (N * T * Q);
+  rnc_forward (whole, x.data (), T, hw.data (), yw.data ());
+
+  const size_t cuts[] = { 1, 2, 7, 13, 17, 3 };
+  for (size_t chunk : { 1, 5, 64 }) {
+    RncState *parts = rnc_state_new (m, N, chunk);
+    std::vector<float> hp (N * T * H), yp (N * T * Q);
+    size_t t = 0, k = 0;
+    while (t < T) {
+      size_t n = std::min (cuts[k++ % 6], T - t);
+      /* frames t..t+n of every stream, (N, n, D) */
+      std::vector<float> xs (N * n * D), hs (N * n * H), ys (N * n * Q);
+      for (size_t s = 0; s < (size_t) N; s++)
+        std::copy_n (x.data () + (s * T + t) * D, n * D, xs.data () + s * n * D);
+      rnc_forward (parts, xs.data (), n, hs.data (), ys.data ());
+      for (size_t s = 0; s < (size_t) N; s++) {
+        std::copy_n (hs.data () + s * n * H, n * H, hp.data () + (s * T + t) * H);
+        std::copy_n (ys.data () + s * n * Q, n * Q, yp.data () + (s * T + t) * Q);
+      }
+      t += n;
+    }
+    EXPECT_EQ (max_abs_diff (hw, hp), 0.0) << "max_frames " << chunk;
+    EXPECT_EQ (max_abs_diff (yw, yp), 0.0) << "max_frames " << chunk;
+    rnc_state_free (parts);
+  }
+  rnc_state_free (whole);
+  rnc_model_free (m);
+}
+
+TEST_P (RncKernelInvariance, StreamOutputDoesNotDependOnItsBatch)
+{
+  auto [level, cell, N] = GetParam ();
+  REQUIRE_LEVEL (guard, level);
+  const size_t D = 4, H = 33, Q = 5, T = 21;
+  RncModel *m = random_model (cell, RNC_INPUT_DENSE, D, 0, H, 2,
+      RNC_HEAD_REGRESSION, Q, 9);
+  auto x = random_vec (N * T * D, 13);
+  RncState *batch = rnc_state_new (m, N, 8);
+  std::vector<float> hb (N * T * H), yb (N * T * Q);
+  rnc_forward (batch, x.data (), T, hb.data (), yb.data ());
+  for (size_t s = 0; s < (size_t) N; s++) {
+    RncState *one = rnc_state_new (m, 1, 8);
+    std::vector<float> h1 (T * H), y1 (T * Q);
+    rnc_forward (one, x.data () + s * T * D, T, h1.data (), y1.data ());
+    EXPECT_EQ (rnc_test::max_abs_diff (h1.data (), hb.data () + s * T * H, T * H), 0.0)
+        << "stream " << s;
+    EXPECT_EQ (rnc_test::max_abs_diff (y1.data (), yb.data () + s * T * Q, T * Q), 0.0)
+        << "stream " << s;
+    rnc_state_free (one);
+  }
+  rnc_state_free (batch);
+  rnc_model_free (m);
+}
+
+INSTANTIATE_TEST_SUITE_P (Kinds, RncKernelInvariance,
+    ::testing::Combine (kLevels,
+        ::testing::Values (RNC_CELL_RNN, RNC_CELL_LSTM),
+        ::testing::Values (1, 3, 8)));
+
+/* ---- the packed copy follows the weights -------------------------------- */
+
+TEST (RncKernelPack, FollowsWeightChanges)
+{
+  const size_t D = 2, H = 20, T = 6;
+  RncModel *m = random_model (RNC_CELL_LSTM, RNC_INPUT_DENSE, D, 0, H, 1,
+      RNC_HEAD_NONE, 0, 4);
+  auto x = random_vec (T * D, 5);
+  RncState *fast = rnc_state_new (m, 1, 0), *ref = rnc_state_new (m, 1, 0);
+  std::vector<float> hf (T * H), hr (T * H);
+
+  auto check = [&] (const char *what) {
+    rnc_state_reset (fast);
+    rnc_state_reset (ref);
+    rnc_forward (fast, x.data (), T, hf.data (), nullptr);
+    rnc_forward_ref (ref, x.data (), T, hr.data (), nullptr);
+    EXPECT_LT (max_abs_diff (hf, hr), 2e-6) << what;
+  };
+  check ("fresh model");
+
+  /* writing through rnc_model_get_params () */
+  size_t n;
+  float *p = rnc_model_get_params (m, &n);
+  for (size_t i = 0; i < n; i++)
+    p[i] *= -0.5f;
+  check ("after rnc_model_get_params");
+
+  /* writing through a pointer obtained before, then announcing it */
+  const RncParamViews *v = rnc_model_get_views (m);
+  for (size_t i = 0; i < H * 4 * H; i++)
+    v->layer[0].Wh[i] += 0.01f;
+  rnc_model_params_changed (m);
+  check ("after rnc_model_params_changed");
+
+  /* a copy has its own packed weights */
+  RncModel *copy = rnc_model_copy (m);
+  RncState *cs = rnc_state_new (copy, 1, 0);
+  std::vector<float> hc (T * H);
+  rnc_state_reset (fast);
+  rnc_forward (fast, x.data (), T, hf.data (), nullptr);
+  rnc_forward (cs, x.data (), T, hc.data (), nullptr);
+  EXPECT_EQ (max_abs_diff (hf, hc), 0.0);
+  rnc_state_free (cs);
+  rnc_model_free (copy);
+
+  rnc_state_free (fast);
+  rnc_state_free (ref);
+  rnc_model_free (m);
+}
+
+/* ---- the public one-step cells ------------------------------------------ */
+
+class RncKernelCells : public ::testing::TestWithParam<std::tuple<RncCpuLevel,
+    int>> {};
+
+TEST_P (RncKernelCells, StepsEqualReference)
+{
+  auto [level, H] = GetParam ();
+  REQUIRE_LEVEL (guard, level);
+  const size_t N = 3, D = 6;
+  auto x = random_vec (N * D, 1), h = random_vec (N * H, 2), c = random_vec (N * H, 3);
+  float s = 1.5f / std::sqrt ((float) H);
+  auto Wx = random_vec (D * 4 * H, 4), Wh = random_vec (H * 4 * H, 5), b = random_vec (4 * H, 6);
+  for (auto *w : { &Wx, &Wh, &b })
+    for (auto &e : *w)
+      e *= s;
+  std::vector<float> hn (N * H), cn (N * H), hr (N * H), cr (N * H), scratch (N * 4 * H);
+  rnc_lstm_step (N, D, H, x.data (), h.data (), c.data (), Wx.data (), Wh.data (),
+      b.data (), hn.data (), cn.data (), scratch.data ());
+  rnc_lstm_step_ref (N, D, H, x.data (), h.data (), c.data (), Wx.data (),
+      Wh.data (), b.data (), hr.data (), cr.data ());
+  EXPECT_LT (max_abs_diff (hn, hr), 2e-6);
+  EXPECT_LT (max_abs_diff (cn, cr), 2e-6);
+
+  rnc_rnn_step (N, D, H, x.data (), h.data (), Wx.data (), Wh.data (), b.data (),
+      hn.data ());
+  rnc_rnn_step_ref (N, D, H, x.data (), h.data (), Wx.data (), Wh.data (),
+      b.data (), hr.data ());
+  EXPECT_LT (max_abs_diff (hn, hr), 2e-6);
+}
+
+INSTANTIATE_TEST_SUITE_P (Shapes, RncKernelCells,
+    ::testing::Combine (kLevels, ::testing::Values (1, 17, 64)));
+
+/* ---- steps split across two threads -------------------------------------- */
+
+/* cell, H, N */
+class RncKernelSplit : public ::testing::TestWithParam<std::tuple<RncCell, int,
+    int>> {};
+
+TEST_P (RncKernelSplit, TwoThreadsGiveBitIdenticalOutput)
+{
+  auto [cell, H, N] = GetParam ();
+  const size_t D = 8, Q = 3, T = 9;
+  RncModel *m = random_model (cell, RNC_INPUT_DENSE, D, 0, H, 2,
+      RNC_HEAD_REGRESSION, Q, 21);
+  auto x = random_vec (N * T * D, 22);
+  RncState *one = rnc_state_new (m, N, 4), *two = rnc_state_new (m, N, 4);
+  EXPECT_EQ (rnc_state_set_threads (two, 2), 2u);
+  std::vector<float> h1 (N * T * H), h2 (N * T * H), y1 (N * T * Q), y2 (N * T * Q);
+  for (int pass = 0; pass < 2; pass++) {
+    rnc_forward (one, x.data (), T, h1.data (), y1.data ());
+    rnc_forward (two, x.data (), T, h2.data (), y2.data ());
+    EXPECT_EQ (max_abs_diff (h1, h2), 0.0) << "pass " << pass;
+    EXPECT_EQ (max_abs_diff (y1, y2), 0.0) << "pass " << pass;
+  }
+  /* one frame per call: fused projection, split */
+  for (size_t t = 0; t < T; t++)
+    if (N == 1) {
+      rnc_forward (one, x.data () + t * D, 1, h1.data (), nullptr);
+      rnc_forward (two, x.data () + t * D, 1, h2.data (), nullptr);
+      ASSERT_EQ (rnc_test::max_abs_diff (h1.data (), h2.data (), H), 0.0);
+    }
+  EXPECT_EQ (rnc_state_set_threads (two, 1), 1u);
+  rnc_state_free (one);
+  rnc_state_free (two);
+  rnc_model_free (m);
+}
+
+INSTANTIATE_TEST_SUITE_P (Shapes, RncKernelSplit,
+    ::testing::Values (std::make_tuple (RNC_CELL_LSTM, 256, 1),
+        std::make_tuple (RNC_CELL_LSTM, 300, 3),
+        std::make_tuple (RNC_CELL_RNN, 512, 1),
+        std::make_tuple (RNC_CELL_RNN, 520, 2)));
+
+/* ---- mostly-zero input rows (one-hot frames) ------------------------------ */
+
+class RncKernelSparse : public ::testing::TestWithParam<std::tuple<RncCpuLevel,
+    RncCell>> {};
+
+/* b + 1 * w (one multiply-add) equals the gathered row plus the bias */
+TEST_P (RncKernelSparse, OneHotFramesEqualGatheredIdsBitForBit)
+{
+  auto [level, cell] = GetParam ();
+  REQUIRE_LEVEL (guard, level);
+  const size_t V = 40, H = 21, Q = 40, T = 23;
+  RncModel *dense = random_model (cell, RNC_INPUT_DENSE, V, 0, H, 2,
+      RNC_HEAD_CLASSES, Q, 31);
+  RncModel *index = random_model (cell, RNC_INPUT_INDEX, V, 0, H, 2,
+      RNC_HEAD_CLASSES, Q, 32);
+  size_t n1, n2;
+  const float *src = rnc_model_peek_params (dense, &n1);
+  float *dst = rnc_model_get_params (index, &n2);
+  ASSERT_EQ (n1, n2) << "dense and index layouts differ";
+  std::copy_n (src, n1, dst);
+
+  std::vector<int32_t> ids (T);
+  std::vector<float> onehot (T * V, 0.0f);
+  for (size_t t = 0; t < T; t++) {
+    ids[t] = (int32_t) ((t * 7 + 3) % V);
+    onehot[t * V + ids[t]] = 1.0f;
+  }
+  for (size_t chunk : { 1, 4, 64 }) {
+    RncState *sd = rnc_state_new (dense, 1, chunk), *si = rnc_state_new (index, 1, chunk);
+    std::vector<float> hd (T * H), hi (T * H), yd (T * Q), yi (T * Q);
+    rnc_forward (sd, onehot.data (), T, hd.data (), yd.data ());
+    ASSERT_TRUE (rnc_forward_ids (si, ids.data (), T, hi.data (), yi.data ()));
+    EXPECT_EQ (max_abs_diff (hd, hi), 0.0) << "max_frames " << chunk;
+    EXPECT_EQ (max_abs_diff (yd, yi), 0.0) << "max_frames " << chunk;
+    rnc_state_free (sd);
+    rnc_state_free (si);
+  }
+  rnc_model_free (dense);
+  rnc_model_free (index);
+}
+
+/* rows with 0 .. D nonzeros, mixed, against the reference and split */
+TEST_P (RncKernelSparse, MixedSparseAndDenseRowsEqualReferenceAndAnySplit)
+{
+  auto [level, cell] = GetParam ();
+  REQUIRE_LEVEL (guard, level);
+  const size_t D = 33, H = 18, T = 30, N = 2;
+  RncModel *m = random_model (cell, RNC_INPUT_DENSE, D, 0, H, 1,
+      RNC_HEAD_NONE, 0, 33);
+  auto x = random_vec (N * T * D, 34);
+  for (size_t r = 0; r < N * T; r++) {
+    size_t keep = (r * 5) % (D + 1);      /* nonzeros in this row */
+    for (size_t i = keep; i < D; i++)
+      x[r * D + (i * 13) % D] = 0.0f;
+  }
+  RncState *fast = rnc_state_new (m, N, 7), *ref = rnc_state_new (m, N, 0);
+  std::vector<float> hf (N * T * H), hr (N * T * H);
+  rnc_forward (fast, x.data (), T, hf.data (), nullptr);
+  rnc_forward_ref (ref, x.data (), T, hr.data (), nullptr);
+  EXPECT_LT (max_abs_diff (hf, hr), 2e-6);
+
+  RncState *parts = rnc_state_new (m, N, 64);
+  std::vector<float> hp (N * T * H);
+  for (size_t t = 0; t < T;) {
+    size_t n = std::min<size_t> (t % 3 + 1, T - t);
+    std::vector<float> xs (N * n * D), hs (N * n * H);
+    for (size_t s = 0; s < N; s++)
+      std::copy_n (x.data () + (s * T + t) * D, n * D, xs.data () + s * n * D);
+    rnc_forward (parts, xs.data (), n, hs.data (), nullptr);
+    for (size_t s = 0; s < N; s++)
+      std::copy_n (hs.data () + s * n * H, n * H, hp.data () + (s * T + t) * H);
+    t += n;
+  }
+  EXPECT_EQ (max_abs_diff (hf, hp), 0.0);
+  rnc_state_free (parts);
+  rnc_state_free (fast);
+  rnc_state_free (ref);
+  rnc_model_free (m);
+}
+
+INSTANTIATE_TEST_SUITE_P (Kinds, RncKernelSparse,
+    ::testing::Combine (kLevels,
+        ::testing::Values (RNC_CELL_RNN, RNC_CELL_LSTM)));
