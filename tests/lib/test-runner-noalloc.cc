@@ -1,0 +1,162 @@
+/* The stream runner that the rnn and lstm elements call per buffer
+ * allocates nothing after rnc_runner_new(): malloc and friends are
+ * interposed in this test binary (as in test-noalloc.cc) and counted while
+ * the runner processes frames in every output kind, with and without a
+ * window, dense and index input, scaling, and the last-output path.
+ * Skipped under sanitizers (their allocator owns malloc) and outside glibc. */
+#include "rnc-test-util.h"
+
+#include "rnc.h"
+
+#include <atomic>
+#include <cstdlib>
+
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define RNC_NOALLOC_SKIP "sanitizer builds own malloc"
+#elif !defined(__GLIBC__)
+#define RNC_NOALLOC_SKIP "needs glibc's __libc_malloc"
+#endif
+
+static std::atomic<bool> counting{false};
+static std::atomic<long> n_allocs{0};
+
+#ifndef RNC_NOALLOC_SKIP
+extern "C" {
+void *__libc_malloc (size_t);
+void *__libc_calloc (size_t, size_t);
+void *__libc_realloc (void *, size_t);
+void *__libc_memalign (size_t, size_t);
+void __libc_free (void *);
+
+void *
+malloc (size_t n)
+{
+  if (counting.load (std::memory_order_relaxed))
+    n_allocs++;
+  return __libc_malloc (n);
+}
+
+void *
+calloc (size_t a, size_t b)
+{
+  if (counting.load (std::memory_order_relaxed))
+    n_allocs++;
+  return __libc_calloc (a, b);
+}
+
+void *
+realloc (void *p, size_t n)
+{
+  if (counting.load (std::memory_order_relaxed))
+    n_allocs++;
+  return __libc_realloc (p, n);
+}
+
+int
+posix_memalign (void **p, size_t align, size_t n)
+{
+  if (counting.load (std::memory_order_relaxed))
+    n_allocs++;
+  *p = __libc_memalign (align, n);
+  return *p ? 0 : 12 /* ENOMEM */;
+}
+
+void *
+aligned_alloc (size_t align, size_t n)
+{
+  if (counting.load (std::memory_order_relaxed))
+    n_allocs++;
+  return __libc_memalign (align, n);
+}
+
+void
+free (void *p)
+{
+  __libc_free (p);
+}
+}
+#endif
+
+namespace {
+
+RncModel *
+model (RncInputKind input, size_t D, RncHeadKind head, size_t Q)
+{
+  RncModelConfig c = {};
+  c.cell = RNC_CELL_LSTM;
+  c.input = input;
+  c.head = head;
+  c.input_size = D;
+  c.hidden_size = 24;
+  c.num_layers = 2;
+  c.output_size = Q;
+  RncModel *m = rnc_model_new (&c, nullptr);
+  size_t n;
+  float *p = rnc_model_get_params (m, &n);
+  for (size_t i = 0; i < n; i++)
+    p[i] = 0.01f * (float) ((i * 7919) % 201) - 1.0f;
+  return m;
+}
+
+} // namespace
+
+TEST (RncRunnerNoAlloc, ProcessingAllocatesNothing)
+{
+#ifdef RNC_NOALLOC_SKIP
+  GTEST_SKIP () << RNC_NOALLOC_SKIP;
+#endif
+  {
+    counting = true;
+    n_allocs = 0;
+    void *volatile p = malloc (64);
+    free (p);
+    counting = false;
+    ASSERT_EQ (n_allocs.load (), 1) << "malloc is not interposed";
+  }
+  const size_t T = 150, D = 3, Q = 5;
+  RncModel *reg = model (RNC_INPUT_DENSE, D, RNC_HEAD_REGRESSION, Q);
+  const float mean[] = { 1, 2, 3 }, sd[] = { 2, 2, 2 };
+  rnc_model_set_input_scaling (reg, mean, sd);
+  RncModel *cls = model (RNC_INPUT_DENSE, D, RNC_HEAD_CLASSES, Q);
+  RncModel *ids = model (RNC_INPUT_INDEX, 9, RNC_HEAD_CLASSES, 9);
+  std::vector<float> x (T * D, 0.5f), out (T * 24);
+  std::vector<int32_t> tok (T);
+  for (size_t t = 0; t < T; t++)
+    tok[t] = (int32_t) (t % 9);
+
+  struct Case { RncModel *m; RncOutputKind kind; size_t window; };
+  const Case cases[] = {
+    { reg, RNC_OUTPUT_PREDICTION, 0 }, { reg, RNC_OUTPUT_HIDDEN, 0 },
+    { reg, RNC_OUTPUT_PREDICTION, 7 }, { cls, RNC_OUTPUT_PROBABILITIES, 0 },
+    { cls, RNC_OUTPUT_ARGMAX, 0 }, { cls, RNC_OUTPUT_LOGITS, 4 },
+    { ids, RNC_OUTPUT_ARGMAX, 0 }, { ids, RNC_OUTPUT_PROBABILITIES, 5 },
+  };
+  for (const Case &c : cases) {
+    RncState *s = rnc_state_new (c.m, 1, 16);
+    RncRunner *r = rnc_runner_new (s, c.kind, c.window, nullptr);
+    ASSERT_NE (r, nullptr);
+    const void *in = rnc_runner_input_is_ids (r) ? (const void *) tok.data () :
+        (const void *) x.data ();
+    size_t n_out = 0;
+    counting = true;
+    n_allocs = 0;
+    for (size_t t0 = 0; t0 < T; t0 += 37) {
+      size_t n = std::min ((size_t) 37, T - t0);
+      const void *chunk = rnc_runner_input_is_ids (r) ?
+          (const void *) (tok.data () + t0) : (const void *) (x.data () + t0 * D);
+      rnc_runner_process (r, chunk, n, out.data (), &n_out, nullptr);
+      rnc_runner_process (r, chunk, n, nullptr, nullptr, nullptr);
+      rnc_runner_last_output (r, out.data ());
+    }
+    rnc_runner_reset (r);
+    rnc_runner_process (r, in, T, out.data (), &n_out, nullptr);
+    counting = false;
+    EXPECT_EQ (n_allocs.load (), 0) << rnc_output_kind_to_string (c.kind)
+        << ", window " << c.window;
+    rnc_runner_free (r);
+    rnc_state_free (s);
+  }
+  rnc_model_free (reg);
+  rnc_model_free (cls);
+  rnc_model_free (ids);
+}
