@@ -753,14 +753,18 @@ rnc_trainer_fit (RncTrainer *t, RncEpochFunc func, gpointer user_data,
       since_decay = 0;
     }
   }
-  if (t->o.restore_best && t->best_epoch > 0)
+  if (t->o.restore_best && t->best_epoch > 0) {
     memcpy (params, t->best, t->n_params * sizeof (float));
+    rnc_model_params_changed (t->model);
+  }
   return TRUE;
 
   /* ERRORS */
 diverged:
-  if (t->o.restore_best && t->best_epoch > 0)
+  if (t->o.restore_best && t->best_epoch > 0) {
     memcpy (params, t->best, t->n_params * sizeof (float));
+    rnc_model_params_changed (t->model);
+  }
   g_set_error (error, RNC_TRAIN_ERROR, RNC_TRAIN_ERROR_DIVERGED,
       "training diverged in epoch %zu (the loss is not finite); try a lower"
       " learning rate or gradient clipping", epoch);
