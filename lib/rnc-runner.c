@@ -192,6 +192,20 @@ rnc_runner_get_frames_seen (const RncRunner *r)
   return r->seen;
 }
 
+const void *
+rnc_runner_peek_window (const RncRunner *r)
+{
+  size_t first;
+
+  g_return_val_if_fail (r != NULL, NULL);
+  if (r->window == 0)
+    return NULL;
+  first = r->hist_end - MIN (r->seen, r->hist_end);
+  if (r->ids)
+    return r->hist_ids + first;
+  return r->hist_x + first * r->D;
+}
+
 void
 rnc_runner_reset (RncRunner *r)
 {

@@ -71,6 +71,12 @@ gboolean rnc_runner_input_is_ids (const RncRunner *runner);
 /* Frames seen since the last reset (saturates at the window, if any). */
 size_t rnc_runner_get_frames_seen (const RncRunner *runner);
 
+/* (transfer none) With a window of T frames, the last min(seen, T) frames
+ * since the reset, oldest first: (n, D) floats in model units (scaled), or
+ * (n) int32 ids for an index model; NULL without a window. Valid until the
+ * next call that changes the runner. */
+const void *rnc_runner_peek_window (const RncRunner *runner);
+
 /* Resets the state to its initial value and forgets the window history. */
 void rnc_runner_reset (RncRunner *runner);
 

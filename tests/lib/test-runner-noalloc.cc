@@ -160,3 +160,56 @@ TEST (RncRunnerNoAlloc, ProcessingAllocatesNothing)
   rnc_model_free (cls);
   rnc_model_free (ids);
 }
+
+/* The generator (the generate element's per-buffer calls) allocates nothing
+ * after rnc_generator_new(): priming, horizon forecasts and continuations,
+ * carried and windowed, regression and language models. */
+TEST (RncGeneratorNoAlloc, GeneratingAllocatesNothing)
+{
+#ifdef RNC_NOALLOC_SKIP
+  GTEST_SKIP () << RNC_NOALLOC_SKIP;
+#endif
+  const size_t T = 100, D = 3;
+  RncModel *reg = model (RNC_INPUT_DENSE, D, RNC_HEAD_REGRESSION, D);
+  const float mean[] = { 1, 2, 3 }, sd[] = { 2, 2, 2 };
+  rnc_model_set_input_scaling (reg, mean, sd);
+  rnc_model_set_output_scaling (reg, mean, sd);
+  RncModel *lm = model (RNC_INPUT_INDEX, 9, RNC_HEAD_CLASSES, 9);
+  std::vector<float> x (T * D, 0.5f), out (T * 5 * D);
+  std::vector<int32_t> tok (T);
+  for (size_t t = 0; t < T; t++)
+    tok[t] = (int32_t) (t % 9);
+
+  struct Case { RncModel *m; size_t window, horizon; };
+  const Case cases[] = {
+    { reg, 0, 0 }, { reg, 0, 5 }, { reg, 6, 0 }, { reg, 6, 5 },
+    { lm, 0, 0 }, { lm, 0, 5 }, { lm, 6, 0 }, { lm, 6, 5 },
+  };
+  for (const Case &c : cases) {
+    RncState *s = rnc_state_new (c.m, 1, 16);
+    RncGenerator *g = rnc_generator_new (s, c.window, c.horizon, nullptr);
+    ASSERT_NE (g, nullptr);
+    rnc_generator_set_sampling (g, 0.8f, 4, 3);
+    const bool ids = rnc_generator_is_ids (g);
+    counting = true;
+    n_allocs = 0;
+    for (size_t t0 = 0; t0 < T; t0 += 37) {
+      size_t n = std::min ((size_t) 37, T - t0);
+      const void *chunk = ids ? (const void *) (tok.data () + t0) :
+          (const void *) (x.data () + t0 * D);
+      size_t n_out = 0;
+      rnc_generator_process (g, chunk, n, out.data (), &n_out, nullptr);
+    }
+    rnc_generator_start (g, 50);
+    while (rnc_generator_continue (g, out.data (), 16) > 0) {
+    }
+    rnc_generator_reset (g);
+    counting = false;
+    EXPECT_EQ (n_allocs.load (), 0) << "window " << c.window << ", horizon "
+        << c.horizon << (ids ? ", ids" : "");
+    rnc_generator_free (g);
+    rnc_state_free (s);
+  }
+  rnc_model_free (reg);
+  rnc_model_free (lm);
+}
