@@ -524,6 +524,12 @@ gst_recurrent_base_get_state (GstRecurrentBase * self)
   return PRIV (self)->state;
 }
 
+gsize
+gst_recurrent_base_get_window (GstRecurrentBase * self)
+{
+  return PRIV (self)->window_frames;
+}
+
 /* ---- default processing: an RncRunner -------------------------------------- */
 
 static gboolean
@@ -712,6 +718,10 @@ gst_recurrent_base_start (GstBaseTransform * trans)
     goto setup_failed;
   klass->get_output_format (self, &out_width, &out_ids);
   priv->out_frame_bytes = out_width * 4;
+  /* an output frame wider than the model's (generate's horizon) caps the
+   * frames per buffer too */
+  priv->chunk = MIN (priv->chunk, MAX (1, CHUNK_BYTES /
+          priv->out_frame_bytes));
   priv->in_buf = g_malloc (priv->chunk * priv->in_frame_bytes);
 
   gst_adapter_clear (priv->adapter);
@@ -1378,6 +1388,75 @@ gst_recurrent_base_generate_output (GstBaseTransform * trans,
   }
 }
 
+/* Whether a flush or a state change asks the streaming thread to stop. */
+static gboolean
+gst_recurrent_base_is_flushing (GstRecurrentBase * self)
+{
+  GstPad *pads[2] = { GST_BASE_TRANSFORM_SINK_PAD (self),
+    GST_BASE_TRANSFORM_SRC_PAD (self)
+  };
+  gboolean flushing = FALSE;
+  guint i;
+
+  for (i = 0; i < 2; i++) {
+    GST_OBJECT_LOCK (pads[i]);
+    flushing |= GST_PAD_IS_FLUSHING (pads[i]);
+    GST_OBJECT_UNLOCK (pads[i]);
+  }
+  return flushing;
+}
+
+/* EOS: the subclass's continuation, in buffers of up to chunk frames, so
+ * that a flush or a state change stops it within one chunk. */
+static void
+gst_recurrent_base_continue (GstRecurrentBase * self)
+{
+  GstRecurrentBaseClass *klass = GST_RECURRENT_BASE_GET_CLASS (self);
+  GstRecurrentBasePrivate *priv = PRIV (self);
+  gsize done = 0;
+
+  if (!klass->drain)
+    return;
+  for (;;) {
+    GstBuffer *buf = NULL;
+    GstMapInfo map;
+    GstFlowReturn ret;
+    gsize n;
+
+    if (gst_recurrent_base_is_flushing (self)) {
+      GST_DEBUG_OBJECT (self, "flushing: continuation stopped after %"
+          G_GSIZE_FORMAT " frames", done);
+      return;
+    }
+    ret = gst_recurrent_base_alloc_output (self, priv->chunk, &buf);
+    if (ret != GST_FLOW_OK) {
+      GST_DEBUG_OBJECT (self, "no output buffer: %s", gst_flow_get_name (ret));
+      return;
+    }
+    gst_buffer_map (buf, &map, GST_MAP_WRITE);
+    n = klass->drain (self, done, map.data, priv->chunk);
+    gst_buffer_unmap (buf, &map);
+    if (n == 0) {
+      gst_buffer_unref (buf);
+      GST_DEBUG_OBJECT (self, "continuation of %" G_GSIZE_FORMAT " frames",
+          done);
+      return;
+    }
+    gst_buffer_set_size (buf, n * priv->out_frame_bytes);
+    /* the frames after the last input frame, at the input's rate */
+    gst_recurrent_base_stamp (self, buf, priv->n_frames, n,
+        GST_CLOCK_TIME_NONE, GST_CLOCK_TIME_NONE);
+    priv->n_frames += n;
+    done += n;
+    ret = gst_pad_push (GST_BASE_TRANSFORM_SRC_PAD (self), buf);
+    if (ret != GST_FLOW_OK) {
+      GST_DEBUG_OBJECT (self, "continuation stopped after %" G_GSIZE_FORMAT
+          " frames: %s", done, gst_flow_get_name (ret));
+      return;
+    }
+  }
+}
+
 /* EOS: nothing stays held back. */
 static void
 gst_recurrent_base_drain (GstRecurrentBase * self)
@@ -1395,6 +1474,7 @@ gst_recurrent_base_drain (GstRecurrentBase * self)
             G_GSIZE_FORMAT " bytes", left, priv->in_frame_bytes));
     gst_adapter_clear (priv->adapter);
   }
+  gst_recurrent_base_continue (self);
   if (priv->emit_mode == GST_RECURRENT_EMIT_EOS) {
     GstBuffer *buf = NULL;
     if (gst_recurrent_base_output_last (self, &buf) == GST_FLOW_OK && buf) {

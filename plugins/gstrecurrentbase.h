@@ -112,8 +112,16 @@ struct _GstRecurrentBaseClass
       gpointer out, gsize *n_out, GError **error);
   /* The output after the last frame (emit=buffer, emit=eos); FALSE if none. */
   gboolean (*last_output) (GstRecurrentBase *self, gpointer out);
+  /* At EOS, after the last whole frame and before the state is saved:
+   * frames that continue the stream (generate's continuation). Writes up to
+   * @max output frames into @out and returns how many; 0 ends it. @done
+   * counts the frames written since this EOS (0: the first call). The base
+   * pushes each chunk (stamped as the frames after the last input frame)
+   * and stops early when a pad is flushing or a push fails. NULL: none. */
+  gsize (*drain) (GstRecurrentBase *self, gsize done, gpointer out,
+      gsize max);
 
-  gpointer padding[8];
+  gpointer padding[7];
 };
 
 void gst_recurrent_base_class_set_cell (GstRecurrentBaseClass *klass,
@@ -127,5 +135,8 @@ void gst_recurrent_base_class_install_stream_properties (
 /* (transfer none) The loaded model and state, between start and stop. */
 const RncModel *gst_recurrent_base_get_model (GstRecurrentBase *self);
 RncState *gst_recurrent_base_get_state (GstRecurrentBase *self);
+/* The window in frames (the `window` property, or the model's rnc.window
+ * when it is -1 or not installed), fixed between start and stop. */
+gsize gst_recurrent_base_get_window (GstRecurrentBase *self);
 
 G_END_DECLS

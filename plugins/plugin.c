@@ -15,6 +15,7 @@ plugin_init (GstPlugin * plugin)
   /* ret |= GST_ELEMENT_REGISTER (<element>, plugin); one line per element */
   ret |= GST_ELEMENT_REGISTER (csvdec, plugin);
   ret |= GST_ELEMENT_REGISTER (csvenc, plugin);
+  ret |= GST_ELEMENT_REGISTER (generate, plugin);
   ret |= GST_ELEMENT_REGISTER (lstm, plugin);
   ret |= GST_ELEMENT_REGISTER (rnn, plugin);
   ret |= GST_ELEMENT_REGISTER (tokenize, plugin);
