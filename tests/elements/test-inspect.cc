@@ -10,7 +10,8 @@
 
 namespace {
 
-const char *const kElements[] = { "csvdec", "csvenc", "lstm", "rnn" };
+const char *const kElements[] = { "csvdec", "csvenc", "generate", "lstm",
+  "rnn" };
 
 /* Properties that come from GStreamer's own base classes. */
 bool
