@@ -2,15 +2,16 @@
 # The main job of the quick start (tools/quickstart.sh demo): the default
 # models of pipelines/models at work in gst-launch-1.0 pipelines.
 #
-#   meson devenv -C build -w . sh pipelines/demo.sh
+#   meson devenv -C build -w . sh pipelines/demo.sh [--plot FILE.png]
 #
 # 1. Forecasting: pipelines/forecast.sh runs the default forecaster over
 #    pipelines/data/monthly.csv (a synthetic monthly series, 2005-2024; the
 #    model was trained on 2005-2020 only) and the demo prints the last 12
 #    months beside their one-step forecast, the error over the 48 months the
 #    model never saw (against the naive forecast: the previous month), and
-#    the forecast for the 3 months after the data. With gnuplot it also
-#    draws build/demo-forecast.png (when run from the quick start).
+#    the forecast for the 3 months after the data. With --plot FILE.png
+#    (the quick start passes build/demo-forecast.png) it also draws actual
+#    vs forecast with gnuplot.
 # 2. Text: pipelines/generate-text.sh prompts the default character
 #    language model (trained on Debian's license texts) through
 #    tokenize ! vocab-encode ! generate ! vocab-decode, sampled and greedy.
@@ -27,9 +28,8 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/rnc-demo.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT INT TERM
 
 plot=""
-if command -v gnuplot >/dev/null 2>&1 && [ -d "$top/build" ] \
-    && [ -w "$top/build" ]; then
-  plot=$top/build/demo-forecast.png
+if [ "${1:-}" = --plot ] && [ -n "${2:-}" ] && command -v gnuplot >/dev/null 2>&1; then
+  plot=$2
 fi
 
 echo "== 1. Forecasting a monthly series =="
@@ -66,7 +66,8 @@ prompt="This program is free software"
 echo
 echo "== 2. Generating text =="
 echo
-echo "  gst-launch-1.0 fdsrc ! tokenize mode=char ! vocab-encode vocab=text.safetensors \\"
+echo "  gst-launch-1.0 fdsrc ! tokenize mode=char \\"
+echo "      ! vocab-encode vocab=text.safetensors unknown=unk \\"
 echo "      ! generate model=text.safetensors length=160 temperature=0.5 \\"
 echo "      ! vocab-decode vocab=text.safetensors separator=\"\" ! fdsink"
 echo

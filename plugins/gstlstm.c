@@ -59,7 +59,7 @@
  * ## Example launch lines
  * The model and inputs come from `rnc-seed-model q6 -o q6.safetensors
  * --input q6.f32 --csv q6.csv` (the notebook's Q6 LSTM and its input; see
- * pipelines/seed-examples.sh).
+ * pipelines/seed-vectors.sh).
  * |[
  * gst-launch-1.0 filesrc location=q6.f32 ! other/x-frames,format=F32LE,width=5,framerate=0/1 ! lstm model=q6.safetensors ! csvenc ! fdsink
  * gst-launch-1.0 filesrc location=q6.csv ! csvdec ! lstm model=q6.safetensors state-location=q6-state.safetensors ! csvenc precision=9 ! fdsink

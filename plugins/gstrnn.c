@@ -58,7 +58,7 @@
  * ## Example launch lines
  * The model and input come from `rnc-seed-model q2 -o q2.safetensors
  * --input q2.f32` (the notebook's Q2 RNN and its input; see
- * pipelines/seed-examples.sh).
+ * pipelines/seed-vectors.sh).
  * |[
  * gst-launch-1.0 filesrc location=q2.f32 ! other/x-frames,format=F32LE,width=4,framerate=0/1 ! rnn model=q2.safetensors output=hidden ! csvenc ! fdsink
  * gst-launch-1.0 filesrc location=q2.f32 blocksize=7 ! other/x-frames,format=F32LE,width=4,framerate=10/1 ! rnn model=q2.safetensors emit=eos ! csvenc precision=9 ! fdsink

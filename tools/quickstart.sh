@@ -47,7 +47,8 @@ ninja -C "$bdir"
 
 case "$mode" in
   demo)
-    exec meson devenv -C "$bdir" "$top/pipelines/demo.sh"
+    exec meson devenv -C "$bdir" sh "$top/pipelines/demo.sh" \
+      --plot "$top/$bdir/demo-forecast.png"
     ;;
   test)
     exec meson test -C "$bdir" --print-errorlogs --num-processes 2
