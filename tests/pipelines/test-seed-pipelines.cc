@@ -333,6 +333,42 @@ TEST (SeedPipelines, AirPassengersThroughCsvdecAndCsvenc)
   EXPECT_EQ (v.back (), 432.0f);
 }
 
+/* Q8: the generator from two seeds with h0 = ones. Each seed is its own
+ * stream: generate primes on the seed frame, then continues 3 frames. */
+TEST (SeedPipelines, Q8GenerateFromEachSeed)
+{
+  const size_t D = 4, H = 5, T = 3;
+  const std::vector<float> kQ8 = {
+    0.11289829f, 0.28615662f, 0.45941496f, 0.6326734f,
+    -1.1034914f, -0.76390266f, -0.4243139f, -0.08472518f,
+    -0.09742844f, 0.10508922f, 0.30760697f, 0.5101247f,
+    0.09427071f, 0.27482215f, 0.4553734f, 0.6359247f,
+    -1.0948822f, -0.75592315f, -0.41696408f, -0.07800511f,
+    -0.10287851f, 0.10063282f, 0.30414408f, 0.5076554f };
+  TempDir dir;
+  RncModel *m = seed_model (RNC_CELL_RNN, D, H, D);
+  const RncParamViews *v = rnc_model_get_views (m);
+  fill (v->layer[0].Wx, linspace (-0.2, 0.4, D * H));
+  fill (v->layer[0].Wh, linspace (-0.4, 0.1, H * H));
+  fill (v->layer[0].bh, linspace (-0.7, 0.1, H));
+  fill (v->Wo, linspace (-0.4, 0.1, H * D));
+  fill (v->bo, linspace (-0.7, 0.1, D));
+  std::string model = save_model (m, dir.file ("q8.safetensors"));
+  auto seeds = linspace (-0.1, 0.3, 2 * D);
+  for (size_t n = 0; n < 2; n++) {
+    std::string in = dir.file ("seed" + std::to_string (n) + ".f32");
+    write_floats (in, slice (seeds, n * D, (n + 1) * D));
+    for (const char *blocksize : { "", "blocksize=5" }) {
+      auto seq = run_frames (dir, in, D, "generate model=" + model +
+          " initial-state=ones length=3", blocksize);
+      ASSERT_EQ (seq.size (), T * D);
+      double e = max_abs_diff (seq, slice (kQ8, n * T * D, (n + 1) * T * D));
+      EXPECT_LT (e, kTol) << "seed " << n << ", largest error " << e;
+    }
+  }
+  rnc_model_free (m);
+}
+
 TEST (SeedPipelines, ABadModelStopsThePipelineWithAnErrorNamingIt)
 {
   TempDir dir;
