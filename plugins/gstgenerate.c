@@ -60,7 +60,7 @@
  * |[
  * gst-launch-1.0 filesrc location=q8-seed0.f32 ! other/x-frames,format=F32LE,width=4,framerate=0/1 ! generate model=q8.safetensors initial-state=ones length=3 ! csvenc precision=8 ! fdsink
  * gst-launch-1.0 filesrc location=monthly.csv ! csvdec ! generate model=forecast.safetensors horizon=3 ! csvenc ! fdsink
- * gst-launch-1.0 filesrc location=prompt.txt ! tokenize mode=char ! vocab-encode vocab=text.safetensors unknown=unk ! generate model=text.safetensors length=80 temperature=0.5 seed=1 ! vocab-decode vocab=text.safetensors separator="" ! fdsink
+ * gst-launch-1.0 filesrc location=prompt.txt ! tokenize mode=char ! vocab-encode vocab=text.safetensors unknown=unk ! generate model=text.safetensors length=80 temperature=0.5 seed=1 ! vocab-decode vocab=text.safetensors 'separator=""' ! fdsink
  * ]|
  */
 #ifdef HAVE_CONFIG_H

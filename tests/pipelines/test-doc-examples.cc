@@ -6,6 +6,8 @@
 
 #include <glib/gstdio.h>
 
+#include <algorithm>
+
 using namespace rnc_test;
 
 namespace {
@@ -76,6 +78,15 @@ TEST_P (DocExamples, LaunchLinesRunAsWritten)
       RNC_HEAD_REGRESSION, 1, 3);
   save_model (m, dir.file ("m.safetensors"));
   rnc_model_free (m);
+  /* generate's examples: the Q8 seed, the default models, a prompt */
+  seed_model (dir.path (), "q8", "--input q8-seed0.f32 --row 0");
+  for (const char *f : { "models/forecast.safetensors",
+          "models/text.safetensors", "data/monthly.csv" }) {
+    auto bytes = read_file (source_root () + "/pipelines/" + f);
+    ASSERT_FALSE (bytes.empty ()) << f;
+    write_file (dir.file (strrchr (f, '/') + 1), bytes.data (), bytes.size ());
+  }
+  write_file (dir.file ("prompt.txt"), "This program is free software");
 
   gchar *cwd = g_get_current_dir ();
   ASSERT_EQ (g_chdir (dir.path ().c_str ()), 0);
@@ -90,7 +101,9 @@ TEST_P (DocExamples, LaunchLinesRunAsWritten)
     }
     std::string out = dir.file ("out.txt");
     g_unlink (out.c_str ());
+    /* the shell removes single quotes ('separator=""' keeps its "") */
     std::string desc = line;
+    desc.erase (std::remove (desc.begin (), desc.end (), '\''), desc.end ());
     replace_all (desc, "! fdsink", "! filesink location=" + out);
     EXPECT_EQ (run_pipeline (desc), "") << line;
     EXPECT_FALSE (read_file (out).empty ()) << line;
@@ -100,4 +113,4 @@ TEST_P (DocExamples, LaunchLinesRunAsWritten)
 }
 
 INSTANTIATE_TEST_SUITE_P (Elements, DocExamples,
-    ::testing::Values ("csvdec", "csvenc", "lstm", "rnn"));
+    ::testing::Values ("csvdec", "csvenc", "generate", "lstm", "rnn"));

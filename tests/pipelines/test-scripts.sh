@@ -1,7 +1,7 @@
 #!/bin/sh
 # Runs a script of pipelines/ on small inputs and checks what it prints.
 #
-#   sh tests/pipelines/test-scripts.sh forecast|generate-text|tag|seed-vectors|demo
+#   sh tests/pipelines/test-scripts.sh forecast|generate-text|tag|seed-vectors|demo|readme
 #
 # Run by meson test with the plugin on GST_PLUGIN_PATH_1_0 and the tools on
 # PATH. Exit status 0 (pass), 1 (fail) or 77 (skip: reference data absent).
@@ -126,8 +126,31 @@ case "${1:-}" in
     expect "$tmp/out.txt" '^    This program is free software.'
     ;;
 
+  readme)
+    # every ```sh block of README.md that opens with `meson devenv -C build
+    # -w .` runs as written (the rest of the block, in the project folder)
+    awk -v dir="$tmp" '
+      /^```sh$/ { inblock = 1; first = 1; next }
+      /^```$/ { inblock = 0; if (file != "") close(file); file = ""; next }
+      inblock && first { first = 0
+        if ($0 ~ /^meson devenv -C build -w \.( |$)/) file = sprintf("%s/block%d.sh", dir, ++n)
+        next }
+      inblock && file != "" { print > file }
+      END { if (n == 0) exit 1 }' "$top/README.md" || fail "no runnable README block"
+    for b in "$tmp"/block*.sh; do
+      echo "== $(basename "$b")"
+      (cd "$top" && TMPDIR=$tmp sh -e "$b") > "$b.out" 2>&1 \
+        || { cat "$b" "$b.out" >&2; fail "$(basename "$b") failed"; }
+      cat "$b.out"
+      [ -s "$b.out" ] || fail "$(basename "$b") printed nothing"
+      if grep -q -i -E 'error|warning|FAIL' "$b.out"; then
+        fail "$(basename "$b") printed an error"
+      fi
+    done
+    ;;
+
   *)
-    echo "usage: test-scripts.sh forecast|generate-text|tag|seed-vectors|demo" >&2
+    echo "usage: test-scripts.sh forecast|generate-text|tag|seed-vectors|demo|readme" >&2
     exit 2
     ;;
 esac
