@@ -69,7 +69,7 @@ echo
 echo "  gst-launch-1.0 fdsrc ! tokenize mode=char \\"
 echo "      ! vocab-encode vocab=text.safetensors unknown=unk \\"
 echo "      ! generate model=text.safetensors length=160 temperature=0.5 \\"
-echo "      ! vocab-decode vocab=text.safetensors separator=\"\" ! fdsink"
+echo "      ! vocab-decode vocab=text.safetensors 'separator=\"\"' ! fdsink"
 echo
 echo "A character LSTM (rnc-train lm on Debian's license texts) continues"
 echo "a prompt; generate feeds each drawn character back in."
@@ -78,9 +78,10 @@ echo "  sampled (temperature 0.5, seed 1):"
 sh "$pipelines/generate-text.sh" --model "$models/text.safetensors" \
   --length 160 --temperature 0.5 --seed 1 "$prompt" | fold -s -w 72 \
   | sed 's/^/    /'
-echo "  greedy (temperature 0):"
+echo "  greedy (temperature 0: the most likely character every time, which"
+echo "  soon repeats itself; the reason to sample):"
 sh "$pipelines/generate-text.sh" --model "$models/text.safetensors" \
-  --length 120 --temperature 0 "You should have received" | fold -s -w 72 \
+  --length 90 --temperature 0 "You should have received" | fold -s -w 72 \
   | sed 's/^/    /'
 echo
 echo "More: pipelines/*.sh (each documents itself), README.md."
