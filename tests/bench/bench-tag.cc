@@ -13,7 +13,7 @@
  * Usage: bench-tag RNC_TRAIN_EXECUTABLE  (RNC_SHARED_DATA names the data) */
 #include "rnc.h"
 #include "rnc-model-io.h"
-#include "rnc-train-data.h"
+#include "rnc-conll.h"
 #include "rnc-vocab.h"
 
 #include <glib/gstdio.h>

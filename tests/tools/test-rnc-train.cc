@@ -1,11 +1,10 @@
-/* rnc-train: its data readers, and the tool end to end (exit codes, errors
- * naming file and line, and models that the library runs as the elements
- * do). */
+/* rnc-train end to end: exit codes, errors naming file and line, and
+ * models that the library runs as the elements do. (Its readers are the
+ * library's: tests/lib/test-csv.cc, test-conll.cc.) */
 #include "rnc-test-util.h"
 
 #include "rnc.h"
 #include "rnc-model-io.h"
-#include "rnc-train-data.h"
 #include "rnc-vocab.h"
 
 #include <glib/gstdio.h>
@@ -79,136 +78,6 @@ seasonal_csv (size_t n)
 
 } // namespace
 
-/* ---- CSV ---------------------------------------------------------------- */
-
-TEST (RncCsv, HeaderAutoAndNumericColumnsByDefault)
-{
-  TempDir d;
-  std::string p = d.file ("a.csv", "time,value,label\r\n1949-01,112,a\r\n"
-      "1949-02,118,b\r\n\r\n1949-03,132,c\r\n");
-  RncCsvTable t;
-  g_autoptr (GError) err = nullptr;
-  ASSERT_TRUE (rnc_csv_read (p.c_str (), nullptr, ',', RNC_CSV_HEADER_AUTO,
-          RNC_CSV_NAN_ERROR, &t, &err)) << err->message;
-  EXPECT_EQ (t.n_rows, 3u);
-  ASSERT_EQ (t.n_cols, 1u);
-  EXPECT_STREQ (t.names[0], "value");
-  EXPECT_EQ (t.indices[0], 1u);
-  EXPECT_EQ (t.values[0], 112.0f);
-  EXPECT_EQ (t.values[2], 132.0f);
-  rnc_csv_table_clear (&t);
-}
-
-TEST (RncCsv, ColumnsByNameOrIndexAndNoHeader)
-{
-  TempDir d;
-  std::string p = d.file ("b.csv", "a;b;c\n1;2;3\n4;5;6\n");
-  RncCsvTable t;
-  ASSERT_TRUE (rnc_csv_read (p.c_str (), "c, 0", ';', RNC_CSV_HEADER_AUTO,
-          RNC_CSV_NAN_ERROR, &t, nullptr));
-  ASSERT_EQ (t.n_cols, 2u);
-  EXPECT_STREQ (t.names[0], "c");
-  EXPECT_STREQ (t.names[1], "a");
-  EXPECT_EQ (t.values[0], 3.0f);
-  EXPECT_EQ (t.values[3], 4.0f);
-  rnc_csv_table_clear (&t);
-
-  std::string q = d.file ("c.csv", "1,\"2\"\n3,4\n");
-  ASSERT_TRUE (rnc_csv_read (q.c_str (), nullptr, ',', RNC_CSV_HEADER_AUTO,
-          RNC_CSV_NAN_ERROR, &t, nullptr));
-  EXPECT_EQ (t.n_rows, 2u);
-  EXPECT_EQ (t.n_cols, 2u);
-  EXPECT_EQ (t.values[1], 2.0f);
-  rnc_csv_table_clear (&t);
-}
-
-TEST (RncCsv, RejectsBadValueNamingFileLineAndColumn)
-{
-  TempDir d;
-  std::string p = d.file ("bad.csv", "t,v\n1,2\n2,oops\n3,4\n");
-  RncCsvTable t;
-  g_autoptr (GError) err = nullptr;
-  EXPECT_FALSE (rnc_csv_read (p.c_str (), "v", ',', RNC_CSV_HEADER_AUTO,
-          RNC_CSV_NAN_ERROR, &t, &err));
-  ASSERT_NE (err, nullptr);
-  EXPECT_NE (std::string (err->message).find (p + ":3"), std::string::npos)
-      << err->message;
-  EXPECT_NE (std::string (err->message).find ("'v'"), std::string::npos);
-
-  /* the NaN policies */
-  ASSERT_TRUE (rnc_csv_read (p.c_str (), "v", ',', RNC_CSV_HEADER_AUTO,
-          RNC_CSV_NAN_SKIP, &t, nullptr));
-  EXPECT_EQ (t.n_rows, 2u);
-  rnc_csv_table_clear (&t);
-  ASSERT_TRUE (rnc_csv_read (p.c_str (), "v", ',', RNC_CSV_HEADER_AUTO,
-          RNC_CSV_NAN_HOLD, &t, nullptr));
-  ASSERT_EQ (t.n_rows, 3u);
-  EXPECT_EQ (t.values[1], 2.0f);
-  rnc_csv_table_clear (&t);
-}
-
-TEST (RncCsv, RejectsRaggedRowsUnknownColumnsAndBinary)
-{
-  TempDir d;
-  RncCsvTable t;
-  std::string p = d.file ("r.csv", "t,v\n1,2\n2\n");
-  g_autoptr (GError) err = nullptr;
-  EXPECT_FALSE (rnc_csv_read (p.c_str (), nullptr, ',', RNC_CSV_HEADER_AUTO,
-          RNC_CSV_NAN_ERROR, &t, &err));
-  EXPECT_NE (std::string (err->message).find (":3"), std::string::npos)
-      << err->message;
-  g_clear_error (&err);
-  EXPECT_FALSE (rnc_csv_read (p.c_str (), "nope", ',', RNC_CSV_HEADER_AUTO,
-          RNC_CSV_NAN_ERROR, &t, &err));
-  EXPECT_TRUE (g_error_matches (err, RNC_DATA_ERROR, RNC_DATA_ERROR_COLUMN));
-  g_clear_error (&err);
-  std::string b = d.file ("b.bin", std::string ("1,2\n\0\0", 6));
-  EXPECT_FALSE (rnc_csv_read (b.c_str (), nullptr, ',', RNC_CSV_HEADER_AUTO,
-          RNC_CSV_NAN_ERROR, &t, &err));
-  g_clear_error (&err);
-  EXPECT_FALSE (rnc_csv_read ((p + ".missing").c_str (), nullptr, ',',
-          RNC_CSV_HEADER_AUTO, RNC_CSV_NAN_ERROR, &t, &err));
-  EXPECT_TRUE (g_error_matches (err, RNC_DATA_ERROR, RNC_DATA_ERROR_IO));
-}
-
-/* ---- CoNLL -------------------------------------------------------------- */
-
-TEST (RncConll, ReadsSentences)
-{
-  TempDir d;
-  std::string p = d.file ("a.conll", "The\tDT\r\ncat\tNN\r\n\r\n\r\nIt\tPRP\n"
-      "runs\tVBZ\n");
-  RncConll c;
-  g_autoptr (GError) err = nullptr;
-  ASSERT_TRUE (rnc_conll_read (p.c_str (), &c, &err)) << err->message;
-  EXPECT_EQ (rnc_conll_get_n_sentences (&c), 2u);
-  EXPECT_EQ (c.words->len, 4u);
-  EXPECT_EQ (c.max_len, 2u);
-  EXPECT_STREQ ((char *) g_ptr_array_index (c.tags, 1), "NN");
-  EXPECT_STREQ ((char *) g_ptr_array_index (c.words, 3), "runs");
-  rnc_conll_clear (&c);
-}
-
-TEST (RncConll, RejectsMalformedLinesNamingFileAndLine)
-{
-  TempDir d;
-  RncConll c;
-  const char *bad[] = { "a\tDT\nb NN\n", "a\tDT\n\tNN\n", "a\tDT\nb\tNN\tX\n",
-    "a\tDT\n\xff\tNN\n" };
-  for (const char *content : bad) {
-    std::string p = d.file ("bad.conll", content);
-    g_autoptr (GError) err = nullptr;
-    EXPECT_FALSE (rnc_conll_read (p.c_str (), &c, &err)) << content;
-    ASSERT_NE (err, nullptr);
-    EXPECT_NE (std::string (err->message).find (p + ":2"), std::string::npos)
-        << err->message;
-  }
-  std::string e = d.file ("empty.conll", "\n\n");
-  g_autoptr (GError) err = nullptr;
-  EXPECT_FALSE (rnc_conll_read (e.c_str (), &c, &err));
-  EXPECT_TRUE (g_error_matches (err, RNC_DATA_ERROR, RNC_DATA_ERROR_EMPTY));
-}
-
 /* ---- the tool ------------------------------------------------------------ */
 
 TEST (RncTrainTool, HelpAndUsageErrors)
@@ -272,8 +141,35 @@ TEST (RncTrainTool, ForecastBadDataIsAnErrorNamingFileAndLine)
   std::string model = d.file ("m.safetensors");
   ToolRun r = run_tool ({ "forecast", "--data", csv, "-o", model });
   EXPECT_EQ (r.status, 1);
-  EXPECT_NE (r.err.find (csv + ":62"), std::string::npos) << r.err;
+  EXPECT_NE (r.err.find ("rnc-train forecast: " + csv + ":62: \"abc\" in "
+          "column \"passengers\" is not a number"), std::string::npos) << r.err;
   EXPECT_FALSE (g_file_test (model.c_str (), G_FILE_TEST_EXISTS));
+
+  /* a missing value: an error by default, a dropped row with --nan skip
+   * (the rules of csvdec's nan property) */
+  std::string gap = d.file ("gap.csv", seasonal_csv (60) + "2001-1,,x\n"
+      + "2001-2,7,x\n");
+  r = run_tool ({ "forecast", "--data", gap, "-o", model });
+  EXPECT_EQ (r.status, 1);
+  EXPECT_NE (r.err.find (gap + ":62: missing value in column \"passengers\""),
+      std::string::npos) << r.err;
+  r = run_tool ({ "forecast", "--data", gap, "--nan", "skip", "--epochs", "1",
+      "--hidden", "2", "-o", model });
+  EXPECT_EQ (r.status, 0) << r.err;
+  EXPECT_NE (r.err.find ("61 rows, column 'passengers' (1 rows with a "
+          "missing value dropped)"), std::string::npos) << r.err;
+
+  /* bad options: status 2 */
+  for (auto opt : std::vector<std::vector<std::string>> { { "--nan", "x" },
+      { "--header", "maybe" }, { "--delimiter", "ab" }, { "--linear", "no" },
+      { "--cell", "gru" } }) {
+    std::vector<std::string> args = { "forecast", "--data", gap, "-o",
+      model };
+    args.insert (args.end (), opt.begin (), opt.end ());
+    r = run_tool (args);
+    EXPECT_EQ (r.status, 2) << opt[0] << ": " << r.err;
+    EXPECT_NE (r.err.find (opt[0]), std::string::npos) << r.err;
+  }
 
   std::string shortcsv = d.file ("short.csv", "v\n1\n2\n3\n");
   r = run_tool ({ "forecast", "--data", shortcsv, "-o", model });
