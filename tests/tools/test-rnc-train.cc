@@ -2,6 +2,7 @@
  * models that the library runs as the elements do. (Its readers are the
  * library's: tests/lib/test-csv.cc, test-conll.cc.) */
 #include "rnc-test-util.h"
+#include "rnc-train-test-util.h"
 
 #include "rnc.h"
 #include "rnc-model-io.h"
@@ -12,6 +13,10 @@
 #include <cstring>
 #include <fstream>
 #include <string>
+
+using rnc_test::seasonal_csv;
+using rnc_test::tiny_treebank;
+using rnc_test::ToolRun;
 
 namespace {
 
@@ -41,39 +46,10 @@ private:
   std::vector<std::string> files_;
 };
 
-struct ToolRun {
-  int status;
-  std::string out, err;
-};
-
 ToolRun
 run_tool (const std::vector<std::string> &args)
 {
-  std::string exe = std::string (g_getenv ("RNC_BUILD_ROOT") ?
-      g_getenv ("RNC_BUILD_ROOT") : "build") + "/tools/rnc-train";
-  std::vector<char *> argv = { (char *) exe.c_str () };
-  for (auto &a : args)
-    argv.push_back ((char *) a.c_str ());
-  argv.push_back (nullptr);
-  g_autofree char *out = nullptr, *err = nullptr;
-  gint status = -1;
-  g_autoptr (GError) e = nullptr;
-  if (!g_spawn_sync (nullptr, argv.data (), nullptr, G_SPAWN_DEFAULT, nullptr,
-          nullptr, &out, &err, &status, &e))
-    return { -1, "", e->message };
-  return { WIFEXITED (status) ? WEXITSTATUS (status) : -1, out ? out : "",
-    err ? err : "" };
-}
-
-std::string
-seasonal_csv (size_t n)
-{
-  std::string s = "month,passengers,note\n";
-  for (size_t t = 0; t < n; t++) {
-    double v = 100.0 + 2.0 * t + 30.0 * std::sin (2 * M_PI * t / 12.0);
-    s += "2000-" + std::to_string (t) + "," + std::to_string (v) + ",x\n";
-  }
-  return s;
+  return rnc_test::run_rnc_train (args);
 }
 
 } // namespace
@@ -176,37 +152,6 @@ TEST (RncTrainTool, ForecastBadDataIsAnErrorNamingFileAndLine)
   EXPECT_EQ (r.status, 1);
   EXPECT_NE (r.err.find ("too few"), std::string::npos) << r.err;
 }
-
-namespace {
-
-/* A tiny grammar where a word's tag depends on its left neighbour ("run" is
- * a noun after a determiner, a verb after "they") and many nouns are seen
- * once, so their unknown-word class learns "noun". */
-std::string
-tiny_treebank (size_t n, guint64 seed, bool fresh_nouns)
-{
-  const char *nouns[] = { "cat", "dog", "run", "walk", "bird" };
-  const char *verbs[] = { "runs", "walks", "sees" };
-  RncRng rng;
-  rnc_rng_init (&rng, seed);
-  std::string s;
-  for (size_t i = 0; i < n; i++) {
-    std::string noun = nouns[rnc_rng_next (&rng) % 5];
-    if (fresh_nouns || rnc_rng_next (&rng) % 3 == 0)
-      noun = "zq" + std::to_string (seed * 1000 + i);   /* seen once */
-    if (rnc_rng_next (&rng) % 2) {
-      s += std::string (rnc_rng_next (&rng) % 2 ? "the" : "a") + "\tDT\n" +
-          noun + "\tNN\n" + verbs[rnc_rng_next (&rng) % 3] + "\tVBZ\n";
-    } else {
-      s += std::string ("they\tPRP\n") + (rnc_rng_next (&rng) % 2 ? "run" :
-          "walk") + "\tVB\nthe\tDT\n" + noun + "\tNN\n";
-    }
-    s += ".\t.\n\n";
-  }
-  return s;
-}
-
-} // namespace
 
 TEST (RncTrainTool, TagWritesVocabulariesAndTagsUnknownWords)
 {
