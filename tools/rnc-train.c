@@ -302,8 +302,9 @@ train_forecast (RncTrainArgs *a)
     fprintf (stderr, "window %zu: %zu windows (%zu train, %zu validation)\n",
         rep.window, rep.n_windows, rep.n_train, rep.n_val);
     if (o.linear)
-      fprintf (stderr, "linear part: ridge %g, %zu register units\n",
-          rep.ridge, rep.register_units);
+      fprintf (stderr, "linear part: change from the value %zu frame%s "
+          "back, ridge %g, %zu register units\n", rep.base_lag,
+          rep.base_lag > 1 ? "s" : "", rep.ridge, rep.register_units);
     if (!isnan (rep.naive_val_mse))
       fprintf (stderr, "validation MSE (scaled units): last value %.5g, "
           "linear %.5g, with network %.5g -> network %s\n",
