@@ -18,6 +18,7 @@
  * Run: meson test -C build --benchmark --suite bench-quality -v */
 #include "rnc.h"
 #include "rnc-model-io.h"
+#include "bench-util.h"
 
 #include <gst/gst.h>
 #include <json-glib/json-glib.h>
@@ -116,35 +117,6 @@ spawn (const std::vector<std::string> &args, std::string *err_out)
   *err_out = err ? err : "";
   g_free (err);
   return g_spawn_check_wait_status (status, nullptr) ? 0 : 1;
-}
-
-/* Runs a gst-launch description to EOS; "" or the error. */
-std::string
-run_pipeline (const std::string &desc)
-{
-  GError *err = nullptr;
-  GstElement *p = gst_parse_launch (desc.c_str (), &err);
-  if (!p || err) {
-    std::string e = err ? err->message : "parse failed";
-    g_clear_error (&err);
-    return e;
-  }
-  GstBus *bus = gst_element_get_bus (p);
-  gst_element_set_state (p, GST_STATE_PLAYING);
-  GstMessage *msg = gst_bus_timed_pop_filtered (bus, 300 * GST_SECOND,
-      (GstMessageType) (GST_MESSAGE_EOS | GST_MESSAGE_ERROR));
-  std::string result = msg ? "" : "timeout";
-  if (msg && GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR) {
-    gst_message_parse_error (msg, &err, nullptr);
-    result = err->message;
-    g_clear_error (&err);
-  }
-  if (msg)
-    gst_message_unref (msg);
-  gst_element_set_state (p, GST_STATE_NULL);
-  gst_object_unref (bus);
-  gst_object_unref (p);
-  return result;
 }
 
 } // namespace
@@ -261,7 +233,7 @@ main (int argc, char **argv)
       std::string desc = "filesrc location=\"" + s.path + "\" ! csvdec "
           "column=value ! " + cell + " model=\"" + model + "\" ! csvenc "
           "precision=9 ! filesink location=\"" + out + "\"";
-      std::string perr = run_pipeline (desc);
+      std::string perr = bench_run_pipeline (desc);
       if (!perr.empty ()) {
         std::printf ("%s: %s\n", desc.c_str (), perr.c_str ());
         return 1;

@@ -19,6 +19,7 @@
  * Usage: bench-tag RNC_TRAIN_EXECUTABLE  (RNC_SHARED_DATA names the data) */
 #include "rnc.h"
 #include "rnc-model-io.h"
+#include "bench-util.h"
 #include "rnc-conll.h"
 #include "rnc-vocab.h"
 
@@ -91,35 +92,6 @@ evaluate (const char *model_path, const RncConll &dev, Score &s)
   return true;
 }
 
-/* Runs a gst-launch description to EOS; "" or the error. */
-static std::string
-run_pipeline (const std::string &desc)
-{
-  GError *err = nullptr;
-  GstElement *p = gst_parse_launch (desc.c_str (), &err);
-  if (!p || err) {
-    std::string e = err ? err->message : "parse failed";
-    g_clear_error (&err);
-    return e;
-  }
-  GstBus *bus = gst_element_get_bus (p);
-  gst_element_set_state (p, GST_STATE_PLAYING);
-  GstMessage *msg = gst_bus_timed_pop_filtered (bus, 600 * GST_SECOND,
-      (GstMessageType) (GST_MESSAGE_EOS | GST_MESSAGE_ERROR));
-  std::string result = msg ? "" : "timeout";
-  if (msg && GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR) {
-    gst_message_parse_error (msg, &err, nullptr);
-    result = err->message;
-    g_clear_error (&err);
-  }
-  if (msg)
-    gst_message_unref (msg);
-  gst_element_set_state (p, GST_STATE_NULL);
-  gst_object_unref (bus);
-  gst_object_unref (p);
-  return result;
-}
-
 /* The dev words through the tagging pipeline; scores its tag lines (a blank
  * line must stand at every sentence end) and counts the tokens where they
  * differ from the library's @lib. FALSE on a pipeline error or misaligned
@@ -142,7 +114,7 @@ evaluate_pipeline (const std::string &model, const std::string &dir,
       + model + "\" unknown=unk ! lstm model=\"" + model + "\" output=argmax "
       "! vocab-decode vocab=\"" + model + "\" ! filesink location=\"" + out +
       "\"";
-  std::string err = run_pipeline (desc);
+  std::string err = bench_run_pipeline (desc);
   if (!err.empty ()) {
     std::printf ("%s: %s\n", desc.c_str (), err.c_str ());
     return false;
