@@ -4,9 +4,15 @@
 #include <errno.h>
 #include <float.h>
 #include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 G_DEFINE_QUARK (rnc-csv-error-quark, rnc_csv_error)
+
+struct _RncCsvReader;
+static void set_line_error (struct _RncCsvReader *r, GError **error,
+    gint code, guint64 line, const char *format, ...) G_GNUC_PRINTF (5, 6);
 
 /* Where the record scanner is: a quote opens a quoted field only at the
  * start of a field, as split_record() reads it. */
@@ -43,6 +49,8 @@ struct _RncCsvReader
   float *frame;                 /* (width) */
   float *hold;                  /* (width) last values, for NAN_HOLD */
   gboolean *have_hold;          /* (width) */
+  guint64 n_dropped, n_held;    /* records dropped, values held (NaN policy) */
+  guint64 error_line;           /* line of the last error, 0 if none */
 
   /* one record split into fields: NUL-terminated strings in buf */
   GString *buf;
@@ -54,6 +62,25 @@ struct _RncCsvReader
   int scan_state;               /* ScanState */
   guint scan_newlines;
 };
+
+/* Every error about the input goes through here: "line N: reason", and the
+ * line is remembered so that the whole-text helpers can write
+ * "NAME:N: reason" instead. */
+static void
+set_line_error (RncCsvReader *r, GError **error, gint code, guint64 line,
+    const char *format, ...)
+{
+  va_list args;
+  char *reason;
+
+  va_start (args, format);
+  reason = g_strdup_vprintf (format, args);
+  va_end (args);
+  r->error_line = line;
+  g_set_error (error, RNC_CSV_ERROR, code, "line %" G_GUINT64_FORMAT ": %s",
+      line, reason);
+  g_free (reason);
+}
 
 /* ---- options ------------------------------------------------------------ */
 
@@ -198,6 +225,8 @@ split_record (RncCsvReader *r, const char *rec, size_t len, guint64 line,
   g_string_truncate (r->buf, 0);
   g_array_set_size (r->starts, 0);
   g_ptr_array_set_size (r->fields, 0);
+  if (memchr (rec, '\0', len))
+    goto nul;
 
   for (;;) {
     size_t start = r->buf->len, j = i;
@@ -249,18 +278,21 @@ split_record (RncCsvReader *r, const char *rec, size_t len, guint64 line,
 
   /* ERRORS */
 unterminated:
-  g_set_error (error, RNC_CSV_ERROR, RNC_CSV_ERROR_SYNTAX,
-      "line %" G_GUINT64_FORMAT ": unterminated quoted field", line);
+  set_line_error (r, error, RNC_CSV_ERROR_SYNTAX, line,
+      "unterminated quoted field");
   return FALSE;
 after_quote:
-  g_set_error (error, RNC_CSV_ERROR, RNC_CSV_ERROR_SYNTAX,
-      "line %" G_GUINT64_FORMAT ": unexpected character '%c' after a closing "
-      "quote", line, rec[i]);
+  set_line_error (r, error, RNC_CSV_ERROR_SYNTAX, line,
+      "unexpected character '%c' after a closing "
+      "quote", rec[i]);
+  return FALSE;
+nul:
+  set_line_error (r, error, RNC_CSV_ERROR_SYNTAX, line,
+      "a NUL byte: this is not a text file");
   return FALSE;
 too_many:
-  g_set_error (error, RNC_CSV_ERROR, RNC_CSV_ERROR_TOO_LONG,
-      "line %" G_GUINT64_FORMAT ": more than %d fields", line,
-      RNC_CSV_MAX_FIELDS);
+  set_line_error (r, error, RNC_CSV_ERROR_TOO_LONG, line,
+      "more than %d fields", RNC_CSV_MAX_FIELDS);
   return FALSE;
 }
 
@@ -308,6 +340,9 @@ rnc_csv_reader_reset (RncCsvReader *r)
   r->scan_pos = 0;
   r->scan_state = SCAN_FIELD_START;
   r->scan_newlines = 0;
+  r->n_dropped = 0;
+  r->n_held = 0;
+  r->error_line = 0;
 }
 
 RncCsvReader *
@@ -411,6 +446,24 @@ rnc_csv_reader_get_lines (const RncCsvReader *r)
   return r->lines;
 }
 
+const size_t *
+rnc_csv_reader_get_columns (const RncCsvReader *r)
+{
+  return r->resolved ? r->cols : NULL;
+}
+
+guint64
+rnc_csv_reader_get_n_dropped (const RncCsvReader *r)
+{
+  return r->n_dropped;
+}
+
+guint64
+rnc_csv_reader_get_n_held (const RncCsvReader *r)
+{
+  return r->n_held;
+}
+
 static void
 alloc_columns (RncCsvReader *r, size_t width)
 {
@@ -471,22 +524,21 @@ resolve_listed (RncCsvReader *r, char **header, guint64 line, GError **error)
 
   /* ERRORS */
 index_out_of_range:
-  g_set_error (error, RNC_CSV_ERROR, RNC_CSV_ERROR_COLUMN,
-      "line %" G_GUINT64_FORMAT ": column %s is out of range: the header has "
-      "%u fields", line, r->col_tokens[i], n_header);
+  set_line_error (r, error, RNC_CSV_ERROR_COLUMN, line,
+      "column %s is out of range: the header has "
+      "%u fields", r->col_tokens[i], n_header);
   clear_columns (r);
   return FALSE;
 unknown:
   if (header) {
     char *list = g_strjoinv (", ", header);
-    g_set_error (error, RNC_CSV_ERROR, RNC_CSV_ERROR_COLUMN,
-        "line %" G_GUINT64_FORMAT ": no column named \"%s\" (header: %s)",
-        line, r->col_tokens[i], list);
+    set_line_error (r, error, RNC_CSV_ERROR_COLUMN, line,
+        "no column named \"%s\" (header: %s)", r->col_tokens[i], list);
     g_free (list);
   } else {
-    g_set_error (error, RNC_CSV_ERROR, RNC_CSV_ERROR_COLUMN,
-        "line %" G_GUINT64_FORMAT ": column \"%s\" is chosen by name but the "
-        "input has no header line", line, r->col_tokens[i]);
+    set_line_error (r, error, RNC_CSV_ERROR_COLUMN, line,
+        "column \"%s\" is chosen by name but the "
+        "input has no header line", r->col_tokens[i]);
   }
   clear_columns (r);
   return FALSE;
@@ -523,9 +575,9 @@ resolve_numeric (RncCsvReader *r, char **fields, guint n_fields, guint64 line,
 
   /* ERRORS */
 none:
-  g_set_error (error, RNC_CSV_ERROR, RNC_CSV_ERROR_COLUMN,
-      "line %" G_GUINT64_FORMAT ": no numeric field in the first data line; "
-      "choose columns by name or index", line);
+  set_line_error (r, error, RNC_CSV_ERROR_COLUMN, line,
+      "no numeric field in the first data line; choose columns by name or "
+      "index");
   return FALSE;
 }
 
@@ -553,7 +605,7 @@ take_data (RncCsvReader *r, char **fields, guint n, guint64 line,
     GArray *frames, GError **error)
 {
   gboolean drop = FALSE;
-  size_t k;
+  size_t k, held = 0;
 
   if (!r->resolved) {
     if (r->col_tokens) {
@@ -574,10 +626,12 @@ take_data (RncCsvReader *r, char **fields, guint n, guint64 line,
     if (is_missing (s, len)) {
       if (r->nan == RNC_CSV_NAN_ERROR)
         goto missing;
-      if (r->nan == RNC_CSV_NAN_HOLD && r->have_hold[k])
+      if (r->nan == RNC_CSV_NAN_HOLD && r->have_hold[k]) {
         r->frame[k] = r->hold[k];
-      else
+        held++;
+      } else {
         drop = TRUE;
+      }
     } else if (parse_number (s, len, &v)) {
       r->frame[k] = v;
     } else {
@@ -593,25 +647,27 @@ take_data (RncCsvReader *r, char **fields, guint n, guint64 line,
       r->have_hold[k] = TRUE;
     }
   }
-  if (!drop)
+  if (drop) {
+    r->n_dropped++;
+  } else {
+    r->n_held += held;
     g_array_append_vals (frames, r->frame, r->width);
+  }
   return TRUE;
 
   /* ERRORS */
 too_few:
-  g_set_error (error, RNC_CSV_ERROR, RNC_CSV_ERROR_FIELDS,
-      "line %" G_GUINT64_FORMAT ": %u field%s, but column %zu is chosen",
-      line, n, n == 1 ? "" : "s", r->max_col);
+  set_line_error (r, error, RNC_CSV_ERROR_FIELDS, line,
+      "%u field%s, but column %zu is chosen", n, n == 1 ? "" : "s", r->max_col);
   return FALSE;
 missing:
   if (r->names)
-    g_set_error (error, RNC_CSV_ERROR, RNC_CSV_ERROR_MISSING,
-        "line %" G_GUINT64_FORMAT ": missing value in column \"%s\" "
-        "(nan=error)", line, r->names[k]);
+    set_line_error (r, error, RNC_CSV_ERROR_MISSING, line,
+        "missing value in column \"%s\" "
+        "(nan=error)", r->names[k]);
   else
-    g_set_error (error, RNC_CSV_ERROR, RNC_CSV_ERROR_MISSING,
-        "line %" G_GUINT64_FORMAT ": missing value in column %zu (nan=error)",
-        line, r->cols[k]);
+    set_line_error (r, error, RNC_CSV_ERROR_MISSING, line,
+        "missing value in column %zu (nan=error)", r->cols[k]);
   return FALSE;
 not_a_number:
   {
@@ -619,13 +675,11 @@ not_a_number:
     const char *s = trim (fields[r->cols[k]], &len, r->delim);
     char *shown = g_strndup (s, MIN (len, 40));
     if (r->names)
-      g_set_error (error, RNC_CSV_ERROR, RNC_CSV_ERROR_NUMBER,
-          "line %" G_GUINT64_FORMAT ": \"%s\" in column \"%s\" is not a number",
-          line, shown, r->names[k]);
+      set_line_error (r, error, RNC_CSV_ERROR_NUMBER, line,
+          "\"%s\" in column \"%s\" is not a number", shown, r->names[k]);
     else
-      g_set_error (error, RNC_CSV_ERROR, RNC_CSV_ERROR_NUMBER,
-          "line %" G_GUINT64_FORMAT ": \"%s\" in column %zu is not a number",
-          line, shown, r->cols[k]);
+      set_line_error (r, error, RNC_CSV_ERROR_NUMBER, line,
+          "\"%s\" in column %zu is not a number", shown, r->cols[k]);
     g_free (shown);
     return FALSE;
   }
@@ -834,80 +888,170 @@ rnc_csv_reader_feed (RncCsvReader *r, const char *data, size_t len,
 
   /* ERRORS */
 too_long:
-  g_set_error (error, RNC_CSV_ERROR, RNC_CSV_ERROR_TOO_LONG,
-      "line %" G_GUINT64_FORMAT ": record longer than %u bytes", r->lines + 1,
-      RNC_CSV_MAX_RECORD);
+  set_line_error (r, error, RNC_CSV_ERROR_TOO_LONG, r->lines + 1,
+      "record longer than %u bytes", RNC_CSV_MAX_RECORD);
   return FALSE;
 }
 
 /* ---- whole texts ---------------------------------------------------------- */
 
-gboolean
-rnc_csv_parse_data (const char *data, size_t len, const RncCsvOptions *opts,
-    const char *name, float **values, size_t *n_rows, size_t *width,
-    char ***names, GError **error)
+void
+rnc_csv_table_clear (RncCsvTable *t)
 {
-  RncCsvReader *r;
-  GArray *frames;
-  size_t consumed = 0, w;
-  const char *const *cn;
+  if (!t)
+    return;
+  g_free (t->values);
+  g_strfreev (t->names);
+  g_free (t->columns);
+  memset (t, 0, sizeof (*t));
+}
 
-  g_return_val_if_fail (values != NULL && n_rows != NULL && width != NULL,
-      FALSE);
+/* Most floats a table holds (a GArray counts in guint). */
+#define MAX_TABLE_VALUES ((size_t) G_MAXINT32)
 
-  r = rnc_csv_reader_new (opts, error);
-  if (!r)
-    goto prefix;
-  frames = g_array_new (FALSE, FALSE, sizeof (float));
-  if (!rnc_csv_reader_feed (r, data, len, TRUE, &consumed, frames, error)) {
-    g_array_unref (frames);
-    rnc_csv_reader_free (r);
-    goto prefix;
+/* Rewrites @error (from @r, or NULL for one without a reader) as
+ * "NAME:LINE: reason" or "NAME: reason". */
+static void
+name_error (const RncCsvReader *r, const char *name, GError **error)
+{
+  if (!error || !*error || !name)
+    return;
+  if (r && r->error_line > 0) {
+    char *prefix = g_strdup_printf ("line %" G_GUINT64_FORMAT ": ",
+        r->error_line);
+    if (g_str_has_prefix ((*error)->message, prefix)) {
+      char *msg = g_strdup_printf ("%s:%" G_GUINT64_FORMAT ": %s", name,
+          r->error_line, (*error)->message + strlen (prefix));
+      g_free ((*error)->message);
+      (*error)->message = msg;
+      g_free (prefix);
+      return;
+    }
+    g_free (prefix);
   }
-  w = rnc_csv_reader_get_width (r);
+  g_prefix_error (error, "%s: ", name);
+}
+
+/* Feeds @len bytes (the rest of the input kept by the caller in @pending)
+ * and moves what the reader took into @frames. */
+static gboolean
+feed_pending (RncCsvReader *r, GByteArray *pending, gboolean at_eof,
+    GArray *frames, GError **error)
+{
+  size_t consumed = 0;
+
+  if (!rnc_csv_reader_feed (r, (const char *) pending->data, pending->len,
+          at_eof, &consumed, frames, error))
+    return FALSE;
+  g_byte_array_remove_range (pending, 0, (guint) consumed);
+  if (frames->len > MAX_TABLE_VALUES) {
+    g_set_error (error, RNC_CSV_ERROR, RNC_CSV_ERROR_TOO_LONG,
+        "more than %zu values", MAX_TABLE_VALUES);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* The reader's result after the last feed. */
+static gboolean
+finish_table (RncCsvReader *r, GArray *frames, RncCsvTable *t,
+    GError **error)
+{
+  size_t w = rnc_csv_reader_get_width (r);
+  const char *const *names = rnc_csv_reader_get_column_names (r);
+
   if (w == 0 || frames->len == 0) {
     g_set_error (error, RNC_CSV_ERROR, RNC_CSV_ERROR_COLUMN,
         "no data line");
-    g_array_unref (frames);
-    rnc_csv_reader_free (r);
-    goto prefix;
+    return FALSE;
   }
-  *width = w;
-  *n_rows = frames->len / w;
-  *values = (float *) g_array_free (frames, FALSE);
-  if (names) {
-    cn = rnc_csv_reader_get_column_names (r);
-    *names = cn ? g_strdupv ((char **) cn) : NULL;
-  }
-  rnc_csv_reader_free (r);
+  t->width = w;
+  t->n_rows = frames->len / w;
+  t->values = (float *) g_array_steal (frames, NULL);
+  t->names = names ? g_strdupv ((char **) names) : NULL;
+  t->columns = g_memdup2 (rnc_csv_reader_get_columns (r), w * sizeof (size_t));
+  t->n_dropped = rnc_csv_reader_get_n_dropped (r);
+  t->n_held = rnc_csv_reader_get_n_held (r);
+  return TRUE;
+}
+
+gboolean
+rnc_csv_parse_data (const char *data, size_t len, const RncCsvOptions *opts,
+    const char *name, RncCsvTable *table, GError **error)
+{
+  g_autoptr (RncCsvReader) r = NULL;
+  g_autoptr (GArray) frames = NULL;
+  size_t consumed = 0;
+
+  g_return_val_if_fail (table != NULL, FALSE);
+  g_return_val_if_fail (data != NULL || len == 0, FALSE);
+  memset (table, 0, sizeof (*table));
+
+  r = rnc_csv_reader_new (opts, error);
+  if (!r)
+    goto failed;
+  frames = g_array_new (FALSE, FALSE, sizeof (float));
+  if (!rnc_csv_reader_feed (r, data, len, TRUE, &consumed, frames, error)
+      || !finish_table (r, frames, table, error))
+    goto failed;
   return TRUE;
 
-prefix:
-  if (name)
-    g_prefix_error (error, "%s: ", name);
+failed:
+  name_error (r, name, error);
   return FALSE;
 }
 
 gboolean
 rnc_csv_read_file (const char *path, const RncCsvOptions *opts,
-    float **values, size_t *n_rows, size_t *width, char ***names,
-    GError **error)
+    RncCsvTable *table, GError **error)
 {
-  char *contents = NULL;
-  gsize len = 0;
-  GError *io = NULL;
-  gboolean ok;
+  g_autoptr (RncCsvReader) r = NULL;
+  g_autoptr (GArray) frames = NULL;
+  g_autoptr (GByteArray) pending = NULL;
+  g_autofree guint8 *chunk = NULL;
+  FILE *f;
+  gboolean fed = TRUE, eof = FALSE;
 
-  g_return_val_if_fail (path != NULL, FALSE);
-  if (!g_file_get_contents (path, &contents, &len, &io)) {
-    g_set_error (error, RNC_CSV_ERROR, RNC_CSV_ERROR_IO, "%s", io->message);
-    g_error_free (io);
+  g_return_val_if_fail (path != NULL && table != NULL, FALSE);
+  memset (table, 0, sizeof (*table));
+
+  r = rnc_csv_reader_new (opts, error);
+  if (!r)
+    goto failed;
+  f = fopen (path, "rb");
+  if (!f) {
+    int e = errno;
+    g_set_error (error, RNC_CSV_ERROR, RNC_CSV_ERROR_IO, "%s: %s", path,
+        g_strerror (e));
     return FALSE;
   }
-  ok = rnc_csv_parse_data (contents, len, opts, path, values, n_rows, width,
-      names, error);
-  g_free (contents);
-  return ok;
+  frames = g_array_new (FALSE, FALSE, sizeof (float));
+  pending = g_byte_array_new ();
+  chunk = g_malloc (65536);
+  while (!eof) {
+    size_t n = fread (chunk, 1, 65536, f);
+    if (n < 65536) {
+      if (ferror (f)) {
+        int e = errno;
+        g_set_error (error, RNC_CSV_ERROR, RNC_CSV_ERROR_IO, "%s: %s", path,
+            g_strerror (e));
+        fclose (f);
+        return FALSE;
+      }
+      eof = TRUE;
+    }
+    g_byte_array_append (pending, chunk, (guint) n);
+    fed = feed_pending (r, pending, eof, frames, error);
+    if (!fed)
+      break;
+  }
+  fclose (f);
+  if (fed && finish_table (r, frames, table, error))
+    return TRUE;
+
+failed:
+  name_error (r, path, error);
+  return FALSE;
 }
 
 /* ---- formatting ----------------------------------------------------------- */

@@ -27,10 +27,9 @@
  *   indices (a name that equals a header field wins over an index). Without
  *   a list, every column whose field in the first data record is a number
  *   or a missing value is chosen, so a date or label column is left out.
- * - Errors name the line (1-based, the first line of the record).
- *
- * Not included by rnc.h: tools/rnc-train-data.h declares enumerators of the
- * same names (RNC_CSV_HEADER_AUTO, RNC_CSV_NAN_*) for its own reader.
+ * - A record holding a NUL byte is an error (the input is not text).
+ * - Errors name the line (1-based, the first line of the record): "line N:
+ *   reason" from the reader, "NAME:N: reason" from the whole-text helpers.
  */
 #pragma once
 
@@ -123,18 +122,41 @@ gboolean rnc_csv_reader_has_header (const RncCsvReader *reader);
 void rnc_csv_reader_discard_partial (RncCsvReader *reader);
 /* Lines consumed so far (complete records only). */
 guint64 rnc_csv_reader_get_lines (const RncCsvReader *reader);
+/* (transfer none) The 0-based field index of each chosen column (width of
+ * them), or NULL until they are known. */
+const size_t *rnc_csv_reader_get_columns (const RncCsvReader *reader);
+/* Data records dropped for a missing value (nan=skip, and nan=hold before
+ * a column's first value), and missing values replaced by the column's last
+ * one (nan=hold), since the last reset. */
+guint64 rnc_csv_reader_get_n_dropped (const RncCsvReader *reader);
+guint64 rnc_csv_reader_get_n_held (const RncCsvReader *reader);
 
-/* Whole-text helpers (for tools). Parse @data as one CSV text; on success
- * *values (transfer full, g_free) holds *n_rows x *width floats row-major and
- * *names (transfer full, g_strfreev; optional) the chosen columns' header
- * names or NULL without a header. Errors are prefixed with @name. A text
- * without any data record is RNC_CSV_ERROR_COLUMN. */
+/* A whole CSV input read into memory. */
+typedef struct {
+  float *values;                /* (n_rows, width) row-major */
+  size_t n_rows, width;
+  char **names;                 /* (width + 1) the chosen columns' header
+                                 * names, NULL-terminated; NULL without a
+                                 * header */
+  size_t *columns;              /* (width) 0-based field index of each */
+  guint64 n_dropped, n_held;    /* as rnc_csv_reader_get_n_dropped/_held */
+} RncCsvTable;
+
+/* Frees what @table holds and zeroes it (a zeroed table is fine). */
+void rnc_csv_table_clear (RncCsvTable *table);
+
+/* Whole-text helpers (for tools). Parse @data (@len bytes) as one CSV text
+ * into @table (cleared first; rnc_csv_table_clear() it after success). A
+ * text without any data record is RNC_CSV_ERROR_COLUMN. Errors are written
+ * "NAME:N: reason" (@name, then the line) or "NAME: reason". */
 gboolean rnc_csv_parse_data (const char *data, size_t len,
-    const RncCsvOptions *opts, const char *name, float **values,
-    size_t *n_rows, size_t *width, char ***names, GError **error);
-gboolean rnc_csv_read_file (const char *path, const RncCsvOptions *opts,
-    float **values, size_t *n_rows, size_t *width, char ***names,
+    const RncCsvOptions *opts, const char *name, RncCsvTable *table,
     GError **error);
+/* The same for the file at @path (@path is the NAME), read in pieces: only
+ * the values are held in memory. A file that cannot be opened or read is
+ * RNC_CSV_ERROR_IO. */
+gboolean rnc_csv_read_file (const char *path, const RncCsvOptions *opts,
+    RncCsvTable *table, GError **error);
 
 /* Formatting for csvenc. Appends @n_rows lines (each terminated by "\n")
  * of @width values from @values (n_rows, width) separated by @delimiter,
@@ -150,5 +172,6 @@ void rnc_csv_format_header (GString *out, const char *const *names, size_t n,
     char delimiter);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (RncCsvReader, rnc_csv_reader_free)
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (RncCsvTable, rnc_csv_table_clear)
 
 G_END_DECLS

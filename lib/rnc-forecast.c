@@ -85,6 +85,8 @@ cholesky_solve (double *A, double *B, size_t F, size_t Q)
 typedef struct {
   const float *z;               /* (n, D) scaled series */
   size_t n, D, T, F;            /* F = T*D + 1 features (last: bias) */
+  size_t base;                  /* the linear part predicts the change from
+                                 * z[t - base]: 1 (last value) or a period */
 } Windows;
 
 /* Features of window w (target frame T + w): the T frames before it, oldest
@@ -100,13 +102,13 @@ features (const Windows *W, size_t w, double *f)
   f[W->F - 1] = 1.0;
 }
 
-/* Linear target of window w: the change from the last frame. */
+/* Linear target of window w: the change from the base frame. */
 static double
 delta (const Windows *W, size_t w, size_t q)
 {
   size_t t = W->T + w;
 
-  return (double) W->z[t * W->D + q] - W->z[(t - 1) * W->D + q];
+  return (double) W->z[t * W->D + q] - W->z[(t - W->base) * W->D + q];
 }
 
 /* Accumulates X^T X (F, F) and X^T Y (F, D) over windows [a, b). */
@@ -156,6 +158,32 @@ ridge_solve (const double *XtX, const double *XtY, size_t F, size_t D,
   }
   /* hopeless: fall back to the naive forecast (all-zero change) */
   memset (coef, 0, F * D * sizeof (double));
+}
+
+/* The lag p in 2..T whose "same as p frames ago" forecast has the least
+ * squared error over windows [0, n_w), when it beats the last value
+ * (p = 1), else 1: a season. */
+static size_t
+best_period (const Windows *W, size_t n_w)
+{
+  size_t p, w, q, D = W->D, best_p = 1;
+  double best = INFINITY;
+
+  for (p = 1; p <= W->T; p++) {
+    double e = 0.0;
+    for (w = 0; w < n_w; w++) {
+      size_t t = W->T + w;
+      for (q = 0; q < D; q++) {
+        double d = (double) W->z[t * D + q] - W->z[(t - p) * D + q];
+        e += d * d;
+      }
+    }
+    if (e < best) {
+      best = e;
+      best_p = p;
+    }
+  }
+  return best_p;
 }
 
 /* Predicted change of window w. */
@@ -234,8 +262,9 @@ compose (const RncModel *net, RncModel *out, const Windows *W,
     for (m = 0; m < T; m++) {
       size_t u = H + dd * T + m, feat = (T - 1 - m) * D + dd;
       for (q = 0; q < Q; q++) {
-        /* prediction = last value + predicted change */
-        double c = coef[feat * Q + q] + (m == 0 && dd == q ? 1.0 : 0.0);
+        /* prediction = base value + predicted change */
+        double c = coef[feat * Q + q] + (m + 1 == W->base && dd == q ? 1.0 :
+            0.0);
         d->Wo[u * Q + q] = (float) (c / eps);
       }
     }
@@ -307,7 +336,7 @@ val_mse (const Windows *W, const double *coef, const RncModel *net,
       rnc_forward (st, W->z + w * D, T, NULL, y);
     }
     for (q = 0; q < D; q++) {
-      double p = coef ? W->z[(t - 1) * D + q] + pred[q] : 0.0;
+      double p = coef ? W->z[(t - W->base) * D + q] + pred[q] : 0.0;
       double e;
       if (net)
         p += (double) y[(T - 1) * D + q] * scale;
@@ -390,15 +419,22 @@ rnc_forecast_train (const float *series, size_t n, size_t D,
   pred = g_new0 (double, D);
   ybuf = g_new0 (float, T * D);
 
-  /* Linear part: ridge strength by the validation windows, then refit on
-   * all windows. */
+  /* Linear part: the base (the last value, or the value a period ago
+   * when that repeats the training windows better) and the ridge strength
+   * by the validation windows, then a fit on all windows. */
+  W.base = 1;
   if (o->linear) {
+    size_t bases[2] = { 1, best_period (&W, n_tr) }, b;
     double best = INFINITY, lam = 1e-3;
+    size_t base = 1;
     XtX = g_new (double, F * F);
     XtY = g_new (double, F * D);
     A = g_new (double, F * F);
     coef = g_new (double, F * D);
-    if (n_val > 0) {
+    for (b = 0; b < G_N_ELEMENTS (bases) && n_val > 0; b++) {
+      if (b > 0 && bases[b] == bases[0])
+        break;
+      W.base = bases[b];
       normal_equations (&W, 0, n_tr, XtX, XtY, f);
       for (i = 0; i < G_N_ELEMENTS (ridge_grid); i++) {
         double e;
@@ -407,12 +443,15 @@ rnc_forecast_train (const float *series, size_t n, size_t D,
         if (e < best) {
           best = e;
           lam = ridge_grid[i];
+          base = bases[b];
         }
       }
     }
+    W.base = base;
     normal_equations (&W, 0, n_w, XtX, XtY, f);
     ridge_solve (XtX, XtY, F, D, n_w, lam, coef, A);
     rep.ridge = lam;
+    rep.base_lag = base;
     R = T * D;
     eps = REGISTER_BUDGET / MAX (1.0, zmax);
   }
@@ -429,7 +468,7 @@ rnc_forecast_train (const float *series, size_t n, size_t D,
     for (q = 0; q < D; q++) {
       double v = z[(T + w) * D + q];
       if (coef)
-        v -= z[(T + w - 1) * D + q] + pred[q];
+        v -= z[(T + w - W.base) * D + q] + pred[q];
       tg[w * D + q] = (float) v;
     }
   }
@@ -526,8 +565,10 @@ rnc_forecast_train (const float *series, size_t n, size_t D,
   set_meta_size (out, "rnc.train.register_units", R);
   rnc_model_set_metadata (out, "rnc.train.network_kept",
       rep.network_kept ? "true" : "false");
-  if (coef)
+  if (coef) {
     set_meta_double (out, "rnc.train.ridge", rep.ridge);
+    set_meta_size (out, "rnc.train.base_lag", rep.base_lag);
+  }
   set_meta_size (out, "rnc.train.epochs_run", rep.epochs_run);
   set_meta_size (out, "rnc.train.best_epoch", rep.best_epoch);
 

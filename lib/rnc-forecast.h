@@ -63,6 +63,8 @@ typedef struct {
   size_t window, n_windows, n_train, n_val;
   size_t register_units;        /* extra units carrying the linear part */
   double ridge;                 /* the chosen ridge strength (per window) */
+  size_t base_lag;              /* the linear part's base: 1 = the last
+                                 * value, p = the value a period ago */
   double naive_val_mse;         /* validation MSE in scaled units of: the
                                  * last value, */
   double linear_val_mse;        /* the linear part alone, */

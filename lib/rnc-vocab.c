@@ -804,6 +804,25 @@ rnc_vocab_lookup_unknown (const RncVocab * v, const char *word)
   return v->unk_id;
 }
 
+gboolean
+rnc_vocab_add_unknown_classes (RncVocab * v, const char *word,
+    GError ** error)
+{
+  Signature sig;
+  char buf[SIGNATURE_SIZE];
+
+  g_return_val_if_fail (v != NULL && word != NULL, FALSE);
+  signature_of (word, &sig);
+  format_signature (&sig, TRUE, TRUE, buf);
+  if (rnc_vocab_add (v, buf, error) < 0)
+    return FALSE;
+  format_signature (&sig, TRUE, FALSE, buf);
+  if (rnc_vocab_add (v, buf, error) < 0)
+    return FALSE;
+  format_signature (&sig, FALSE, FALSE, buf);
+  return rnc_vocab_add (v, buf, error) >= 0;
+}
+
 /* ------------------------------------------------------------------------ */
 /* Frames */
 

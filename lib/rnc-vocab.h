@@ -157,6 +157,13 @@ char *rnc_vocab_unknown_signature (const char *word);
  * RNC_VOCAB_UNK; the first that is in @vocab. -1 when none is. Allocates
  * nothing. */
 int32_t rnc_vocab_lookup_unknown (const RncVocab *vocab, const char *word);
+/* Adds to @vocab (when missing) every class rnc_vocab_lookup_unknown tries
+ * for @word, in its order: the full signature, without the suffix, only
+ * -cap ("<unk-cap>" or "<unk>"). So a tagger's training sees exactly the
+ * classes the pipeline looks up. FALSE with @error when one cannot be added
+ * (a full vocabulary). */
+gboolean rnc_vocab_add_unknown_classes (RncVocab *vocab, const char *word,
+    GError **error);
 
 /* ------------------------------------------------------------------------ */
 /* Frames */

@@ -1,8 +1,8 @@
 /* rnc-train lm / tag: models over token ids, with their vocabularies. */
 #include "rnc-train.h"
 
+#include "rnc-conll.h"
 #include "rnc-tokenizer.h"
-#include "rnc-train-data.h"
 #include "rnc-vocab.h"
 
 #include <math.h>
@@ -70,16 +70,15 @@ rnc_train_lm (RncTrainArgs *a)
   LmCollect col = { 0 };
   gsize size;
   size_t F, i, off[2], V, E, H, L;
+  static const char *const modes[] = { "word", "char", NULL };
   gboolean chars = FALSE;
-  int rc = 1;
+  int rc = 2;                   /* until the options are checked */
 
   if (a->tokenize) {
-    if (!strcmp (a->tokenize, "char"))
-      chars = TRUE;
-    else if (strcmp (a->tokenize, "word")) {
-      fprintf (stderr, "rnc-train lm: --tokenize must be word or char\n");
-      return 2;
-    }
+    int k = rnc_train_choose ("tokenize", a->tokenize, modes, &err);
+    if (k < 0)
+      goto failed;
+    chars = k == 1;
   }
   rnc_train_options_init (&o, RNC_LOSS_CROSS_ENTROPY, RNC_OUTPUTS_ALL);
   o.mode = RNC_TRAIN_STREAM;
@@ -96,6 +95,7 @@ rnc_train_lm (RncTrainArgs *a)
   H = a->hidden > 0 ? (size_t) a->hidden : 128;
   L = a->layers > 0 ? (size_t) a->layers : 1;
   E = a->embed >= 0 ? (size_t) a->embed : 64;
+  rc = 1;
 
   if (!g_file_get_contents (a->data, &text, &size, &err))
     goto failed;
@@ -203,36 +203,6 @@ done:
 }
 
 /* ---- tag ---------------------------------------------------------------- */
-
-/* The fallback classes rnc_vocab_lookup_unknown tries after a full
- * signature "<unk-cap-num-hyph-ing>": without the suffix, then only -cap. */
-static void
-add_signature_classes (RncVocab *v, const char *word)
-{
-  g_autofree char *sig = rnc_vocab_unknown_signature (word);
-  g_auto (GStrv) parts = NULL;
-  GString *no_suffix = g_string_new ("<unk"), *cap = g_string_new ("<unk");
-  size_t len = strlen (sig), i;
-
-  rnc_vocab_add (v, sig, NULL);
-  /* strip "<" and ">" then split "unk-cap-num-..." */
-  sig[len - 1] = '\0';
-  parts = g_strsplit (sig + 1, "-", -1);
-  for (i = 1; parts[i]; i++) {
-    if (!strcmp (parts[i], "cap")) {
-      g_string_append (no_suffix, "-cap");
-      g_string_append (cap, "-cap");
-    } else if (!strcmp (parts[i], "num") || !strcmp (parts[i], "hyph")) {
-      g_string_append_printf (no_suffix, "-%s", parts[i]);
-    }
-  }
-  g_string_append_c (no_suffix, '>');
-  g_string_append_c (cap, '>');
-  rnc_vocab_add (v, no_suffix->str, NULL);
-  rnc_vocab_add (v, cap->str, NULL);
-  g_string_free (no_suffix, TRUE);
-  g_string_free (cap, TRUE);
-}
 
 static int
 cmp_strp (gconstpointer a, gconstpointer b)
@@ -346,7 +316,7 @@ rnc_train_tag (RncTrainArgs *a)
   RncWeightInit init = RNC_WEIGHT_INIT_UNIFORM;
   size_t i, n_types, rare, min_count, E, H, L, n_unk, n_bad, d_unk = 0;
   size_t d_bad = 0;
-  int rc = 1;
+  int rc = 2;                   /* until the options are checked */
 
   rnc_train_options_init (&o, RNC_LOSS_CROSS_ENTROPY, RNC_OUTPUTS_ALL);
   o.epochs = 30;
@@ -377,6 +347,7 @@ rnc_train_tag (RncTrainArgs *a)
         "--rare-prob must be in [0, 1]");
     goto failed;
   }
+  rc = 1;
 
   if (!rnc_conll_read (a->data, &train, &err))
     goto failed;
@@ -406,8 +377,9 @@ rnc_train_tag (RncTrainArgs *a)
   for (i = 0; i < n_types; i++) {
     wc[i].word = rnc_vocab_counter_get_token (counts, (int32_t) i);
     wc[i].count = rnc_vocab_counter_get_count (counts, wc[i].word);
-    if (wc[i].count <= rare)
-      add_signature_classes (vocab, wc[i].word);
+    if (wc[i].count <= rare
+        && !rnc_vocab_add_unknown_classes (vocab, wc[i].word, &err))
+      goto failed;
   }
   qsort (wc, n_types, sizeof (WordCount), cmp_word_count);
   for (i = 0; i < n_types; i++)

@@ -8,8 +8,8 @@
  * needs (cell, scaling, window, vocabularies). See docs/training.md. */
 #include "rnc-train.h"
 
+#include "rnc-csv.h"
 #include "rnc-model-io.h"
-#include "rnc-train-data.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -64,25 +64,43 @@ rnc_train_print_epoch (const RncEpochReport *r, gpointer user_data)
   return TRUE;
 }
 
+int
+rnc_train_choose (const char *option, const char *value,
+    const char *const *choices, GError **error)
+{
+  GString *list;
+  int i, n;
+
+  for (n = 0; choices[n]; n++)
+    if (!strcmp (value, choices[n]))
+      return n;
+  list = g_string_new (NULL);
+  for (i = 0; i < n; i++)
+    g_string_append_printf (list, "%s'%s'", i == 0 ? "" : i + 1 < n ? ", " :
+        " or ", choices[i]);
+  g_set_error (error, RNC_TRAIN_ERROR, RNC_TRAIN_ERROR_INVALID,
+      "--%s must be %s, not '%s'", option, list->str, value);
+  g_string_free (list, TRUE);
+  return -1;
+}
+
 gboolean
 rnc_train_apply_common (const RncTrainArgs *a, RncTrainOptions *o,
     RncCell *cell, RncWeightInit *init, GError **error)
 {
+  static const char *const cells[] = { "lstm", "rnn", NULL };
+  static const char *const inits[] = { "uniform", "normal", NULL };
+  int k;
+
   if (a->cell) {
-    if (g_strcmp0 (a->cell, "lstm") == 0)
-      *cell = RNC_CELL_LSTM;
-    else if (g_strcmp0 (a->cell, "rnn") == 0)
-      *cell = RNC_CELL_RNN;
-    else
-      goto bad_cell;
+    if ((k = rnc_train_choose ("cell", a->cell, cells, error)) < 0)
+      return FALSE;
+    *cell = k == 0 ? RNC_CELL_LSTM : RNC_CELL_RNN;
   }
   if (a->init) {
-    if (g_strcmp0 (a->init, "uniform") == 0)
-      *init = RNC_WEIGHT_INIT_UNIFORM;
-    else if (g_strcmp0 (a->init, "normal") == 0)
-      *init = RNC_WEIGHT_INIT_NORMAL;
-    else
-      goto bad_init;
+    if ((k = rnc_train_choose ("init", a->init, inits, error)) < 0)
+      return FALSE;
+    *init = k == 0 ? RNC_WEIGHT_INIT_UNIFORM : RNC_WEIGHT_INIT_NORMAL;
   }
   if (a->epochs >= 0)
     o->epochs = (size_t) a->epochs;
@@ -105,14 +123,6 @@ rnc_train_apply_common (const RncTrainArgs *a, RncTrainOptions *o,
   return TRUE;
 
   /* ERRORS */
-bad_cell:
-  g_set_error (error, RNC_TRAIN_ERROR, RNC_TRAIN_ERROR_INVALID,
-      "--cell must be 'rnn' or 'lstm', not '%s'", a->cell);
-  return FALSE;
-bad_init:
-  g_set_error (error, RNC_TRAIN_ERROR, RNC_TRAIN_ERROR_INVALID,
-      "--init must be 'normal' or 'uniform', not '%s'", a->init);
-  return FALSE;
 bad_numbers:
   g_set_error (error, RNC_TRAIN_ERROR, RNC_TRAIN_ERROR_INVALID,
       "--epochs must be at least 1, --lr above 0 and --val below 1");
@@ -153,105 +163,102 @@ is_index_column (const RncCsvTable *t, size_t c)
   if (t->n_rows < 3)
     return FALSE;
   for (r = 0; r < t->n_rows; r++) {
-    float v = t->values[r * t->n_cols + c];
+    float v = t->values[r * t->width + c];
     if (v != floorf (v) || (r > 0
-            && v != t->values[(r - 1) * t->n_cols + c] + 1.0f))
+            && v != t->values[(r - 1) * t->width + c] + 1.0f))
       return FALSE;
   }
   return TRUE;
 }
 
-/* Without --column: drops index-like columns when others remain. */
+/* Without --column: drops index-like columns when others remain (@names:
+ * the width display names, kept in step). */
 static void
-drop_index_columns (RncCsvTable *t, gboolean quiet)
+drop_index_columns (RncCsvTable *t, char **names, gboolean quiet)
 {
   size_t c, keep = 0, r, k;
-  gboolean *drop = g_new0 (gboolean, t->n_cols);
+  g_autofree gboolean *drop = g_new0 (gboolean, t->width);
 
-  for (c = 0; c < t->n_cols; c++) {
+  for (c = 0; c < t->width; c++) {
     drop[c] = is_index_column (t, c);
     keep += !drop[c];
   }
-  if (keep == 0 || keep == t->n_cols) {
-    g_free (drop);
+  if (keep == 0 || keep == t->width)
     return;
-  }
   for (r = 0; r < t->n_rows; r++)
-    for (c = 0, k = 0; c < t->n_cols; c++)
+    for (c = 0, k = 0; c < t->width; c++)
       if (!drop[c])
-        t->values[r * keep + k++] = t->values[r * t->n_cols + c];
-  for (c = 0, k = 0; c < t->n_cols; c++) {
+        t->values[r * keep + k++] = t->values[r * t->width + c];
+  for (c = 0, k = 0; c < t->width; c++) {
     if (drop[c]) {
       if (!quiet)
         fprintf (stderr, "column '%s' counts up by one: taken for a row "
             "number or time stamp and skipped (--column chooses)\n",
-            t->names[c]);
-      g_free (t->names[c]);
+            names[c]);
+      g_free (names[c]);
       continue;
     }
-    t->names[k] = t->names[c];
-    t->indices[k] = t->indices[c];
+    names[k] = names[c];
+    t->columns[k] = t->columns[c];
     k++;
   }
-  t->names[k] = NULL;
-  t->n_cols = keep;
-  g_free (drop);
+  names[k] = NULL;
+  t->width = keep;
+}
+
+/* The CSV options of the command line; FALSE (status 2) on a bad one. */
+static gboolean
+csv_options (const RncTrainArgs *a, RncCsvOptions *csv, GError **error)
+{
+  static const char *const headers[] = { "auto", "true", "false", NULL };
+  static const char *const policies[] = { "error", "skip", "hold", NULL };
+  static const RncCsvHeaderMode header_modes[] = { RNC_CSV_HEADER_AUTO,
+    RNC_CSV_HEADER_PRESENT, RNC_CSV_HEADER_ABSENT
+  };
+  static const RncCsvNanPolicy nan_policies[] = { RNC_CSV_NAN_ERROR,
+    RNC_CSV_NAN_SKIP, RNC_CSV_NAN_HOLD
+  };
+  int k;
+
+  rnc_csv_options_init (csv);
+  csv->columns = a->column;
+  if (a->header) {
+    if ((k = rnc_train_choose ("header", a->header, headers, error)) < 0)
+      return FALSE;
+    csv->header = header_modes[k];
+  }
+  if (a->nan) {
+    if ((k = rnc_train_choose ("nan", a->nan, policies, error)) < 0)
+      return FALSE;
+    csv->nan = nan_policies[k];
+  }
+  if (a->delimiter && !rnc_csv_parse_delimiter (a->delimiter,
+          &csv->delimiter, error)) {
+    g_prefix_error (error, "--delimiter: ");
+    return FALSE;
+  }
+  return TRUE;
 }
 
 static int
 train_forecast (RncTrainArgs *a)
 {
+  static const char *const on_off[] = { "on", "off", NULL };
   g_autoptr (GError) err = NULL;
   g_autoptr (RncModel) model = NULL;
-  RncCsvTable table = { 0 };
+  g_auto (RncCsvTable) table = { 0 };
+  g_auto (GStrv) names = NULL;
+  RncCsvOptions csv;
   RncForecastOptions o;
   RncForecastReport rep;
-  RncCsvHeader header = RNC_CSV_HEADER_AUTO;
-  RncCsvNan nan_policy = RNC_CSV_NAN_ERROR;
-  char delim = ',';
   GString *cols;
   size_t i;
-  int rc = 1;
-
-  if (a->header) {
-    if (!strcmp (a->header, "auto"))
-      header = RNC_CSV_HEADER_AUTO;
-    else if (!strcmp (a->header, "true"))
-      header = RNC_CSV_HEADER_TRUE;
-    else if (!strcmp (a->header, "false"))
-      header = RNC_CSV_HEADER_FALSE;
-    else {
-      fprintf (stderr, "rnc-train: --header must be auto, true or false\n");
-      return 2;
-    }
-  }
-  if (a->nan) {
-    if (!strcmp (a->nan, "error"))
-      nan_policy = RNC_CSV_NAN_ERROR;
-    else if (!strcmp (a->nan, "skip"))
-      nan_policy = RNC_CSV_NAN_SKIP;
-    else if (!strcmp (a->nan, "hold"))
-      nan_policy = RNC_CSV_NAN_HOLD;
-    else {
-      fprintf (stderr, "rnc-train: --nan must be error, skip or hold\n");
-      return 2;
-    }
-  }
-  if (a->delimiter) {
-    if (!strcmp (a->delimiter, "\\t") || !strcmp (a->delimiter, "tab"))
-      delim = '\t';
-    else if (strlen (a->delimiter) == 1 && a->delimiter[0] != '"'
-        && a->delimiter[0] != '\n')
-      delim = a->delimiter[0];
-    else {
-      fprintf (stderr, "rnc-train: --delimiter must be one character\n");
-      return 2;
-    }
-  }
+  int k;
 
   rnc_forecast_options_init (&o);
-  if (!rnc_train_apply_common (a, &o.train, &o.cell, &o.init, &err))
-    goto failed;
+  if (!csv_options (a, &csv, &err)
+      || !rnc_train_apply_common (a, &o.train, &o.cell, &o.init, &err))
+    goto bad_option;
   o.seed = o.train.seed;
   if (a->hidden >= 0)
     o.hidden_size = (size_t) a->hidden;
@@ -260,33 +267,34 @@ train_forecast (RncTrainArgs *a)
   if (a->window >= 0)
     o.window = (size_t) a->window;
   if (a->linear) {
-    if (!strcmp (a->linear, "on"))
-      o.linear = TRUE;
-    else if (!strcmp (a->linear, "off"))
-      o.linear = FALSE;
-    else {
-      fprintf (stderr, "rnc-train: --linear must be on or off\n");
-      return 2;
-    }
+    if ((k = rnc_train_choose ("linear", a->linear, on_off, &err)) < 0)
+      goto bad_option;
+    o.linear = k == 0;
   }
 
-  if (!rnc_csv_read (a->data, a->column, delim, header, nan_policy, &table,
-          &err))
+  if (!rnc_csv_read_file (a->data, &csv, &table, &err))
     goto failed;
+  names = g_new0 (char *, table.width + 1);
+  for (i = 0; i < table.width; i++)
+    names[i] = table.names ? g_strdup (table.names[i]) :
+        g_strdup_printf ("column %zu", table.columns[i]);
   if (!a->column || !*a->column)
-    drop_index_columns (&table, a->quiet);
+    drop_index_columns (&table, names, a->quiet);
   if (!a->quiet) {
     fprintf (stderr, "%s: %zu rows, column%s", a->data, table.n_rows,
-        table.n_cols > 1 ? "s" : "");
-    for (i = 0; i < table.n_cols; i++)
-      fprintf (stderr, "%s '%s'", i ? "," : "", table.names[i]);
-    if (table.n_skipped)
-      fprintf (stderr, " (%zu missing values %s)", table.n_skipped,
-          nan_policy == RNC_CSV_NAN_SKIP ? "skipped" : "held");
+        table.width > 1 ? "s" : "");
+    for (i = 0; i < table.width; i++)
+      fprintf (stderr, "%s '%s'", i ? "," : "", names[i]);
+    if (table.n_dropped)
+      fprintf (stderr, " (%" G_GUINT64_FORMAT " rows with a missing value "
+          "dropped)", table.n_dropped);
+    if (table.n_held)
+      fprintf (stderr, " (%" G_GUINT64_FORMAT " missing values held)",
+          table.n_held);
     fprintf (stderr, "\n");
   }
 
-  model = rnc_forecast_train (table.values, table.n_rows, table.n_cols, &o,
+  model = rnc_forecast_train (table.values, table.n_rows, table.width, &o,
       rnc_train_print_epoch, a, &rep, &err);
   if (!model)
     goto failed;
@@ -294,8 +302,9 @@ train_forecast (RncTrainArgs *a)
     fprintf (stderr, "window %zu: %zu windows (%zu train, %zu validation)\n",
         rep.window, rep.n_windows, rep.n_train, rep.n_val);
     if (o.linear)
-      fprintf (stderr, "linear part: ridge %g, %zu register units\n",
-          rep.ridge, rep.register_units);
+      fprintf (stderr, "linear part: change from the value %zu frame%s "
+          "back, ridge %g, %zu register units\n", rep.base_lag,
+          rep.base_lag > 1 ? "s" : "", rep.ridge, rep.register_units);
     if (!isnan (rep.naive_val_mse))
       fprintf (stderr, "validation MSE (scaled units): last value %.5g, "
           "linear %.5g, with network %.5g -> network %s\n",
@@ -304,8 +313,8 @@ train_forecast (RncTrainArgs *a)
   }
 
   cols = g_string_new ("[");
-  for (i = 0; i < table.n_cols; i++) {
-    g_autofree char *esc = g_strescape (table.names[i], NULL);
+  for (i = 0; i < table.width; i++) {
+    g_autofree char *esc = g_strescape (names[i], NULL);
     g_string_append_printf (cols, "%s\"%s\"", i ? "," : "", esc);
   }
   g_string_append_c (cols, ']');
@@ -316,21 +325,21 @@ train_forecast (RncTrainArgs *a)
     goto failed;
   if (!a->quiet) {
     GString *cs = g_string_new (NULL);
-    for (i = 0; i < table.n_cols; i++)
-      g_string_append_printf (cs, "%s%zu", i ? "," : "", table.indices[i]);
+    for (i = 0; i < table.width; i++)
+      g_string_append_printf (cs, "%s%zu", i ? "," : "", table.columns[i]);
     fprintf (stderr, "run it: gst-launch-1.0 filesrc location=%s ! csvdec "
         "column=%s ! %s model=%s ! csvenc ! fdsink\n", a->data, cs->str,
         rnc_cell_to_string (o.cell), a->output);
     g_string_free (cs, TRUE);
   }
-  rc = 0;
-  goto done;
+  return 0;
 
+bad_option:
+  fprintf (stderr, "rnc-train forecast: %s\n", err->message);
+  return 2;
 failed:
   fprintf (stderr, "rnc-train forecast: %s\n", err->message);
-done:
-  rnc_csv_table_clear (&table);
-  return rc;
+  return 1;
 }
 
 /* ---- command line ------------------------------------------------------- */

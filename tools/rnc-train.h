@@ -31,6 +31,11 @@ typedef struct {
 gboolean rnc_train_print_epoch (const RncEpochReport *report,
     gpointer user_data);
 
+/* The index of @value in @choices (NULL-terminated), or -1 with an error
+ * "--OPTION must be 'a', 'b' or 'c', not 'VALUE'". */
+int rnc_train_choose (const char *option, const char *value,
+    const char *const *choices, GError **error);
+
 /* Common options into @o / the model config; FALSE with a message on a bad
  * value (cell or init name). */
 gboolean rnc_train_apply_common (const RncTrainArgs *args,

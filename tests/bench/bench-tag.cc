@@ -10,13 +10,21 @@
  * a dev set would run it) and without (validation = the last 10% of the
  * training sentences, so dev is never seen).
  *
+ * The same models are also run through the elements: the dev words, one per
+ * line with a blank line between sentences, through
+ *   filesrc ! vocab-encode vocab=M unknown=unk ! lstm model=M output=argmax
+ *   ! vocab-decode vocab=M ! filesink
+ * and the tag lines scored the same way (and compared with the library's).
+ *
  * Usage: bench-tag RNC_TRAIN_EXECUTABLE  (RNC_SHARED_DATA names the data) */
 #include "rnc.h"
 #include "rnc-model-io.h"
-#include "rnc-train-data.h"
+#include "bench-util.h"
+#include "rnc-conll.h"
 #include "rnc-vocab.h"
 
 #include <glib/gstdio.h>
+#include <gst/gst.h>
 
 #include <cstdio>
 #include <cstring>
@@ -26,6 +34,7 @@
 
 struct Score {
   size_t n = 0, hits = 0, unk = 0, unk_hits = 0;
+  std::vector<std::string> tags;        /* predicted, every dev token */
 };
 
 static bool
@@ -71,6 +80,7 @@ evaluate (const char *model_path, const RncConll &dev, Score &s)
       const char *got = rnc_vocab_get_token (labels,
           (int32_t) rnc_argmax (&logits[i * Q], Q));
       bool hit = got && std::strcmp (got, gold) == 0;
+      s.tags.push_back (got ? got : "");
       s.n++;
       s.hits += hit;
       if (unknown[i]) {
@@ -80,6 +90,63 @@ evaluate (const char *model_path, const RncConll &dev, Score &s)
     }
   }
   return true;
+}
+
+/* The dev words through the tagging pipeline; scores its tag lines (a blank
+ * line must stand at every sentence end) and counts the tokens where they
+ * differ from the library's @lib. FALSE on a pipeline error or misaligned
+ * output. */
+static bool
+evaluate_pipeline (const std::string &model, const std::string &dir,
+    const RncConll &dev, const Score &lib, Score &s, size_t &differ)
+{
+  std::string in = dir + "/dev-words.txt", out = dir + "/dev-tags.txt";
+  std::string words;
+  const size_t *off = (const size_t *) dev.offsets->data;
+  for (size_t k = 0; k + 1 < dev.offsets->len; k++) {
+    for (size_t i = off[k]; i < off[k + 1]; i++)
+      words += std::string ((const char *) g_ptr_array_index (dev.words, i)) +
+          "\n";
+    words += "\n";
+  }
+  g_file_set_contents (in.c_str (), words.c_str (), -1, nullptr);
+  std::string desc = "filesrc location=\"" + in + "\" ! vocab-encode vocab=\""
+      + model + "\" unknown=unk ! lstm model=\"" + model + "\" output=argmax "
+      "! vocab-decode vocab=\"" + model + "\" ! filesink location=\"" + out +
+      "\"";
+  std::string err = bench_run_pipeline (desc);
+  if (!err.empty ()) {
+    std::printf ("%s: %s\n", desc.c_str (), err.c_str ());
+    return false;
+  }
+  gchar *text = nullptr;
+  g_file_get_contents (out.c_str (), &text, nullptr, nullptr);
+  gchar **lines = g_strsplit (text ? text : "", "\n", -1);
+  g_free (text);
+  size_t line = 0, tok = 0;
+  bool ok = true;
+  differ = 0;
+  for (size_t k = 0; ok && k + 1 < dev.offsets->len; k++) {
+    for (size_t i = off[k]; ok && i < off[k + 1]; i++, tok++) {
+      const char *got = lines[line] ? lines[line++] : nullptr;
+      const char *gold = (const char *) g_ptr_array_index (dev.tags, i);
+      if (!got || !*got) {
+        ok = false;
+        break;
+      }
+      s.n++;
+      s.hits += std::strcmp (got, gold) == 0;
+      differ += lib.tags[tok] != got;
+    }
+    if (ok && (!lines[line] || *lines[line++] != '\0'))
+      ok = false;
+  }
+  if (!ok)
+    std::printf ("pipeline output misaligned at line %zu\n", line + 1);
+  g_strfreev (lines);
+  g_unlink (in.c_str ());
+  g_unlink (out.c_str ());
+  return ok;
 }
 
 /* Most frequent training tag per word, unknown words the most frequent tag,
@@ -118,6 +185,7 @@ baseline (const RncConll &train, const RncConll &dev)
 int
 main (int argc, char **argv)
 {
+  gst_init (&argc, &argv);
   if (argc < 2) {
     std::printf ("usage: bench-tag RNC_TRAIN_EXECUTABLE\n");
     return 2;
@@ -131,8 +199,10 @@ main (int argc, char **argv)
   }
   g_autofree char *tmp = g_dir_make_tmp ("rnc-bench-tag-XXXXXX", nullptr);
 
-  std::printf ("| tagset | training | dev accuracy | unknown words | most-frequent"
-      "-tag baseline | train time |\n|---|---|---|---|---|---|\n");
+  std::printf ("| tagset | training | dev accuracy | unknown words | elements: "
+      "dev accuracy | tokens where elements and library differ | "
+      "most-frequent-tag baseline | train time |\n"
+      "|---|---|---|---|---|---|---|---|\n");
   for (const char *set : { "universal", "penn" }) {
     std::string tr = pos + "/treebank_" + set + "_train.conll";
     std::string dv = pos + "/treebank_" + set + "_dev.conll";
@@ -163,13 +233,17 @@ main (int argc, char **argv)
         return 1;
       }
       double secs = (g_get_monotonic_time () - t0) / 1e6;
-      Score s;
-      if (!evaluate (model.c_str (), dev, s))
+      Score s, e;
+      size_t differ = 0;
+      if (!evaluate (model.c_str (), dev, s)
+          || !evaluate_pipeline (model, tmp, dev, s, e, differ))
         return 1;
-      std::printf ("| %s | %s | %.4f (%zu/%zu) | %.4f (%zu) | %.4f | %.0f s |\n",
-          set, with_dev ? "--dev dev" : "--val 0.1 of train",
-          (double) s.hits / s.n, s.hits, s.n,
-          (double) s.unk_hits / s.unk, s.unk, base, secs);
+      std::printf ("| %s | %s | %.4f (%zu/%zu) | %.4f (%zu) | %.4f (%zu/%zu) |"
+          " %zu | %.4f | %.0f s |\n", set, with_dev ? "--dev dev" :
+          "--val 0.1 of train", (double) s.hits / s.n, s.hits, s.n,
+          (double) s.unk_hits / s.unk, s.unk, (double) e.hits / e.n, e.hits,
+          e.n, differ, base, secs);
+      std::fflush (stdout);
       g_unlink (model.c_str ());
     }
     rnc_conll_clear (&train);

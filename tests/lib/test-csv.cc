@@ -20,6 +20,8 @@ struct Parsed
   std::vector<float> values;
   size_t rows = 0, width = 0;
   std::vector<std::string> names;
+  std::vector<size_t> columns;
+  guint64 n_dropped = 0, n_held = 0;
   bool has_names = false;
   std::string error;
   int code = -1;
@@ -37,24 +39,27 @@ parse (const std::string &text, const char *columns = nullptr,
   o.nan = nan;
   o.delimiter = delim;
   Parsed p;
-  float *v = nullptr;
-  char **names = nullptr;
+  RncCsvTable t;
   GError *err = nullptr;
-  p.ok = rnc_csv_parse_data (text.data (), text.size (), &o, "t.csv", &v,
-      &p.rows, &p.width, &names, &err);
+  p.ok = rnc_csv_parse_data (text.data (), text.size (), &o, "t.csv", &t,
+      &err);
   if (p.ok) {
-    p.values.assign (v, v + p.rows * p.width);
-    if (names) {
+    p.rows = t.n_rows;
+    p.width = t.width;
+    p.values.assign (t.values, t.values + t.n_rows * t.width);
+    p.columns.assign (t.columns, t.columns + t.width);
+    p.n_dropped = t.n_dropped;
+    p.n_held = t.n_held;
+    if (t.names) {
       p.has_names = true;
-      for (char **n = names; *n; n++)
+      for (char **n = t.names; *n; n++)
         p.names.push_back (*n);
     }
+    rnc_csv_table_clear (&t);
   } else {
     p.error = err->message;
     p.code = err->code;
   }
-  g_free (v);
-  g_strfreev (names);
   g_clear_error (&err);
   return p;
 }
@@ -201,7 +206,7 @@ TEST (RncCsv, RejectsUnknownColumns)
   auto s = parse ("0,1\n2\n", "1");
   EXPECT_FALSE (s.ok);
   EXPECT_EQ (s.code, RNC_CSV_ERROR_FIELDS);
-  EXPECT_NE (s.error.find ("line 2"), std::string::npos) << s.error;
+  EXPECT_NE (s.error.find ("t.csv:2: "), std::string::npos) << s.error;
 }
 
 TEST (RncCsv, CrlfQuotesBlankLinesAndBom)
@@ -247,13 +252,13 @@ TEST (RncCsv, MalformedNumberNamesItsLine)
   auto p = parse ("t,v\n0,1\n1,2\n\n2,1.2.3\n", "v");
   EXPECT_FALSE (p.ok);
   EXPECT_EQ (p.code, RNC_CSV_ERROR_NUMBER);
-  EXPECT_NE (p.error.find ("t.csv: line 5"), std::string::npos) << p.error;
+  EXPECT_NE (p.error.find ("t.csv:5: "), std::string::npos) << p.error;
   EXPECT_NE (p.error.find ("1.2.3"), std::string::npos) << p.error;
 
   for (const char *bad : { "0x10", "inf", "1e", "--1", "1e999", "abc", "1 2" }) {
     auto q = parse (std::string ("v\n1\n") + bad + "\n");
     EXPECT_FALSE (q.ok) << bad;
-    EXPECT_NE (q.error.find ("line 3"), std::string::npos) << q.error;
+    EXPECT_NE (q.error.find ("t.csv:3: "), std::string::npos) << q.error;
   }
   for (const char *good : { ".5", "5.", "-1e-3", "+2E+2", " 7 " }) {
     auto q = parse (std::string ("v\n1\n") + good + "\n");
@@ -265,7 +270,7 @@ TEST (RncCsv, LineNumbersCountQuotedLineBreaks)
 {
   auto p = parse ("n,v\n\"a\nb\",1\nc,x\n", "v");
   EXPECT_FALSE (p.ok);
-  EXPECT_NE (p.error.find ("line 4"), std::string::npos) << p.error;
+  EXPECT_NE (p.error.find ("t.csv:4: "), std::string::npos) << p.error;
 }
 
 TEST (RncCsv, RejectsBadQuoting)
@@ -273,7 +278,7 @@ TEST (RncCsv, RejectsBadQuoting)
   auto p = parse ("v\n1\n\"2\n");
   EXPECT_FALSE (p.ok);
   EXPECT_EQ (p.code, RNC_CSV_ERROR_SYNTAX);
-  EXPECT_NE (p.error.find ("line 3"), std::string::npos) << p.error;
+  EXPECT_NE (p.error.find ("t.csv:3: "), std::string::npos) << p.error;
   auto q = parse ("v,w\n1,2\n\"3\"x,4\n");
   EXPECT_FALSE (q.ok);
   EXPECT_EQ (q.code, RNC_CSV_ERROR_SYNTAX);
@@ -292,7 +297,7 @@ TEST_P (RncCsvNan, MissingValuesFollowThePolicy)
   if (ok)
     EXPECT_EQ (p.values, expected);
   else
-    EXPECT_NE (p.error.find ("line 2"), std::string::npos) << p.error;
+    EXPECT_NE (p.error.find ("t.csv:2: "), std::string::npos) << p.error;
 }
 
 INSTANTIATE_TEST_SUITE_P (Policies, RncCsvNan, ::testing::Values (
@@ -364,23 +369,98 @@ TEST (RncCsv, ReadFileAndMissingFile)
   RncCsvOptions o;
   rnc_csv_options_init (&o);
   o.columns = "value";
-  float *v = nullptr;
-  size_t rows = 0, width = 0;
   GError *err = nullptr;
-  ASSERT_TRUE (rnc_csv_read_file (path, &o, &v, &rows, &width, nullptr, &err))
-      << err->message;
-  EXPECT_EQ (rows, 2u);
-  EXPECT_EQ (width, 1u);
-  EXPECT_EQ (v[0], 2.5f);
-  EXPECT_EQ (v[1], 3.5f);
-  g_free (v);
+  {
+    g_auto (RncCsvTable) t;
+    ASSERT_TRUE (rnc_csv_read_file (path, &o, &t, &err)) << err->message;
+    EXPECT_EQ (t.n_rows, 2u);
+    EXPECT_EQ (t.width, 1u);
+    EXPECT_EQ (t.values[0], 2.5f);
+    EXPECT_EQ (t.values[1], 3.5f);
+    EXPECT_EQ (t.columns[0], 1u);
+    ASSERT_NE (t.names, nullptr);
+    EXPECT_STREQ (t.names[0], "value");
+  }
   g_unlink (path);
-  EXPECT_FALSE (rnc_csv_read_file (path, &o, &v, &rows, &width, nullptr, &err));
+  RncCsvTable t;
+  EXPECT_FALSE (rnc_csv_read_file (path, &o, &t, &err));
   ASSERT_NE (err, nullptr);
   EXPECT_EQ (err->code, RNC_CSV_ERROR_IO);
   EXPECT_NE (std::string (err->message).find (path), std::string::npos);
+  EXPECT_EQ (t.values, nullptr);
   g_clear_error (&err);
   g_free (path);
+}
+
+/* A file of several read pieces (records across the piece boundaries)
+ * gives the whole text's frames; an error names the file and line. */
+TEST (RncCsv, LargeFileEqualsWholeTextAndNamesFileAndLine)
+{
+  std::string text = "time,\"a\",b\n";
+  for (int i = 0; i < 20000; i++)
+    text += "2000-" + std::to_string (i) + "," + std::to_string (i * 0.5) +
+        ",\"" + std::to_string (-i) + "\"\n";
+  ASSERT_GT (text.size (), 3u * 65536u);
+  char *path = g_build_filename (g_get_tmp_dir (), "rnc-test-csv-XXXXXX.csv",
+      nullptr);
+  int fd = g_mkstemp (path);
+  ASSERT_GE (fd, 0);
+  close (fd);
+  ASSERT_TRUE (g_file_set_contents (path, text.data (), (gssize) text.size (),
+          nullptr));
+  auto whole = parse (text);
+  ASSERT_TRUE (whole.ok) << whole.error;
+  GError *err = nullptr;
+  {
+    g_auto (RncCsvTable) t;
+    ASSERT_TRUE (rnc_csv_read_file (path, nullptr, &t, &err)) << err->message;
+    ASSERT_EQ (t.n_rows, 20000u);
+    EXPECT_EQ (std::vector<float> (t.values, t.values + t.n_rows * t.width),
+        whole.values);
+    EXPECT_EQ (std::vector<size_t> (t.columns, t.columns + t.width),
+        (std::vector<size_t>{ 1, 2 }));
+  }
+  text += "2001-1,oops,3\n";
+  ASSERT_TRUE (g_file_set_contents (path, text.data (), (gssize) text.size (),
+          nullptr));
+  RncCsvTable t;
+  EXPECT_FALSE (rnc_csv_read_file (path, nullptr, &t, &err));
+  ASSERT_NE (err, nullptr);
+  EXPECT_EQ (err->code, RNC_CSV_ERROR_NUMBER);
+  EXPECT_EQ (std::string (err->message).find (std::string (path) + ":20002: "),
+      0u) << err->message;
+  EXPECT_NE (std::string (err->message).find ("oops"), std::string::npos);
+  g_clear_error (&err);
+  g_unlink (path);
+  g_free (path);
+}
+
+TEST (RncCsv, NulByteIsNotText)
+{
+  auto p = parse (std::string ("v\n1\n2\0\0\n3\n", 11), nullptr,
+      RNC_CSV_HEADER_AUTO, RNC_CSV_NAN_SKIP);
+  EXPECT_FALSE (p.ok);
+  EXPECT_EQ (p.code, RNC_CSV_ERROR_SYNTAX);
+  EXPECT_NE (p.error.find ("t.csv:3: "), std::string::npos) << p.error;
+  EXPECT_NE (p.error.find ("NUL"), std::string::npos) << p.error;
+}
+
+TEST (RncCsv, CountsDroppedRecordsAndHeldValues)
+{
+  /* x is missing on lines 2 (before any value), 4 and 5; y on line 6 */
+  const std::string t = "x,y\n,1\n2,3\nNaN,4\n  ,5\n6,null\n7,8\n";
+  auto s = parse (t, nullptr, RNC_CSV_HEADER_PRESENT, RNC_CSV_NAN_SKIP);
+  ASSERT_TRUE (s.ok) << s.error;
+  EXPECT_EQ (s.n_dropped, 4u);
+  EXPECT_EQ (s.n_held, 0u);
+  auto h = parse (t, nullptr, RNC_CSV_HEADER_PRESENT, RNC_CSV_NAN_HOLD);
+  ASSERT_TRUE (h.ok) << h.error;
+  EXPECT_EQ (h.n_dropped, 1u);
+  EXPECT_EQ (h.n_held, 3u);
+  EXPECT_EQ (h.columns, (std::vector<size_t>{ 0, 1 }));
+  auto c = parse ("d,v,w\nx,1,2\n", "w,v");
+  ASSERT_TRUE (c.ok) << c.error;
+  EXPECT_EQ (c.columns, (std::vector<size_t>{ 2, 1 }));
 }
 
 TEST (RncCsv, FormatsFramesAndHeaders)

@@ -197,3 +197,40 @@ TEST (RncForecast, NetworkLearnsWhatTheLinearPartCannot)
   EXPECT_TRUE (rep.network_kept);
   EXPECT_LT (rep.network_val_mse, 0.2 * rep.linear_val_mse);
 }
+
+/* A short series of a fixed irregular yearly pattern with noise: "the
+ * value a year ago" is the better base for the ridge-regularised linear part
+ * (found from the training windows, chosen on the validation windows); a
+ * random walk keeps the last value. */
+TEST (RncForecast, LinearPartStartsFromTheSeasonWhenItRepeats)
+{
+  const float pattern[12] = { 3, -8, 5, 12, -2, -9, 7, 1, -12, 4, 10, -11 };
+  RncRng rng;
+  rnc_rng_init (&rng, 5);
+  std::vector<float> season (84), walk (84);
+  float level = 0.0f;
+  for (size_t t = 0; t < season.size (); t++) {
+    season[t] = 50.0f + 2.0f * pattern[t % 12] + rnc_rng_normal (&rng);
+    level += rnc_rng_normal (&rng);
+    walk[t] = level;
+  }
+  RncForecastOptions o = quick_options (RNC_CELL_LSTM);
+  RncForecastReport rep;
+  g_autoptr (GError) err = nullptr;
+  const size_t n_train = 60;         /* short: the linear part needs a ridge */
+  g_autoptr (RncModel) m = rnc_forecast_train (season.data (), n_train, 1,
+      &o, nullptr, nullptr, &rep, &err);
+  ASSERT_NE (m, nullptr) << err->message;
+  EXPECT_EQ (rep.base_lag, 12u);
+  EXPECT_STREQ (rnc_model_get_metadata (m, "rnc.train.base_lag"), "12");
+  /* within the noise (sd 1) of the pattern, where the last value is off by
+   * the pattern's steps (up to 42) */
+  double worst = max_forecast_error (m, season, 1, n_train);
+  std::printf ("    seasonal: largest error %.3f\n", worst);
+  EXPECT_LT (worst, 5.0);
+
+  g_autoptr (RncModel) w = rnc_forecast_train (walk.data (), n_train, 1, &o,
+      nullptr, nullptr, &rep, &err);
+  ASSERT_NE (w, nullptr) << err->message;
+  EXPECT_EQ (rep.base_lag, 1u);
+}

@@ -6,6 +6,7 @@
 #include "rnc-model-io.h"
 #include "rnc-vocab.h"
 
+#include <algorithm>
 #include <fstream>
 #include <glib/gstdio.h>
 #include <sstream>
@@ -331,6 +332,34 @@ TEST (RncVocabUnknown, LookupFallsBackStepByStep)
   v = from_text ("a\nb\n");
   EXPECT_EQ (rnc_vocab_lookup_unknown (v, "walking"), -1);
   rnc_vocab_free (v);
+}
+
+/* The classes a tagger's training adds are the lookup's three levels,
+ * written out by hand here; the full one is what lookup_unknown returns. */
+TEST (RncVocabUnknown, AddClassesAddsTheLookupLevels)
+{
+  struct { const char *word, *full, *no_suffix, *cap; } table[] = {
+    { "Pre-1990s", "<unk-cap-num-hyph-s>", "<unk-cap-num-hyph>", "<unk-cap>" },
+    { "walking", "<unk-ing>", "<unk>", "<unk>" },
+    { "Smithson", "<unk-cap>", "<unk-cap>", "<unk-cap>" },
+    { "3-for-1", "<unk-num-hyph>", "<unk-num-hyph>", "<unk>" },
+    { "hopeless", "<unk-less>", "<unk>", "<unk>" },
+  };
+  for (auto &e : table) {
+    RncVocab *v = rnc_vocab_new ();
+    GError *err = nullptr;
+    ASSERT_TRUE (rnc_vocab_add_unknown_classes (v, e.word, &err)) << e.word;
+    std::vector<std::string> got;
+    for (size_t i = 0; i < rnc_vocab_get_size (v); i++)
+      got.push_back (rnc_vocab_get_token (v, (int32_t) i));
+    std::vector<std::string> want = { e.full };
+    for (const char *c : { e.no_suffix, e.cap })
+      if (std::find (want.begin (), want.end (), c) == want.end ())
+        want.push_back (c);
+    EXPECT_EQ (got, want) << e.word;
+    EXPECT_EQ (rnc_vocab_lookup_unknown (v, e.word), 0) << e.word;
+    rnc_vocab_free (v);
+  }
 }
 
 TEST (RncVocab, IdsToOnehot)

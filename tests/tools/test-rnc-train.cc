@@ -1,11 +1,11 @@
-/* rnc-train: its data readers, and the tool end to end (exit codes, errors
- * naming file and line, and models that the library runs as the elements
- * do). */
+/* rnc-train end to end: exit codes, errors naming file and line, and
+ * models that the library runs as the elements do. (Its readers are the
+ * library's: tests/lib/test-csv.cc, test-conll.cc.) */
 #include "rnc-test-util.h"
+#include "rnc-train-test-util.h"
 
 #include "rnc.h"
 #include "rnc-model-io.h"
-#include "rnc-train-data.h"
 #include "rnc-vocab.h"
 
 #include <glib/gstdio.h>
@@ -13,6 +13,10 @@
 #include <cstring>
 #include <fstream>
 #include <string>
+
+using rnc_test::seasonal_csv;
+using rnc_test::tiny_treebank;
+using rnc_test::ToolRun;
 
 namespace {
 
@@ -42,172 +46,13 @@ private:
   std::vector<std::string> files_;
 };
 
-struct ToolRun {
-  int status;
-  std::string out, err;
-};
-
 ToolRun
 run_tool (const std::vector<std::string> &args)
 {
-  std::string exe = std::string (g_getenv ("RNC_BUILD_ROOT") ?
-      g_getenv ("RNC_BUILD_ROOT") : "build") + "/tools/rnc-train";
-  std::vector<char *> argv = { (char *) exe.c_str () };
-  for (auto &a : args)
-    argv.push_back ((char *) a.c_str ());
-  argv.push_back (nullptr);
-  g_autofree char *out = nullptr, *err = nullptr;
-  gint status = -1;
-  g_autoptr (GError) e = nullptr;
-  if (!g_spawn_sync (nullptr, argv.data (), nullptr, G_SPAWN_DEFAULT, nullptr,
-          nullptr, &out, &err, &status, &e))
-    return { -1, "", e->message };
-  return { WIFEXITED (status) ? WEXITSTATUS (status) : -1, out ? out : "",
-    err ? err : "" };
-}
-
-std::string
-seasonal_csv (size_t n)
-{
-  std::string s = "month,passengers,note\n";
-  for (size_t t = 0; t < n; t++) {
-    double v = 100.0 + 2.0 * t + 30.0 * std::sin (2 * M_PI * t / 12.0);
-    s += "2000-" + std::to_string (t) + "," + std::to_string (v) + ",x\n";
-  }
-  return s;
+  return rnc_test::run_rnc_train (args);
 }
 
 } // namespace
-
-/* ---- CSV ---------------------------------------------------------------- */
-
-TEST (RncCsv, HeaderAutoAndNumericColumnsByDefault)
-{
-  TempDir d;
-  std::string p = d.file ("a.csv", "time,value,label\r\n1949-01,112,a\r\n"
-      "1949-02,118,b\r\n\r\n1949-03,132,c\r\n");
-  RncCsvTable t;
-  g_autoptr (GError) err = nullptr;
-  ASSERT_TRUE (rnc_csv_read (p.c_str (), nullptr, ',', RNC_CSV_HEADER_AUTO,
-          RNC_CSV_NAN_ERROR, &t, &err)) << err->message;
-  EXPECT_EQ (t.n_rows, 3u);
-  ASSERT_EQ (t.n_cols, 1u);
-  EXPECT_STREQ (t.names[0], "value");
-  EXPECT_EQ (t.indices[0], 1u);
-  EXPECT_EQ (t.values[0], 112.0f);
-  EXPECT_EQ (t.values[2], 132.0f);
-  rnc_csv_table_clear (&t);
-}
-
-TEST (RncCsv, ColumnsByNameOrIndexAndNoHeader)
-{
-  TempDir d;
-  std::string p = d.file ("b.csv", "a;b;c\n1;2;3\n4;5;6\n");
-  RncCsvTable t;
-  ASSERT_TRUE (rnc_csv_read (p.c_str (), "c, 0", ';', RNC_CSV_HEADER_AUTO,
-          RNC_CSV_NAN_ERROR, &t, nullptr));
-  ASSERT_EQ (t.n_cols, 2u);
-  EXPECT_STREQ (t.names[0], "c");
-  EXPECT_STREQ (t.names[1], "a");
-  EXPECT_EQ (t.values[0], 3.0f);
-  EXPECT_EQ (t.values[3], 4.0f);
-  rnc_csv_table_clear (&t);
-
-  std::string q = d.file ("c.csv", "1,\"2\"\n3,4\n");
-  ASSERT_TRUE (rnc_csv_read (q.c_str (), nullptr, ',', RNC_CSV_HEADER_AUTO,
-          RNC_CSV_NAN_ERROR, &t, nullptr));
-  EXPECT_EQ (t.n_rows, 2u);
-  EXPECT_EQ (t.n_cols, 2u);
-  EXPECT_EQ (t.values[1], 2.0f);
-  rnc_csv_table_clear (&t);
-}
-
-TEST (RncCsv, RejectsBadValueNamingFileLineAndColumn)
-{
-  TempDir d;
-  std::string p = d.file ("bad.csv", "t,v\n1,2\n2,oops\n3,4\n");
-  RncCsvTable t;
-  g_autoptr (GError) err = nullptr;
-  EXPECT_FALSE (rnc_csv_read (p.c_str (), "v", ',', RNC_CSV_HEADER_AUTO,
-          RNC_CSV_NAN_ERROR, &t, &err));
-  ASSERT_NE (err, nullptr);
-  EXPECT_NE (std::string (err->message).find (p + ":3"), std::string::npos)
-      << err->message;
-  EXPECT_NE (std::string (err->message).find ("'v'"), std::string::npos);
-
-  /* the NaN policies */
-  ASSERT_TRUE (rnc_csv_read (p.c_str (), "v", ',', RNC_CSV_HEADER_AUTO,
-          RNC_CSV_NAN_SKIP, &t, nullptr));
-  EXPECT_EQ (t.n_rows, 2u);
-  rnc_csv_table_clear (&t);
-  ASSERT_TRUE (rnc_csv_read (p.c_str (), "v", ',', RNC_CSV_HEADER_AUTO,
-          RNC_CSV_NAN_HOLD, &t, nullptr));
-  ASSERT_EQ (t.n_rows, 3u);
-  EXPECT_EQ (t.values[1], 2.0f);
-  rnc_csv_table_clear (&t);
-}
-
-TEST (RncCsv, RejectsRaggedRowsUnknownColumnsAndBinary)
-{
-  TempDir d;
-  RncCsvTable t;
-  std::string p = d.file ("r.csv", "t,v\n1,2\n2\n");
-  g_autoptr (GError) err = nullptr;
-  EXPECT_FALSE (rnc_csv_read (p.c_str (), nullptr, ',', RNC_CSV_HEADER_AUTO,
-          RNC_CSV_NAN_ERROR, &t, &err));
-  EXPECT_NE (std::string (err->message).find (":3"), std::string::npos)
-      << err->message;
-  g_clear_error (&err);
-  EXPECT_FALSE (rnc_csv_read (p.c_str (), "nope", ',', RNC_CSV_HEADER_AUTO,
-          RNC_CSV_NAN_ERROR, &t, &err));
-  EXPECT_TRUE (g_error_matches (err, RNC_DATA_ERROR, RNC_DATA_ERROR_COLUMN));
-  g_clear_error (&err);
-  std::string b = d.file ("b.bin", std::string ("1,2\n\0\0", 6));
-  EXPECT_FALSE (rnc_csv_read (b.c_str (), nullptr, ',', RNC_CSV_HEADER_AUTO,
-          RNC_CSV_NAN_ERROR, &t, &err));
-  g_clear_error (&err);
-  EXPECT_FALSE (rnc_csv_read ((p + ".missing").c_str (), nullptr, ',',
-          RNC_CSV_HEADER_AUTO, RNC_CSV_NAN_ERROR, &t, &err));
-  EXPECT_TRUE (g_error_matches (err, RNC_DATA_ERROR, RNC_DATA_ERROR_IO));
-}
-
-/* ---- CoNLL -------------------------------------------------------------- */
-
-TEST (RncConll, ReadsSentences)
-{
-  TempDir d;
-  std::string p = d.file ("a.conll", "The\tDT\r\ncat\tNN\r\n\r\n\r\nIt\tPRP\n"
-      "runs\tVBZ\n");
-  RncConll c;
-  g_autoptr (GError) err = nullptr;
-  ASSERT_TRUE (rnc_conll_read (p.c_str (), &c, &err)) << err->message;
-  EXPECT_EQ (rnc_conll_get_n_sentences (&c), 2u);
-  EXPECT_EQ (c.words->len, 4u);
-  EXPECT_EQ (c.max_len, 2u);
-  EXPECT_STREQ ((char *) g_ptr_array_index (c.tags, 1), "NN");
-  EXPECT_STREQ ((char *) g_ptr_array_index (c.words, 3), "runs");
-  rnc_conll_clear (&c);
-}
-
-TEST (RncConll, RejectsMalformedLinesNamingFileAndLine)
-{
-  TempDir d;
-  RncConll c;
-  const char *bad[] = { "a\tDT\nb NN\n", "a\tDT\n\tNN\n", "a\tDT\nb\tNN\tX\n",
-    "a\tDT\n\xff\tNN\n" };
-  for (const char *content : bad) {
-    std::string p = d.file ("bad.conll", content);
-    g_autoptr (GError) err = nullptr;
-    EXPECT_FALSE (rnc_conll_read (p.c_str (), &c, &err)) << content;
-    ASSERT_NE (err, nullptr);
-    EXPECT_NE (std::string (err->message).find (p + ":2"), std::string::npos)
-        << err->message;
-  }
-  std::string e = d.file ("empty.conll", "\n\n");
-  g_autoptr (GError) err = nullptr;
-  EXPECT_FALSE (rnc_conll_read (e.c_str (), &c, &err));
-  EXPECT_TRUE (g_error_matches (err, RNC_DATA_ERROR, RNC_DATA_ERROR_EMPTY));
-}
 
 /* ---- the tool ------------------------------------------------------------ */
 
@@ -272,45 +117,41 @@ TEST (RncTrainTool, ForecastBadDataIsAnErrorNamingFileAndLine)
   std::string model = d.file ("m.safetensors");
   ToolRun r = run_tool ({ "forecast", "--data", csv, "-o", model });
   EXPECT_EQ (r.status, 1);
-  EXPECT_NE (r.err.find (csv + ":62"), std::string::npos) << r.err;
+  EXPECT_NE (r.err.find ("rnc-train forecast: " + csv + ":62: \"abc\" in "
+          "column \"passengers\" is not a number"), std::string::npos) << r.err;
   EXPECT_FALSE (g_file_test (model.c_str (), G_FILE_TEST_EXISTS));
+
+  /* a missing value: an error by default, a dropped row with --nan skip
+   * (the rules of csvdec's nan property) */
+  std::string gap = d.file ("gap.csv", seasonal_csv (60) + "2001-1,,x\n"
+      + "2001-2,7,x\n");
+  r = run_tool ({ "forecast", "--data", gap, "-o", model });
+  EXPECT_EQ (r.status, 1);
+  EXPECT_NE (r.err.find (gap + ":62: missing value in column \"passengers\""),
+      std::string::npos) << r.err;
+  r = run_tool ({ "forecast", "--data", gap, "--nan", "skip", "--epochs", "1",
+      "--hidden", "2", "-o", model });
+  EXPECT_EQ (r.status, 0) << r.err;
+  EXPECT_NE (r.err.find ("61 rows, column 'passengers' (1 rows with a "
+          "missing value dropped)"), std::string::npos) << r.err;
+
+  /* bad options: status 2 */
+  for (auto opt : std::vector<std::vector<std::string>> { { "--nan", "x" },
+      { "--header", "maybe" }, { "--delimiter", "ab" }, { "--linear", "no" },
+      { "--cell", "gru" } }) {
+    std::vector<std::string> args = { "forecast", "--data", gap, "-o",
+      model };
+    args.insert (args.end (), opt.begin (), opt.end ());
+    r = run_tool (args);
+    EXPECT_EQ (r.status, 2) << opt[0] << ": " << r.err;
+    EXPECT_NE (r.err.find (opt[0]), std::string::npos) << r.err;
+  }
 
   std::string shortcsv = d.file ("short.csv", "v\n1\n2\n3\n");
   r = run_tool ({ "forecast", "--data", shortcsv, "-o", model });
   EXPECT_EQ (r.status, 1);
   EXPECT_NE (r.err.find ("too few"), std::string::npos) << r.err;
 }
-
-namespace {
-
-/* A tiny grammar where a word's tag depends on its left neighbour ("run" is
- * a noun after a determiner, a verb after "they") and many nouns are seen
- * once, so their unknown-word class learns "noun". */
-std::string
-tiny_treebank (size_t n, guint64 seed, bool fresh_nouns)
-{
-  const char *nouns[] = { "cat", "dog", "run", "walk", "bird" };
-  const char *verbs[] = { "runs", "walks", "sees" };
-  RncRng rng;
-  rnc_rng_init (&rng, seed);
-  std::string s;
-  for (size_t i = 0; i < n; i++) {
-    std::string noun = nouns[rnc_rng_next (&rng) % 5];
-    if (fresh_nouns || rnc_rng_next (&rng) % 3 == 0)
-      noun = "zq" + std::to_string (seed * 1000 + i);   /* seen once */
-    if (rnc_rng_next (&rng) % 2) {
-      s += std::string (rnc_rng_next (&rng) % 2 ? "the" : "a") + "\tDT\n" +
-          noun + "\tNN\n" + verbs[rnc_rng_next (&rng) % 3] + "\tVBZ\n";
-    } else {
-      s += std::string ("they\tPRP\n") + (rnc_rng_next (&rng) % 2 ? "run" :
-          "walk") + "\tVB\nthe\tDT\n" + noun + "\tNN\n";
-    }
-    s += ".\t.\n\n";
-  }
-  return s;
-}
-
-} // namespace
 
 TEST (RncTrainTool, TagWritesVocabulariesAndTagsUnknownWords)
 {
