@@ -5,12 +5,15 @@
  *    reference path over odd shapes, H = 1 .. 1024;
  *  - bit-exact split invariance (any chunking of a stream) and batch
  *    invariance (a stream's output does not depend on its batch mates);
- *  - the packed copy follows the model's weights after a change. */
+ *  - the packed copy follows the model's weights after a change;
+ *  - BPTT's element-wise LSTM steps and column sums against double
+ *    precision. */
 #include "rnc-test-util.h"
 
 #include "rnc.h"
 #include "rnc-cpu.h"
 #include "rnc-kernel.h"
+#include "rnc-simd.h"
 
 #include <string>
 #include <tuple>
@@ -368,6 +371,95 @@ TEST_P (RncKernelCells, StepsEqualReference)
 
 INSTANTIATE_TEST_SUITE_P (Shapes, RncKernelCells,
     ::testing::Combine (kLevels, ::testing::Values (1, 17, 64)));
+
+/* ---- BPTT's element-wise kernels ------------------------------------------ */
+
+class RncKernelBptt : public ::testing::TestWithParam<std::tuple<RncCpuLevel,
+    int>> {};
+
+static double
+sig (double x)
+{
+  return 1.0 / (1.0 + std::exp (-x));
+}
+
+/* relative to the value, floored at 1 (values are of order 1) */
+static double
+rel_err (const std::vector<float> &a, const std::vector<double> &b)
+{
+  double m = 0.0;
+  EXPECT_EQ (a.size (), b.size ());
+  for (size_t i = 0; i < a.size () && i < b.size (); i++)
+    m = std::max (m, std::fabs (a[i] - b[i]) / std::max (1.0, std::fabs (b[i])));
+  return m;
+}
+
+TEST_P (RncKernelBptt, CellStepsAndColumnSumsEqualDoublePrecision)
+{
+  auto [level, Hi] = GetParam ();
+  REQUIRE_LEVEL (guard, level);
+  const RncKernelTable *k = rnc_kernels ();
+  const size_t N = 5, H = (size_t) Hi, G = 4 * H;
+  auto a = random_vec (N * G, 31), cp = random_vec (N * H, 32);
+  auto dh = random_vec (N * H, 33), dn = random_vec (N * H, 34);
+  auto dc = random_vec (N * H, 35);
+
+  /* forward */
+  std::vector<float> g (a), c (N * H), tc (N * H), h (N * H);
+  k->lstm_cell_fwd (N, H, g.data (), cp.data (), c.data (), tc.data (),
+      h.data ());
+  std::vector<double> rg (N * G), rc (N * H), rt (N * H), rh (N * H);
+  for (size_t n = 0; n < N; n++)
+    for (size_t j = 0; j < H; j++) {
+      const float *ar = a.data () + n * G;
+      double i = sig (ar[j]), f = sig (ar[H + j]), o = sig (ar[2 * H + j]);
+      double gg = std::tanh ((double) ar[3 * H + j]);
+      double cn = f * cp[n * H + j] + i * gg;
+      rg[n * G + j] = i;
+      rg[n * G + H + j] = f;
+      rg[n * G + 2 * H + j] = o;
+      rg[n * G + 3 * H + j] = gg;
+      rc[n * H + j] = cn;
+      rt[n * H + j] = std::tanh (cn);
+      rh[n * H + j] = o * std::tanh (cn);
+    }
+  EXPECT_LT (rel_err (g, rg), 1e-6);
+  EXPECT_LT (rel_err (c, rc), 1e-6);
+  EXPECT_LT (rel_err (tc, rt), 1e-6);
+  EXPECT_LT (rel_err (h, rh), 1e-6);
+
+  /* backward, from the float gates and tanh (c) the forward stored */
+  std::vector<float> da (N * G), dcn (dc);
+  k->lstm_cell_bwd (N, H, g.data (), tc.data (), cp.data (), dh.data (),
+      dn.data (), dcn.data (), da.data ());
+  std::vector<double> rda (N * G), rdc (N * H);
+  for (size_t n = 0; n < N; n++)
+    for (size_t j = 0; j < H; j++) {
+      const float *gt = g.data () + n * G;
+      double i = gt[j], f = gt[H + j], o = gt[2 * H + j], gg = gt[3 * H + j];
+      double t = tc[n * H + j], d = (double) dh[n * H + j] + dn[n * H + j];
+      double dcj = dc[n * H + j] + d * o * (1.0 - t * t);
+      rda[n * G + j] = dcj * gg * i * (1.0 - i);
+      rda[n * G + H + j] = dcj * cp[n * H + j] * f * (1.0 - f);
+      rda[n * G + 2 * H + j] = d * t * o * (1.0 - o);
+      rda[n * G + 3 * H + j] = dcj * i * (1.0 - gg * gg);
+      rdc[n * H + j] = dcj * f;
+    }
+  EXPECT_LT (rel_err (da, rda), 1e-6);
+  EXPECT_LT (rel_err (dcn, rdc), 1e-6);
+
+  /* column sums of the (N, 4H) rows */
+  std::vector<float> s (G, -1.0f);
+  std::vector<double> rs (G, 0.0);
+  k->col_sums (N, G, a.data (), s.data ());
+  for (size_t n = 0; n < N; n++)
+    for (size_t j = 0; j < G; j++)
+      rs[j] += a[n * G + j];
+  EXPECT_LT (rel_err (s, rs), 1e-6);
+}
+
+INSTANTIATE_TEST_SUITE_P (Shapes, RncKernelBptt,
+    ::testing::Combine (kLevels, ::testing::Values (1, 7, 16, 32, 37)));
 
 /* ---- steps split across two threads -------------------------------------- */
 
