@@ -1,7 +1,7 @@
 /* Benchmark of librnc's forward passes on the shapes of docs/performance.md.
  *
  *   bench-rnc [--list] [--case NAME]... [--reps R] [--level scalar|avx2|avx512]
- *             [--max-frames F] [--threads 1|2] [--ref]
+ *             [--max-frames F] [--threads 1|2|auto] [--ref]
  *
  * For every case it prints one line:
  *   NAME <best ms per run> <median ms per run> <unit> <best per unit>
@@ -276,22 +276,29 @@ main (int argc, char **argv)
       rnc_cpu_set_level (strcmp (l, "scalar") == 0 ? RNC_CPU_SCALAR :
           strcmp (l, "avx2") == 0 ? RNC_CPU_AVX2 : RNC_CPU_AVX512);
     } else if (strcmp (argv[i], "--threads") == 0 && i + 1 < argc) {
-      n_threads = (guint) atoi (argv[++i]);
+      const char *v = argv[++i];
+      n_threads = strcmp (v, "auto") == 0 ? RNC_THREADS_AUTO :
+          (guint) MAX (1, atoi (v));
     } else if (strcmp (argv[i], "--max-frames") == 0 && i + 1 < argc) {
       max_frames = (size_t) atoi (argv[++i]);
     } else if (strcmp (argv[i], "--ref") == 0) {
       ref = TRUE;
     } else {
       fprintf (stderr, "usage: %s [--list] [--case NAME]... [--reps R] "
-          "[--level scalar|avx2|avx512] [--max-frames F] [--threads 1|2] "
+          "[--level scalar|avx2|avx512] [--max-frames F] [--threads 1|2|auto] "
           "[--ref]\n", argv[0]);
       return 2;
     }
   }
 
-  printf ("# level %s, BLAS core %s, %u thread(s) per state\n",
-      rnc_cpu_level_to_string (rnc_cpu_get_level ()), rnc_blas_get_corename (),
-      n_threads);
+  if (n_threads == RNC_THREADS_AUTO)
+    printf ("# level %s, BLAS core %s, adaptive split (auto) per state\n",
+        rnc_cpu_level_to_string (rnc_cpu_get_level ()),
+        rnc_blas_get_corename ());
+  else
+    printf ("# level %s, BLAS core %s, %u thread(s) per state\n",
+        rnc_cpu_level_to_string (rnc_cpu_get_level ()),
+        rnc_blas_get_corename (), n_threads);
   for (c = 0; c < G_N_ELEMENTS (cases); c++) {
     const BenchCase *bc = &cases[c];
     double best, median;

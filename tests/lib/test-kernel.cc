@@ -14,6 +14,7 @@
 #include "rnc-cpu.h"
 #include "rnc-kernel.h"
 #include "rnc-simd.h"
+#include "rnc-split.h"
 
 #include <string>
 #include <tuple>
@@ -496,11 +497,98 @@ TEST_P (RncKernelSplit, TwoThreadsGiveBitIdenticalOutput)
   rnc_model_free (m);
 }
 
+/* auto mode: whatever the policy chooses step by step, the same bits */
+TEST_P (RncKernelSplit, AutoModeGivesBitIdenticalOutput)
+{
+  auto [cell, H, N] = GetParam ();
+  const size_t D = 8, T = 40;
+  RncModel *m = random_model (cell, RNC_INPUT_DENSE, D, 0, H, 2,
+      RNC_HEAD_NONE, 0, 23);
+  auto x = random_vec (N * T * D, 24);
+  RncState *one = rnc_state_new (m, N, 4), *aut = rnc_state_new (m, N, 4);
+  EXPECT_EQ (rnc_state_set_threads (aut, RNC_THREADS_AUTO), 2u);
+  EXPECT_TRUE (rnc_state_get_threads_auto (aut));
+  std::vector<float> h1 (N * T * H), h2 (N * T * H);
+  /* enough steps for the first probes of the split */
+  for (int pass = 0; pass < 3; pass++) {
+    rnc_forward (one, x.data (), T, h1.data (), nullptr);
+    rnc_forward (aut, x.data (), T, h2.data (), nullptr);
+    EXPECT_EQ (max_abs_diff (h1, h2), 0.0) << "pass " << pass;
+  }
+  EXPECT_EQ (rnc_state_set_threads (aut, 1), 1u);
+  EXPECT_FALSE (rnc_state_get_threads_auto (aut));
+  rnc_state_free (one);
+  rnc_state_free (aut);
+  rnc_model_free (m);
+}
+
 INSTANTIATE_TEST_SUITE_P (Shapes, RncKernelSplit,
     ::testing::Values (std::make_tuple (RNC_CELL_LSTM, 256, 1),
         std::make_tuple (RNC_CELL_LSTM, 300, 3),
         std::make_tuple (RNC_CELL_RNN, 512, 1),
         std::make_tuple (RNC_CELL_RNN, 520, 2)));
+
+/* ---- the adaptive split policy, on made-up step times --------------------- */
+
+namespace {
+
+/* Runs @steps steps through the policy, a split step taking @two_ns and a
+ * single one @one_ns; returns how many were split. */
+int
+drive (RncSplitPolicy *p, int steps, gint64 one_ns, gint64 two_ns)
+{
+  int n_two = 0;
+  for (int i = 0; i < steps; i++) {
+    gboolean measure, two = rnc_split_policy_next (p, &measure);
+    n_two += two;
+    if (measure)
+      rnc_split_policy_record (p, two, two ? two_ns : one_ns);
+  }
+  return n_two;
+}
+
+} // namespace
+
+TEST (RncSplitPolicy, SplitsOnlyWhileSplitStepsAreFaster)
+{
+  RncSplitPolicy p;
+  rnc_split_policy_init (&p);
+  /* an idle second core: split steps take 55% */
+  drive (&p, 100, 10000, 5500);
+  EXPECT_TRUE (p.two);
+  int n_two = drive (&p, 1000, 10000, 5500);
+  /* all but the probes of the single-thread step (2 per 64) */
+  EXPECT_GE (n_two, 1000 - 2 * (1000 / RNC_SPLIT_MIN_INTERVAL + 1));
+
+  /* the other core gets busy: split steps become slower than single ones */
+  drive (&p, 20, 10000, 25000);
+  EXPECT_FALSE (p.two);
+  /* while it stays busy, probes get rarer: few split steps */
+  drive (&p, 20000, 10000, 25000);
+  EXPECT_EQ (p.interval, (guint32) RNC_SPLIT_MAX_INTERVAL);
+  n_two = drive (&p, 40000, 10000, 25000);
+  EXPECT_LE (n_two, 2 * (40000 / RNC_SPLIT_MAX_INTERVAL + 1));
+
+  /* idle again: the next probe finds it */
+  drive (&p, RNC_SPLIT_MAX_INTERVAL + 4, 10000, 5500);
+  EXPECT_TRUE (p.two);
+  EXPECT_EQ (p.interval, (guint32) RNC_SPLIT_MIN_INTERVAL);
+}
+
+TEST (RncSplitPolicy, ANoGainSplitIsNotChosenAndOneOutlierDoesNotSwitch)
+{
+  RncSplitPolicy p;
+  rnc_split_policy_init (&p);
+  /* split 10% faster: under the 15% needed to switch */
+  drive (&p, 5000, 10000, 9000);
+  EXPECT_FALSE (p.two);
+  rnc_split_policy_init (&p);
+  drive (&p, 200, 10000, 5000);
+  ASSERT_TRUE (p.two);
+  /* one preempted split step (1 ms) does not switch back */
+  rnc_split_policy_record (&p, TRUE, 1000000);
+  EXPECT_TRUE (p.two);
+}
 
 /* ---- mostly-zero input rows (one-hot frames) ------------------------------ */
 
