@@ -5,7 +5,7 @@ with issue 7's target and PASS/MISS where it sets one.
 
     /usr/bin/python3 tests/bench/compare-torch.py --bench build/tests/bench/bench-rnc
         [--element build/tests/bench/bench-element] [--rounds 3] [--reps 5]
-        [--case NAME ...] [--json out.json] [--threads 1|2]
+        [--case NAME ...] [--json out.json] [--threads 1|2|auto]
         [--torch-core SkylakeX]
 
 Torch runs on one thread (torch.set_num_threads(1)) with OpenBLAS's best
@@ -232,9 +232,10 @@ def main():
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--case", action="append", help="only these cases")
     ap.add_argument("--json", help="also write the figures to this file")
-    ap.add_argument("--threads", type=int, default=1,
+    ap.add_argument("--threads", default="1", choices=["1", "2", "auto"],
                     help="threads per state for ours (rnc_state_set_threads;"
-                    " default 1, the library's default)")
+                    " default 1, the library's default; auto: the adaptive "
+                    "split)")
     ap.add_argument("--torch-core", default="SkylakeX",
                     help="OPENBLAS_CORETYPE for torch (default SkylakeX)")
     args = ap.parse_args()
@@ -282,8 +283,7 @@ def main():
         for v in variants:
             results.append((name, v, best_ours, best_torch[v]))
 
-    print("# ours: " + level + ("" if args.threads == 1 else
-                                ", %d threads per state" % args.threads))
+    print("# ours: " + level)
     print("%-20s %-7s %10s %10s %-7s %7s %7s %-12s %s" % (
         "case", "torch", "ours", "torch", "unit", "ratio", "target",
         "prototype", "verdict"))
