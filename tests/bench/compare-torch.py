@@ -28,11 +28,11 @@ Element rows push prebuilt buffers of 1 or 1024 frames through
 `lstm ! fakesink` (bench-element, which also times `identity ! fakesink`
 and the bare library step, RncRunner, on the same frames); torch's figure
 is its per-step cost (LSTMCell) for 1 frame and nn.LSTM over the 1024
-frames with the state carried for 1024. Their criterion is issue 7's: at
-one frame per buffer the element costs at most 1 us more than identity
-beyond the library's own step (lstm - identity - lib <= 1 us); at 1024
-frames, what the element adds is at most 1% of the step (no per-buffer
-work that does not scale with frames).
+frames with the state carried for 1024. Issue 7 sets no ratio target for
+them; its criterion is checked at one frame per buffer: the element costs
+at most 1 us more than identity beyond the library's own step (lstm -
+identity - lib <= 1 us). At 1024 frames the same difference is printed
+(in us and as a share of the step) without a verdict.
 """
 
 import contextlib
@@ -82,10 +82,8 @@ CASES = {
     "elem-h256-f1024": ("lstm", "element", 1, 1024, 64, 256, 0, None, None),
 }
 
-# element rows: lstm - identity - lib at most this many us (1 frame per
-# buffer) or this fraction of lib (1024 frames per buffer)
+# element rows at 1 frame per buffer: lstm - identity - lib at most this
 ELEMENT_MAX_US = 1.0
-ELEMENT_MAX_FRACTION = 0.01
 # steps per timing of torch's per-step figure for the element rows
 ELEMENT_TORCH_STEPS = {32: 1000, 256: 200}
 
@@ -301,11 +299,9 @@ def main():
             checks.append(ratio <= target)
         if v == "plain" and proto is not None:
             checks.append(o * scale <= 1.5 * proto)
-        if kind == "element":
+        if kind == "element" and T == 1:
             f, i, l, lib = elements[name]
-            over = l - i - lib
-            checks.append(over <= (ELEMENT_MAX_US * 1e-6 if T == 1
-                                   else ELEMENT_MAX_FRACTION * lib))
+            checks.append(l - i - lib <= ELEMENT_MAX_US * 1e-6)
         mark = verdict(all(checks)) if checks else "-"
         if checks:
             n_pass += all(checks)
@@ -320,19 +316,18 @@ def main():
     if elements:
         print()
         print("# element rows, us per buffer (best of rounds): criterion "
-              "lstm - identity - lib <= %.1f us at 1 frame, <= %d%% of lib "
-              "at 1024" % (ELEMENT_MAX_US, ELEMENT_MAX_FRACTION * 100))
-        print("%-20s %10s %10s %10s %10s %12s %s" % (
+              "lstm - identity - lib <= %.1f us at 1 frame per buffer"
+              % ELEMENT_MAX_US)
+        print("%-20s %10s %10s %10s %10s %12s %7s %s" % (
             "case", "fakesink", "identity", "lstm", "lib",
-            "lstm-id-lib", "verdict"))
+            "lstm-id-lib", "of lib", "verdict"))
         for name, (f, i, l, lib) in elements.items():
             over = l - i - lib
             T = CASES[name][3]
-            ok = over <= (ELEMENT_MAX_US * 1e-6 if T == 1
-                          else ELEMENT_MAX_FRACTION * lib)
-            print("%-20s %10.3f %10.3f %10.3f %10.3f %12.3f %s" % (
+            print("%-20s %10.3f %10.3f %10.3f %10.3f %12.3f %6.1f%% %s" % (
                 name, f * 1e6, i * 1e6, l * 1e6, lib * 1e6, over * 1e6,
-                verdict(ok)))
+                100 * over / lib,
+                verdict(over <= ELEMENT_MAX_US * 1e-6) if T == 1 else "-"))
             for r in rows:
                 if r["case"] == name:
                     r.update({"fakesink_s": f, "identity_s": i, "lib_s": lib,
