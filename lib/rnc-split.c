@@ -173,12 +173,15 @@ rnc_split_policy_next (RncSplitPolicy *p, gboolean *measure)
 {
   if (p->probe > 0) {
     p->probe--;
-    *measure = p->probe == 0;
+    p->probing = TRUE;
+    *measure = p->probe < RNC_SPLIT_PROBE_TIMED;
     return !p->two;
   }
+  p->probing = FALSE;
   if (++p->count >= p->interval) {
     p->count = 0;
-    p->probe = 2;
+    p->probe = p->two ? RNC_SPLIT_PROBE_ONE : RNC_SPLIT_PROBE_TWO;
+    p->probe_timed = 0;
   }
   *measure = TRUE;
   return p->two;
@@ -202,17 +205,25 @@ smooth (float *t, gint64 ns)
 void
 rnc_split_policy_record (RncSplitPolicy *p, gboolean two, gint64 ns)
 {
-  gboolean was_two = p->two, probed = two != p->two;
+  float *t = two ? &p->t_two : &p->t_one;
+  gboolean was_two = p->two;
 
-  if (probed)
-    /* the last figure of the other choice is old: a probe replaces it */
-    *(two ? &p->t_two : &p->t_one) = (float) ns;
-  else
-    smooth (two ? &p->t_two : &p->t_one, ns);
+  if (p->probing) {
+    /* the other choice's figure is old: the probe's mean replaces it */
+    p->probe_timed++;
+    if (p->probe_timed == 1)
+      *t = (float) ns;
+    else
+      *t += ((float) ns - *t) / (float) p->probe_timed;
+    if (p->probe > 0)
+      return;                   /* decide when the probe is over */
+  } else {
+    smooth (t, ns);
+  }
   if (p->t_one <= 0.0f || p->t_two <= 0.0f)
     return;
   p->two = p->t_two < p->t_one * (was_two ? STAY_TWO : SWITCH_TO_TWO);
-  if (probed && !p->two && !was_two)
+  if (p->probing && !was_two && !p->two)
     /* a probe of the split showed no gain: probe less often */
     p->interval = MIN (p->interval * 2, RNC_SPLIT_MAX_INTERVAL);
   else if (p->two)

@@ -556,21 +556,23 @@ TEST (RncSplitPolicy, SplitsOnlyWhileSplitStepsAreFaster)
   /* an idle second core: split steps take 55% */
   drive (&p, 100, 10000, 5500);
   EXPECT_TRUE (p.two);
-  int n_two = drive (&p, 1000, 10000, 5500);
-  /* all but the probes of the single-thread step (2 per 64) */
-  EXPECT_GE (n_two, 1000 - 2 * (1000 / RNC_SPLIT_MIN_INTERVAL + 1));
+  int n_two = drive (&p, 4000, 10000, 5500);
+  /* all but the probes of the single-thread step */
+  EXPECT_GE (n_two, 4000 - RNC_SPLIT_PROBE_ONE * (4000 /
+          RNC_SPLIT_MIN_INTERVAL + 1));
 
   /* the other core gets busy: split steps become slower than single ones */
   drive (&p, 20, 10000, 25000);
   EXPECT_FALSE (p.two);
   /* while it stays busy, probes get rarer: few split steps */
-  drive (&p, 20000, 10000, 25000);
+  drive (&p, 40000, 10000, 25000);
   EXPECT_EQ (p.interval, (guint32) RNC_SPLIT_MAX_INTERVAL);
-  n_two = drive (&p, 40000, 10000, 25000);
-  EXPECT_LE (n_two, 2 * (40000 / RNC_SPLIT_MAX_INTERVAL + 1));
+  n_two = drive (&p, 80000, 10000, 25000);
+  EXPECT_LE (n_two, RNC_SPLIT_PROBE_TWO * (80000 / RNC_SPLIT_MAX_INTERVAL
+          + 1));
 
   /* idle again: the next probe finds it */
-  drive (&p, RNC_SPLIT_MAX_INTERVAL + 4, 10000, 5500);
+  drive (&p, RNC_SPLIT_MAX_INTERVAL + RNC_SPLIT_PROBE_TWO + 4, 10000, 5500);
   EXPECT_TRUE (p.two);
   EXPECT_EQ (p.interval, (guint32) RNC_SPLIT_MIN_INTERVAL);
 }
@@ -580,10 +582,10 @@ TEST (RncSplitPolicy, ANoGainSplitIsNotChosenAndOneOutlierDoesNotSwitch)
   RncSplitPolicy p;
   rnc_split_policy_init (&p);
   /* split 10% faster: under the 15% needed to switch */
-  drive (&p, 5000, 10000, 9000);
+  drive (&p, 20000, 10000, 9000);
   EXPECT_FALSE (p.two);
   rnc_split_policy_init (&p);
-  drive (&p, 200, 10000, 5000);
+  drive (&p, 300, 10000, 5000);
   ASSERT_TRUE (p.two);
   /* one preempted split step (1 ms) does not switch back */
   rnc_split_policy_record (&p, TRUE, 1000000);
