@@ -11,6 +11,7 @@
 
 #include "rnc-activation.h"
 #include "rnc-blas.h"
+#include "rnc-simd.h"
 
 #include <math.h>
 #include <string.h>
@@ -297,12 +298,7 @@ fill_rows (float *dst, size_t rows, size_t ld, const float *bias, size_t w)
 static void
 col_sums (const float *m, size_t rows, size_t w, float *out)
 {
-  size_t r, j;
-
-  memset (out, 0, w * sizeof (float));
-  for (r = 0; r < rows; r++)
-    for (j = 0; j < w; j++)
-      out[j] += m[r * w + j];
+  rnc_kernels ()->col_sums (rows, w, m, out);
 }
 
 /* C (M, N) += A (M, K) @ B (K, N), choosing gemv for one row. */
@@ -323,7 +319,8 @@ forward_layer (RncBptt *b, size_t l, float *pre)
 {
   const RncParamViews *v = rnc_model_get_views (b->model);
   const float *Wh = v->layer[l].Wh;
-  size_t N = b->N, T = b->T, H = b->H, GH = b->GH, t, n, j;
+  const RncKernelTable *k = rnc_kernels ();
+  size_t N = b->N, T = b->T, H = b->H, GH = b->GH, t;
   float *hs = b->hs[l];
 
   if (b->carried_n == N) {
@@ -347,22 +344,8 @@ forward_layer (RncBptt *b, size_t l, float *pre)
       rnc_tanh_inplace (h, N * H);
       continue;
     }
-    for (n = 0; n < N; n++) {
-      float *ar = a + n * GH;
-      float *ig = ar, *fg = ar + H, *og = ar + 2 * H, *gg = ar + 3 * H;
-      const float *c_prev = b->cs[l] + (t * N + n) * H;
-      float *c = b->cs[l] + ((t + 1) * N + n) * H;
-      float *tc = b->tc[l] + (t * N + n) * H;
-      float *hr = h + n * H;
-
-      rnc_sigmoid_inplace (ar, 3 * H);
-      rnc_tanh_inplace (gg, H);
-      for (j = 0; j < H; j++)
-        tc[j] = c[j] = fg[j] * c_prev[j] + ig[j] * gg[j];
-      rnc_tanh_inplace (tc, H);
-      for (j = 0; j < H; j++)
-        hr[j] = og[j] * tc[j];
-    }
+    k->lstm_cell_fwd (N, H, a, b->cs[l] + t * N * H,
+        b->cs[l] + (t + 1) * N * H, b->tc[l] + t * N * H, h);
   }
 }
 
@@ -505,9 +488,18 @@ rnc_bptt_forward (RncBptt *b, const RncBatch *batch)
   /* Layer 0 input, time-major. */
   if (b->cfg.input == RNC_INPUT_DENSE) {
     for (t = 0; t < T; t++)
-      for (n = 0; n < N; n++)
-        memcpy (b->x0 + (t * N + n) * in0, batch->x + (n * T + t) * in0,
-            in0 * sizeof (float));
+      for (n = 0; n < N; n++) {
+        float *dst = b->x0 + (t * N + n) * in0;
+        const float *src = batch->x + (n * T + t) * in0;
+        size_t i;
+        if (in0 >= 16) {
+          memcpy (dst, src, in0 * sizeof (float));
+        } else {
+          /* narrow frames (the notebook's D=2): no call per frame */
+          for (i = 0; i < in0; i++)
+            dst[i] = src[i];
+        }
+      }
   } else {
     for (t = 0; t < T; t++)
       for (n = 0; n < N; n++)
@@ -567,7 +559,7 @@ backward_layer (RncBptt *b, size_t l, float *dh)
 {
   const RncParamViews *v = rnc_model_get_views (b->model);
   const float *Wh = v->layer[l].Wh;
-  size_t N = b->N, T = b->T, H = b->H, GH = b->GH, n, j;
+  size_t N = b->N, T = b->T, H = b->H, GH = b->GH, j;
   size_t t;
 
   memset (b->dnext_h, 0, N * H * sizeof (float));
@@ -575,32 +567,18 @@ backward_layer (RncBptt *b, size_t l, float *dh)
   for (t = T; t-- > 0;) {
     float *dht = dh + t * N * H, *da = b->da + t * N * GH;
 
-    for (j = 0; j < N * H; j++)
-      dht[j] += b->dnext_h[j];
     if (b->G == 1) {
       /* reads h_t (block t+1) */
       const float *h = b->hs[l] + (t + 1) * N * H;
-      for (j = 0; j < N * H; j++)
+      for (j = 0; j < N * H; j++) {
+        dht[j] += b->dnext_h[j];
         da[j] = dht[j] * (1.0f - h[j] * h[j]);
-    } else {
-      for (n = 0; n < N; n++) {
-        /* reads gates_t, tanh (c_t) and c_{t-1} (block t) */
-        const float *gt = b->gates[l] + (t * N + n) * GH;
-        const float *ig = gt, *fg = gt + H, *og = gt + 2 * H, *gg = gt + 3 * H;
-        const float *tc = b->tc[l] + (t * N + n) * H;
-        const float *c_prev = b->cs[l] + (t * N + n) * H;
-        const float *d = dht + n * H;
-        float *dc = b->dnext_c + n * H, *dar = da + n * GH;
-
-        for (j = 0; j < H; j++) {
-          float dcj = dc[j] + d[j] * og[j] * (1.0f - tc[j] * tc[j]);
-          dar[j] = dcj * gg[j] * ig[j] * (1.0f - ig[j]);
-          dar[H + j] = dcj * c_prev[j] * fg[j] * (1.0f - fg[j]);
-          dar[2 * H + j] = d[j] * tc[j] * og[j] * (1.0f - og[j]);
-          dar[3 * H + j] = dcj * ig[j] * (1.0f - gg[j] * gg[j]);
-          dc[j] = dcj * fg[j];
-        }
       }
+    } else {
+      /* reads gates_t, tanh (c_t) and c_{t-1} (block t) */
+      rnc_kernels ()->lstm_cell_bwd (N, H, b->gates[l] + t * N * GH,
+          b->tc[l] + t * N * H, b->cs[l] + t * N * H, dht, b->dnext_h,
+          b->dnext_c, da);
     }
     if (t > 0)
       rnc_sgemm_nt (N, H, GH, 1.0f, da, GH, Wh, GH, 0.0f, b->dnext_h, H);

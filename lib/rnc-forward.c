@@ -80,6 +80,24 @@ any_sparse (const float *x, size_t N, size_t ldx, size_t D)
   return FALSE;
 }
 
+/* One step, its super-groups split between the caller and the helper
+ * thread when @two. */
+static void
+split_step (RncState *s, RncStepFunc fn, RncStepArgs *a, size_t nsg,
+    gboolean two)
+{
+  if (two) {
+    RncStepArgs b = *a;
+    a->sg_begin = 0;
+    a->sg_end = b.sg_begin = nsg / 2;
+    b.sg_end = nsg;
+    rnc_split_run (s->split, fn, a, &b);
+    a->sg_begin = a->sg_end = 0;
+  } else {
+    fn (a);
+  }
+}
+
 /* Runs the recurrence of layer @l over @Tc frames whose pre-activations are
  * in s->xproj (time-major, packed order), writing h of every frame to @out
  * (Tc*N, H) and leaving the last h (and c) in the state. With @x (N rows of
@@ -118,14 +136,17 @@ run_layer (RncState *s, const RncModelPack *pk, const RncKernelTable *k,
     /* alternate the walk over the weights: what the last step read last is
      * still in cache */
     a.reverse = (s->parity + t) & 1;
-    if (split) {
-      RncStepArgs b = a;
-      a.sg_begin = 0;
-      a.sg_end = b.sg_begin = nsg / 2;
-      b.sg_end = nsg;
-      rnc_split_run (s->split, fn, &a, &b);
+    if (split && s->policy) {
+      /* auto: split only while it is measured to pay */
+      gboolean measure, two = rnc_split_policy_next (&s->policy[l],
+          &measure);
+      gint64 t0 = measure ? rnc_split_now_ns () : 0;
+      split_step (s, fn, &a, nsg, two);
+      if (measure)
+        rnc_split_policy_record (&s->policy[l], two,
+            rnc_split_now_ns () - t0);
     } else {
-      fn (&a);
+      split_step (s, fn, &a, nsg, split);
     }
   }
   memcpy (h_state, out + (Tc - 1) * N * H, N * H * sizeof (float));

@@ -567,6 +567,102 @@ k_gemm (gboolean ta, gboolean tb, size_t M, size_t N, size_t K, float alpha,
   }
 }
 
+/* ---- BPTT element-wise steps --------------------------------------------- */
+
+static void
+k_lstm_cell_fwd (size_t N, size_t H, float *a, const float *c_prev,
+    float *c, float *tc, float *h)
+{
+  size_t n, j;
+
+  for (n = 0; n < N; n++) {
+    float *ar = a + n * 4 * H;
+    const float *cp = c_prev + n * H;
+    float *cr = c + n * H, *tr = tc + n * H, *hr = h + n * H;
+
+    for (j = 0; j < H; j += 8) {
+      __m256i m = lanes (H - j);
+      __m256 i = v_sigmoid (_mm256_maskload_ps (ar + j, m));
+      __m256 f = v_sigmoid (_mm256_maskload_ps (ar + H + j, m));
+      __m256 o = v_sigmoid (_mm256_maskload_ps (ar + 2 * H + j, m));
+      __m256 g = v_tanh (_mm256_maskload_ps (ar + 3 * H + j, m));
+      __m256 cn = _mm256_fmadd_ps (f, _mm256_maskload_ps (cp + j, m),
+          _mm256_mul_ps (i, g));
+      __m256 t = v_tanh (cn);
+
+      _mm256_maskstore_ps (ar + j, m, i);
+      _mm256_maskstore_ps (ar + H + j, m, f);
+      _mm256_maskstore_ps (ar + 2 * H + j, m, o);
+      _mm256_maskstore_ps (ar + 3 * H + j, m, g);
+      _mm256_maskstore_ps (cr + j, m, cn);
+      _mm256_maskstore_ps (tr + j, m, t);
+      _mm256_maskstore_ps (hr + j, m, _mm256_mul_ps (o, t));
+    }
+  }
+}
+
+static void
+k_lstm_cell_bwd (size_t N, size_t H, const float *gates, const float *tc,
+    const float *c_prev, const float *dh, const float *dh_next, float *dc,
+    float *da)
+{
+  const __m256 one = _mm256_set1_ps (1.0f);
+  size_t n, j;
+
+  for (n = 0; n < N; n++) {
+    const float *gt = gates + n * 4 * H;
+    const float *t = tc + n * H, *cp = c_prev + n * H;
+    const float *d0 = dh + n * H, *d1 = dh_next + n * H;
+    float *dcr = dc + n * H, *dar = da + n * 4 * H;
+
+    for (j = 0; j < H; j += 8) {
+      __m256i m = lanes (H - j);
+      __m256 i = _mm256_maskload_ps (gt + j, m);
+      __m256 f = _mm256_maskload_ps (gt + H + j, m);
+      __m256 o = _mm256_maskload_ps (gt + 2 * H + j, m);
+      __m256 g = _mm256_maskload_ps (gt + 3 * H + j, m);
+      __m256 tv = _mm256_maskload_ps (t + j, m);
+      __m256 d = _mm256_add_ps (_mm256_maskload_ps (d0 + j, m),
+          _mm256_maskload_ps (d1 + j, m));
+      __m256 dcj = _mm256_fmadd_ps (_mm256_mul_ps (d, o),
+          _mm256_fnmadd_ps (tv, tv, one), _mm256_maskload_ps (dcr + j, m));
+
+      _mm256_maskstore_ps (dar + j, m, _mm256_mul_ps (_mm256_mul_ps (dcj, g),
+              _mm256_mul_ps (i, _mm256_sub_ps (one, i))));
+      _mm256_maskstore_ps (dar + H + j, m, _mm256_mul_ps (_mm256_mul_ps (dcj,
+                  _mm256_maskload_ps (cp + j, m)), _mm256_mul_ps (f,
+                  _mm256_sub_ps (one, f))));
+      _mm256_maskstore_ps (dar + 2 * H + j, m, _mm256_mul_ps (_mm256_mul_ps
+              (d, tv), _mm256_mul_ps (o, _mm256_sub_ps (one, o))));
+      _mm256_maskstore_ps (dar + 3 * H + j, m, _mm256_mul_ps (_mm256_mul_ps
+              (dcj, i), _mm256_fnmadd_ps (g, g, one)));
+      _mm256_maskstore_ps (dcr + j, m, _mm256_mul_ps (dcj, f));
+    }
+  }
+}
+
+static void
+k_col_sums (size_t rows, size_t w, const float *m, float *out)
+{
+  size_t r, j;
+
+  for (j = 0; j < w; j += 32) {
+    __m256i mk[4];
+    __m256 acc[4];
+    int v;
+    for (v = 0; v < 4; v++) {
+      mk[v] = lanes (j + 8 * v < w ? w - j - 8 * v : 0);
+      acc[v] = _mm256_setzero_ps ();
+    }
+    for (r = 0; r < rows; r++)
+      for (v = 0; v < 4; v++)
+        acc[v] = _mm256_add_ps (acc[v], _mm256_maskload_ps (m + r * w + j +
+                8 * v, mk[v]));
+    for (v = 0; v < 4; v++)
+      _mm256_maskstore_ps (out + j + 8 * v, mk[v], acc[v]);
+  }
+}
+
 const RncKernelTable rnc_kernels_avx2 = {
   .level = RNC_CPU_AVX2,
   .exp = k_exp,
@@ -577,5 +673,8 @@ const RncKernelTable rnc_kernels_avx2 = {
   .packed_axpy = k_packed_axpy,
   .lstm_step = k_lstm_step,
   .rnn_step = k_rnn_step,
+  .lstm_cell_fwd = k_lstm_cell_fwd,
+  .lstm_cell_bwd = k_lstm_cell_bwd,
+  .col_sums = k_col_sums,
   .gemm = k_gemm,
 };

@@ -633,6 +633,103 @@ k_gemm (gboolean ta, gboolean tb, size_t M, size_t N, size_t K, float alpha,
   }
 }
 
+/* ---- BPTT element-wise steps --------------------------------------------- */
+
+static void
+k_lstm_cell_fwd (size_t N, size_t H, float *a, const float *c_prev,
+    float *c, float *tc, float *h)
+{
+  size_t n, j;
+
+  for (n = 0; n < N; n++) {
+    float *ar = a + n * 4 * H;
+    const float *cp = c_prev + n * H;
+    float *cr = c + n * H, *tr = tc + n * H, *hr = h + n * H;
+
+    for (j = 0; j < H; j += 16) {
+      __mmask16 m = lanes (H - j);
+      __m512 i = v_sigmoid (_mm512_maskz_loadu_ps (m, ar + j));
+      __m512 f = v_sigmoid (_mm512_maskz_loadu_ps (m, ar + H + j));
+      __m512 o = v_sigmoid (_mm512_maskz_loadu_ps (m, ar + 2 * H + j));
+      __m512 g = v_tanh (_mm512_maskz_loadu_ps (m, ar + 3 * H + j));
+      __m512 cn = _mm512_fmadd_ps (f, _mm512_maskz_loadu_ps (m, cp + j),
+          _mm512_mul_ps (i, g));
+      __m512 t = v_tanh (cn);
+
+      _mm512_mask_storeu_ps (ar + j, m, i);
+      _mm512_mask_storeu_ps (ar + H + j, m, f);
+      _mm512_mask_storeu_ps (ar + 2 * H + j, m, o);
+      _mm512_mask_storeu_ps (ar + 3 * H + j, m, g);
+      _mm512_mask_storeu_ps (cr + j, m, cn);
+      _mm512_mask_storeu_ps (tr + j, m, t);
+      _mm512_mask_storeu_ps (hr + j, m, _mm512_mul_ps (o, t));
+    }
+  }
+}
+
+static void
+k_lstm_cell_bwd (size_t N, size_t H, const float *gates, const float *tc,
+    const float *c_prev, const float *dh, const float *dh_next, float *dc,
+    float *da)
+{
+  const __m512 one = _mm512_set1_ps (1.0f);
+  size_t n, j;
+
+  for (n = 0; n < N; n++) {
+    const float *gt = gates + n * 4 * H;
+    const float *t = tc + n * H, *cp = c_prev + n * H;
+    const float *d0 = dh + n * H, *d1 = dh_next + n * H;
+    float *dcr = dc + n * H, *dar = da + n * 4 * H;
+
+    for (j = 0; j < H; j += 16) {
+      __mmask16 m = lanes (H - j);
+      __m512 i = _mm512_maskz_loadu_ps (m, gt + j);
+      __m512 f = _mm512_maskz_loadu_ps (m, gt + H + j);
+      __m512 o = _mm512_maskz_loadu_ps (m, gt + 2 * H + j);
+      __m512 g = _mm512_maskz_loadu_ps (m, gt + 3 * H + j);
+      __m512 tv = _mm512_maskz_loadu_ps (m, t + j);
+      __m512 d = _mm512_add_ps (_mm512_maskz_loadu_ps (m, d0 + j),
+          _mm512_maskz_loadu_ps (m, d1 + j));
+      __m512 dcj = _mm512_fmadd_ps (_mm512_mul_ps (d, o),
+          _mm512_fnmadd_ps (tv, tv, one), _mm512_maskz_loadu_ps (m, dcr + j));
+
+      _mm512_mask_storeu_ps (dar + j, m, _mm512_mul_ps (_mm512_mul_ps (dcj,
+                  g), _mm512_mul_ps (i, _mm512_sub_ps (one, i))));
+      _mm512_mask_storeu_ps (dar + H + j, m, _mm512_mul_ps (_mm512_mul_ps
+              (dcj, _mm512_maskz_loadu_ps (m, cp + j)), _mm512_mul_ps (f,
+                  _mm512_sub_ps (one, f))));
+      _mm512_mask_storeu_ps (dar + 2 * H + j, m, _mm512_mul_ps
+          (_mm512_mul_ps (d, tv), _mm512_mul_ps (o, _mm512_sub_ps (one,
+                      o))));
+      _mm512_mask_storeu_ps (dar + 3 * H + j, m, _mm512_mul_ps
+          (_mm512_mul_ps (dcj, i), _mm512_fnmadd_ps (g, g, one)));
+      _mm512_mask_storeu_ps (dcr + j, m, _mm512_mul_ps (dcj, f));
+    }
+  }
+}
+
+static void
+k_col_sums (size_t rows, size_t w, const float *m, float *out)
+{
+  size_t r, j;
+
+  for (j = 0; j < w; j += 64) {
+    __mmask16 mk[4];
+    __m512 acc[4];
+    int v;
+    for (v = 0; v < 4; v++) {
+      mk[v] = lanes (j + 16 * v < w ? w - j - 16 * v : 0);
+      acc[v] = _mm512_setzero_ps ();
+    }
+    for (r = 0; r < rows; r++)
+      for (v = 0; v < 4; v++)
+        acc[v] = _mm512_add_ps (acc[v], _mm512_maskz_loadu_ps (mk[v],
+                m + r * w + j + 16 * v));
+    for (v = 0; v < 4; v++)
+      _mm512_mask_storeu_ps (out + j + 16 * v, mk[v], acc[v]);
+  }
+}
+
 const RncKernelTable rnc_kernels_avx512 = {
   .level = RNC_CPU_AVX512,
   .exp = k_exp,
@@ -643,5 +740,8 @@ const RncKernelTable rnc_kernels_avx512 = {
   .packed_axpy = k_packed_axpy,
   .lstm_step = k_lstm_step,
   .rnn_step = k_rnn_step,
+  .lstm_cell_fwd = k_lstm_cell_fwd,
+  .lstm_cell_bwd = k_lstm_cell_bwd,
+  .col_sums = k_col_sums,
   .gemm = k_gemm,
 };

@@ -178,6 +178,67 @@ k_rnn_step (const RncStepArgs *p)
     }
 }
 
+/* ---- BPTT element-wise steps (the order of operations of rnc-bptt.c) ---- */
+
+static void
+k_lstm_cell_fwd (size_t N, size_t H, float *a, const float *c_prev,
+    float *c, float *tc, float *h)
+{
+  size_t n, j;
+
+  for (n = 0; n < N; n++) {
+    float *ar = a + n * 4 * H;
+    const float *cp = c_prev + n * H;
+    float *cr = c + n * H, *tr = tc + n * H, *hr = h + n * H;
+
+    for (j = 0; j < 3 * H; j++)
+      ar[j] = sigmoidf (ar[j]);
+    for (j = 0; j < H; j++) {
+      ar[3 * H + j] = tanhf (ar[3 * H + j]);
+      cr[j] = ar[H + j] * cp[j] + ar[j] * ar[3 * H + j];
+      tr[j] = tanhf (cr[j]);
+      hr[j] = ar[2 * H + j] * tr[j];
+    }
+  }
+}
+
+static void
+k_lstm_cell_bwd (size_t N, size_t H, const float *gates, const float *tc,
+    const float *c_prev, const float *dh, const float *dh_next, float *dc,
+    float *da)
+{
+  size_t n, j;
+
+  for (n = 0; n < N; n++) {
+    const float *gt = gates + n * 4 * H;
+    const float *ig = gt, *fg = gt + H, *og = gt + 2 * H, *gg = gt + 3 * H;
+    const float *t = tc + n * H, *cp = c_prev + n * H;
+    const float *d0 = dh + n * H, *d1 = dh_next + n * H;
+    float *dcr = dc + n * H, *dar = da + n * 4 * H;
+
+    for (j = 0; j < H; j++) {
+      float d = d0[j] + d1[j];
+      float dcj = dcr[j] + d * og[j] * (1.0f - t[j] * t[j]);
+      dar[j] = dcj * gg[j] * ig[j] * (1.0f - ig[j]);
+      dar[H + j] = dcj * cp[j] * fg[j] * (1.0f - fg[j]);
+      dar[2 * H + j] = d * t[j] * og[j] * (1.0f - og[j]);
+      dar[3 * H + j] = dcj * ig[j] * (1.0f - gg[j] * gg[j]);
+      dcr[j] = dcj * fg[j];
+    }
+  }
+}
+
+static void
+k_col_sums (size_t rows, size_t w, const float *m, float *out)
+{
+  size_t r, j;
+
+  memset (out, 0, w * sizeof (float));
+  for (r = 0; r < rows; r++)
+    for (j = 0; j < w; j++)
+      out[j] += m[r * w + j];
+}
+
 const RncKernelTable rnc_kernels_scalar = {
   .level = RNC_CPU_SCALAR,
   .exp = k_exp,
@@ -188,5 +249,8 @@ const RncKernelTable rnc_kernels_scalar = {
   .packed_axpy = k_packed_axpy,
   .lstm_step = k_lstm_step,
   .rnn_step = k_rnn_step,
+  .lstm_cell_fwd = k_lstm_cell_fwd,
+  .lstm_cell_bwd = k_lstm_cell_bwd,
+  .col_sums = k_col_sums,
   .gemm = NULL,
 };

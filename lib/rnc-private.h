@@ -22,6 +22,7 @@ struct _RncState
   guint parity;                 /* frames run so far, mod 2: the direction in
                                  * which the next step walks the weights */
   RncSplit *split;              /* helper thread of split steps, or NULL */
+  RncSplitPolicy *policy;       /* (L) RNC_THREADS_AUTO: per layer, or NULL */
   float *seq[2];                /* (max_frames * N, H) layer outputs, ping-pong */
   float *gather;                /* (max_frames * N, max(E, D)) gathered inputs */
   float *head;                  /* (max_frames * N, Q) head outputs, or NULL */

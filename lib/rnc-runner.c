@@ -262,13 +262,15 @@ output_from_state (RncRunner *r, void *out)
   finish_rows (r, out, 1, NULL);
 }
 
-/* Copies frames into the scaled scratch (dense) and returns the pointer the
- * forward pass reads. */
+/* Returns the pointer the forward pass reads: the frames themselves (ids,
+ * or no input scaling), else a scaled copy in the scratch. */
 static const void *
 prepare_chunk (RncRunner *r, const void *x, size_t t0, size_t n)
 {
   if (r->ids)
     return (const int32_t *) x + t0;
+  if (!rnc_model_get_input_mean (r->model))
+    return (const float *) x + t0 * r->D;
   memcpy (r->xs, (const float *) x + t0 * r->D, n * r->D * sizeof (float));
   rnc_model_scale_input (r->model, r->xs, n);
   return r->xs;

@@ -141,6 +141,24 @@ typedef struct {
   /* Fused RNN recurrence: h_next = tanh (a + [x @ Wx] + h_prev @ Wh). */
   void (*rnn_step) (const struct _RncStepArgs *args);
 
+  /* Element-wise LSTM steps of BPTT (rnc-bptt.c) over N rows of H units,
+   * natural column order, rows contiguous (a, gates, da: 4H floats per
+   * row; the others H).
+   * fwd: a holds the pre-activations (i, f, o, g) and receives the gates
+   * (sigmoid i, f, o; tanh g); c = f c_prev + i g, tc = tanh (c),
+   * h = o tc. */
+  void (*lstm_cell_fwd) (size_t N, size_t H, float *a, const float *c_prev,
+      float *c, float *tc, float *h);
+  /* bwd: with d = dh + dh_next (the gradient of h from above and through
+   * the next step) and dc' = dc + d o (1 - tc^2), writes da (gradient of
+   * the pre-activations: dc' g i (1-i), dc' c_prev f (1-f), d tc o (1-o),
+   * dc' i (1-g^2)) and dc <- dc' f (for the previous step). */
+  void (*lstm_cell_bwd) (size_t N, size_t H, const float *gates,
+      const float *tc, const float *c_prev, const float *dh,
+      const float *dh_next, float *dc, float *da);
+  /* out (w) = column sums of m (rows, w), rows added in order. */
+  void (*col_sums) (size_t rows, size_t w, const float *m, float *out);
+
   /* Row-major C (M, N) = alpha op (A) op (B) + beta C, op = transpose when
    * ta / tb. NULL at the scalar level (BLAS serves then). */
   void (*gemm) (gboolean ta, gboolean tb, size_t M, size_t N, size_t K,

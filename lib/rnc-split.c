@@ -1,6 +1,9 @@
 /* librnc: a helper thread for split steps. */
 #include "rnc-split.h"
 
+#include <string.h>
+#include <time.h>
+
 #ifdef RNC_HAVE_X86_KERNELS
 #include <immintrin.h>
 #define cpu_relax() _mm_pause ()
@@ -138,4 +141,91 @@ rnc_split_run (RncSplit *sp, RncStepFunc fn, const RncStepArgs *main_args,
     else
       cpu_relax ();
   }
+}
+
+gint64
+rnc_split_now_ns (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return (gint64) ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* ---- adaptive policy ------------------------------------------------------ */
+
+/* Split steps must take less than this fraction of a single-thread step to
+ * be chosen, and stay chosen while under the second one. */
+#define SWITCH_TO_TWO 0.85f
+#define STAY_TWO 0.95f
+
+void
+rnc_split_policy_init (RncSplitPolicy *p)
+{
+  memset (p, 0, sizeof (*p));
+  p->interval = RNC_SPLIT_MIN_INTERVAL;
+  /* first probe early: after a few single-thread steps */
+  p->count = RNC_SPLIT_MIN_INTERVAL - 8;
+}
+
+gboolean
+rnc_split_policy_next (RncSplitPolicy *p, gboolean *measure)
+{
+  if (p->probe > 0) {
+    p->probe--;
+    p->probing = TRUE;
+    *measure = p->probe < RNC_SPLIT_PROBE_TIMED;
+    return !p->two;
+  }
+  p->probing = FALSE;
+  if (++p->count >= p->interval) {
+    p->count = 0;
+    p->probe = p->two ? RNC_SPLIT_PROBE_ONE : RNC_SPLIT_PROBE_TWO;
+    p->probe_timed = 0;
+  }
+  *measure = TRUE;
+  return p->two;
+}
+
+/* Smoothed time: a quarter of the way to the new sample, which is capped at
+ * 4x the current value (a preempted step is not a trend). */
+static void
+smooth (float *t, gint64 ns)
+{
+  float x = (float) ns;
+
+  if (*t <= 0.0f) {
+    *t = x;
+    return;
+  }
+  x = MIN (x, 4.0f * *t);
+  *t += (x - *t) * 0.25f;
+}
+
+void
+rnc_split_policy_record (RncSplitPolicy *p, gboolean two, gint64 ns)
+{
+  float *t = two ? &p->t_two : &p->t_one;
+  gboolean was_two = p->two;
+
+  if (p->probing) {
+    /* the other choice's figure is old: the probe's mean replaces it */
+    p->probe_timed++;
+    if (p->probe_timed == 1)
+      *t = (float) ns;
+    else
+      *t += ((float) ns - *t) / (float) p->probe_timed;
+    if (p->probe > 0)
+      return;                   /* decide when the probe is over */
+  } else {
+    smooth (t, ns);
+  }
+  if (p->t_one <= 0.0f || p->t_two <= 0.0f)
+    return;
+  p->two = p->t_two < p->t_one * (was_two ? STAY_TWO : SWITCH_TO_TWO);
+  if (p->probing && !was_two && !p->two)
+    /* a probe of the split showed no gain: probe less often */
+    p->interval = MIN (p->interval * 2, RNC_SPLIT_MAX_INTERVAL);
+  else if (p->two)
+    p->interval = RNC_SPLIT_MIN_INTERVAL;
 }

@@ -71,18 +71,33 @@ rnc_state_free (RncState *s)
   g_aligned_free (s->head);
   g_aligned_free (s->feedback);
   rnc_split_free (s->split);
+  g_free (s->policy);
   g_free (s);
 }
 
 guint
 rnc_state_set_threads (RncState *s, guint n_threads)
 {
+  size_t l;
+
   g_return_val_if_fail (s != NULL, 1);
-  if (n_threads >= 2 && !s->split)
+  g_clear_pointer (&s->policy, g_free);
+  if ((n_threads >= 2 || n_threads == RNC_THREADS_AUTO) && !s->split)
     s->split = rnc_split_new ();
-  else if (n_threads < 2 && s->split)
+  else if (n_threads == 1 && s->split)
     g_clear_pointer (&s->split, rnc_split_free);
+  if (n_threads == RNC_THREADS_AUTO && s->split) {
+    s->policy = g_new (RncSplitPolicy, s->L);
+    for (l = 0; l < s->L; l++)
+      rnc_split_policy_init (&s->policy[l]);
+  }
   return rnc_state_get_threads (s);
+}
+
+gboolean
+rnc_state_get_threads_auto (const RncState *s)
+{
+  return s->policy != NULL;
 }
 
 guint

@@ -58,11 +58,17 @@ void rnc_state_copy_values (RncState *dst, const RncState *src);
  * exceed 1 MiB (LSTM H >= 256, RNN H >= 512) are split; their steps are
  * bound by one core's cache bandwidth, and the split pays only when the
  * other core is otherwise idle (docs/performance.md), so the default is 1.
+ * RNC_THREADS_AUTO creates the helper too but splits a layer's steps only
+ * while they are measured to be faster split (rnc-split.h: every step of
+ * those layers is timed, the other choice probed now and then).
  * The results are the same bit for bit. Call it outside any forward pass;
  * creating the helper allocates. Returns the number of threads in use (1
- * when no thread could be created). */
+ * when no thread could be created; 2 in auto mode). */
+#define RNC_THREADS_AUTO 0u
 guint rnc_state_set_threads (RncState *state, guint n_threads);
 guint rnc_state_get_threads (const RncState *state);
+/* Whether the state is in RNC_THREADS_AUTO mode. */
+gboolean rnc_state_get_threads_auto (const RncState *state);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (RncState, rnc_state_free)
 

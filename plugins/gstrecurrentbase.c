@@ -18,10 +18,13 @@
  * may run on any thread and reads the negotiation fields under the object
  * lock.
  *
- * Buffers: input bytes go into a GstAdapter and whole frames are copied to
- * an aligned scratch buffer of `chunk` frames (allocated in start); output
- * buffers come from a buffer pool of `chunk`-frame buffers configured in
- * decide_allocation, so steady-state streaming allocates nothing.
+ * Buffers: an input buffer that holds whole frames, in one memory, arriving
+ * when no partial frame is pending, is mapped and read in place (the
+ * direct buffer); any other input goes into a GstAdapter, from which whole
+ * frames are copied to an aligned scratch buffer of `chunk` frames
+ * (allocated in start). Output buffers come from a buffer pool of
+ * `chunk`-frame buffers configured in decide_allocation, so steady-state
+ * streaming allocates nothing.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -91,6 +94,11 @@ typedef struct
   gsize in_frame_bytes, out_frame_bytes;
   guint8 *in_buf;               /* (chunk, in frame) aligned copy of input */
   GstAdapter *adapter;
+  GstBufferPool *pool;          /* output pool set up in decide_allocation */
+  gboolean pool_active;         /* we activated it */
+  GstBuffer *direct;            /* input read in place (whole frames), or NULL */
+  GstMapInfo direct_map;
+  gsize direct_off;             /* bytes of it already processed */
 
   gint fps_n, fps_d;            /* input rate; fps_n == 0: aperiodic */
   gboolean have_t0;
@@ -239,8 +247,11 @@ static GstFlowReturn gst_recurrent_base_submit_input_buffer (GstBaseTransform
     * trans, gboolean is_discont, GstBuffer * input);
 static GstFlowReturn gst_recurrent_base_generate_output (GstBaseTransform *
     trans, GstBuffer ** outbuf);
+static GstFlowReturn gst_recurrent_base_transform (GstBaseTransform * trans,
+    GstBuffer * inbuf, GstBuffer * outbuf);
 
 static void gst_recurrent_base_reset_action (GstRecurrentBase * self);
+static void gst_recurrent_base_clear_input (GstRecurrentBase * self);
 static gboolean gst_recurrent_base_default_setup (GstRecurrentBase * self,
     GError ** error);
 static void gst_recurrent_base_default_teardown (GstRecurrentBase * self);
@@ -327,6 +338,11 @@ gst_recurrent_base_class_init (GstRecurrentBaseClass * klass)
       GST_DEBUG_FUNCPTR (gst_recurrent_base_submit_input_buffer);
   trans_class->generate_output =
       GST_DEBUG_FUNCPTR (gst_recurrent_base_generate_output);
+  /* Never called (generate_output does the work), but without it the base
+   * class takes the element for an in-place one and skips the ALLOCATION
+   * query, so decide_allocation would not run and every output buffer would
+   * be allocated instead of coming from our pool. */
+  trans_class->transform = GST_DEBUG_FUNCPTR (gst_recurrent_base_transform);
 
   klass->reset = gst_recurrent_base_reset_action;
   klass->setup = gst_recurrent_base_default_setup;
@@ -414,6 +430,7 @@ gst_recurrent_base_finalize (GObject * object)
   g_free (priv->model_path);
   g_free (priv->state_path);
   g_object_unref (priv->adapter);
+  gst_clear_object (&priv->pool);
 
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
@@ -724,7 +741,7 @@ gst_recurrent_base_start (GstBaseTransform * trans)
           priv->out_frame_bytes));
   priv->in_buf = g_malloc (priv->chunk * priv->in_frame_bytes);
 
-  gst_adapter_clear (priv->adapter);
+  gst_recurrent_base_clear_input (self);
   gst_recurrent_base_reset_timing (self);
   priv->fps_n = 0;
   priv->fps_d = 1;
@@ -839,7 +856,8 @@ gst_recurrent_base_stop (GstBaseTransform * trans)
   g_clear_pointer (&priv->model, rnc_model_free);
   g_clear_pointer (&priv->in_buf, g_free);
   gst_caps_replace (&priv->rejected_caps, NULL);
-  gst_adapter_clear (priv->adapter);
+  gst_recurrent_base_clear_input (self);
+  gst_clear_object (&priv->pool);
   return TRUE;
 }
 
@@ -1110,6 +1128,10 @@ gst_recurrent_base_decide_allocation (GstBaseTransform * trans,
   while (gst_query_get_n_allocation_pools (query) > 0)
     gst_query_remove_nth_allocation_pool (query, 0);
   gst_query_add_allocation_pool (query, pool, size, 2, 0);
+  /* the base class keeps this pool (the query's first) for us; a reference
+   * of our own spares a locked lookup per output buffer */
+  gst_object_replace ((GstObject **) & priv->pool, (GstObject *) pool);
+  priv->pool_active = FALSE;
   gst_object_unref (pool);
   if (allocator)
     gst_object_unref (allocator);
@@ -1118,28 +1140,40 @@ gst_recurrent_base_decide_allocation (GstBaseTransform * trans,
 
 /* ---- data flow ------------------------------------------------------------- */
 
+/* Activates the output pool if needed. */
+static gboolean
+gst_recurrent_base_activate_pool (GstRecurrentBase * self)
+{
+  GstRecurrentBasePrivate *priv = PRIV (self);
+
+  if (!gst_buffer_pool_is_active (priv->pool)
+      && !gst_buffer_pool_set_active (priv->pool, TRUE)) {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, (NULL),
+        ("failed to activate the buffer pool"));
+    return FALSE;
+  }
+  priv->pool_active = TRUE;
+  return TRUE;
+}
+
 /* An output buffer for up to @frames frames (from the pool when there is
- * one), mapped for writing. */
+ * one). */
 static GstFlowReturn
 gst_recurrent_base_alloc_output (GstRecurrentBase * self, gsize frames,
     GstBuffer ** buf)
 {
   GstRecurrentBasePrivate *priv = PRIV (self);
-  GstBufferPool *pool =
-      gst_base_transform_get_buffer_pool (GST_BASE_TRANSFORM (self));
   GstFlowReturn ret = GST_FLOW_OK;
 
   *buf = NULL;
-  if (pool) {
-    if (!gst_buffer_pool_is_active (pool)
-        && !gst_buffer_pool_set_active (pool, TRUE)) {
-      gst_object_unref (pool);
-      GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, (NULL),
-          ("failed to activate the buffer pool"));
+  if (priv->pool) {
+    if (!priv->pool_active && !gst_recurrent_base_activate_pool (self))
       return GST_FLOW_ERROR;
-    }
-    ret = gst_buffer_pool_acquire_buffer (pool, buf, NULL);
-    gst_object_unref (pool);
+    ret = gst_buffer_pool_acquire_buffer (priv->pool, buf, NULL);
+    /* the base class deactivated it (a new allocation is coming) */
+    if (ret == GST_FLOW_FLUSHING && !gst_buffer_pool_is_active (priv->pool)
+        && gst_recurrent_base_activate_pool (self))
+      ret = gst_buffer_pool_acquire_buffer (priv->pool, buf, NULL);
   } else {
     *buf = gst_buffer_new_allocate (NULL, frames * priv->out_frame_bytes,
         NULL);
@@ -1161,18 +1195,127 @@ gst_recurrent_base_process_failed (GstRecurrentBase * self, GError * err)
   return GST_FLOW_ERROR;
 }
 
-/* Takes up to chunk whole frames out of the adapter into in_buf; returns
- * how many (the bytes stay in the adapter until flushed). */
-static gsize
-gst_recurrent_base_peek_frames (GstRecurrentBase * self)
+/* ---- input: the direct buffer, else the adapter ----------------------------
+ * Frames are consumed in order: the direct buffer, when set, holds the next
+ * frames and the adapter is empty. */
+
+static void
+gst_recurrent_base_release_direct (GstRecurrentBase * self)
 {
   GstRecurrentBasePrivate *priv = PRIV (self);
-  gsize n = gst_adapter_available (priv->adapter) / priv->in_frame_bytes;
+
+  if (!priv->direct)
+    return;
+  gst_buffer_unmap (priv->direct, &priv->direct_map);
+  gst_buffer_unref (priv->direct);
+  priv->direct = NULL;
+  priv->direct_off = 0;
+}
+
+/* Drops all pending input. */
+static void
+gst_recurrent_base_clear_input (GstRecurrentBase * self)
+{
+  gst_recurrent_base_release_direct (self);
+  gst_adapter_clear (PRIV (self)->adapter);
+}
+
+/* Takes @buf (transfer full) as the next input. */
+static void
+gst_recurrent_base_queue_input (GstRecurrentBase * self, GstBuffer * buf)
+{
+  GstRecurrentBasePrivate *priv = PRIV (self);
+  gsize size = gst_buffer_get_size (buf);
+
+  if (priv->direct) {
+    /* frames left over (a push failed): they go first, through the adapter
+     * (the copy shares the memory; its time is kept only when nothing of it
+     * was consumed) */
+    gst_adapter_push (priv->adapter, gst_buffer_copy_region (priv->direct,
+            GST_BUFFER_COPY_METADATA | GST_BUFFER_COPY_MEMORY,
+            priv->direct_off, priv->direct_map.size - priv->direct_off));
+    gst_recurrent_base_release_direct (self);
+  }
+  /* whole frames in one memory with nothing pending: read in place (frames
+   * are handed to process() aligned to 4 bytes at least) */
+  if (size > 0 && size % priv->in_frame_bytes == 0
+      && gst_adapter_available (priv->adapter) == 0
+      && gst_buffer_n_memory (buf) == 1
+      && gst_buffer_map (buf, &priv->direct_map, GST_MAP_READ)) {
+    if (((guintptr) priv->direct_map.data & 3) == 0) {
+      priv->direct = buf;
+      priv->direct_off = 0;
+      return;
+    }
+    gst_buffer_unmap (buf, &priv->direct_map);
+  }
+  gst_adapter_push (priv->adapter, buf);
+}
+
+/* Bytes of input pending. */
+static gsize
+gst_recurrent_base_available (GstRecurrentBase * self)
+{
+  GstRecurrentBasePrivate *priv = PRIV (self);
+
+  return priv->direct ? priv->direct_map.size - priv->direct_off :
+      gst_adapter_available (priv->adapter);
+}
+
+/* Up to chunk whole frames of the input, in place (direct buffer) or copied
+ * from the adapter into in_buf: *frames points at them. Returns how many;
+ * they stay pending until gst_recurrent_base_flush_frames(). */
+static gsize
+gst_recurrent_base_peek_frames (GstRecurrentBase * self,
+    const guint8 ** frames)
+{
+  GstRecurrentBasePrivate *priv = PRIV (self);
+  gsize n = gst_recurrent_base_available (self) / priv->in_frame_bytes;
 
   n = MIN (n, priv->chunk);
-  if (n > 0)
-    gst_adapter_copy (priv->adapter, priv->in_buf, 0, n * priv->in_frame_bytes);
+  if (priv->direct) {
+    *frames = priv->direct_map.data + priv->direct_off;
+  } else {
+    *frames = priv->in_buf;
+    if (n > 0)
+      gst_adapter_copy (priv->adapter, priv->in_buf, 0,
+          n * priv->in_frame_bytes);
+  }
   return n;
+}
+
+/* Time of the input buffer in which the pending frame @index begins, if it
+ * begins that buffer; else GST_CLOCK_TIME_NONE. */
+static GstClockTime
+gst_recurrent_base_pts_of_frame (GstRecurrentBase * self, gsize index)
+{
+  GstRecurrentBasePrivate *priv = PRIV (self);
+  gsize offset = index * priv->in_frame_bytes;
+  guint64 distance = 0;
+  GstClockTime pts;
+
+  if (priv->direct)
+    return priv->direct_off + offset == 0 ? GST_BUFFER_PTS (priv->direct) :
+        GST_CLOCK_TIME_NONE;
+  pts = gst_adapter_prev_pts_at_offset (priv->adapter, offset, &distance);
+  return distance == 0 ? pts : GST_CLOCK_TIME_NONE;
+}
+
+/* Consumes @n pending frames. */
+static void
+gst_recurrent_base_flush_frames (GstRecurrentBase * self, gsize n)
+{
+  GstRecurrentBasePrivate *priv = PRIV (self);
+
+  if (priv->direct) {
+    priv->direct_off += n * priv->in_frame_bytes;
+    if (priv->direct_off >= priv->direct_map.size)
+      gst_recurrent_base_release_direct (self);
+  } else {
+    gst_adapter_flush (priv->adapter, n * priv->in_frame_bytes);
+  }
+  priv->n_frames += n;
+  priv->dirty = TRUE;
 }
 
 static void
@@ -1197,8 +1340,8 @@ gst_recurrent_base_stamp (GstRecurrentBase * self, GstBuffer * buf,
   }
 }
 
-/* emit=frame: the next output buffer, or NULL when the adapter holds no
- * whole frame. */
+/* emit=frame: the next output buffer, or NULL when no whole frame is
+ * pending. */
 static GstFlowReturn
 gst_recurrent_base_output_frames (GstRecurrentBase * self, GstBuffer ** outbuf)
 {
@@ -1206,9 +1349,9 @@ gst_recurrent_base_output_frames (GstRecurrentBase * self, GstBuffer ** outbuf)
   GstRecurrentBasePrivate *priv = PRIV (self);
 
   for (;;) {
-    gsize n = gst_recurrent_base_peek_frames (self), n_out = 0;
+    const guint8 *frames = NULL;
+    gsize n = gst_recurrent_base_peek_frames (self, &frames), n_out = 0;
     GstClockTime pts = GST_CLOCK_TIME_NONE;
-    guint64 distance = 0;
     GstBuffer *buf = NULL;
     GstMapInfo map;
     GError *err = NULL;
@@ -1221,7 +1364,7 @@ gst_recurrent_base_output_frames (GstRecurrentBase * self, GstBuffer ** outbuf)
     if (ret != GST_FLOW_OK)
       return ret;
     gst_buffer_map (buf, &map, GST_MAP_WRITE);
-    ok = klass->process (self, priv->in_buf, n, map.data, &n_out, &err);
+    ok = klass->process (self, frames, n, map.data, &n_out, &err);
     gst_buffer_unmap (buf, &map);
     if (!ok) {
       gst_buffer_unref (buf);
@@ -1229,15 +1372,9 @@ gst_recurrent_base_output_frames (GstRecurrentBase * self, GstBuffer ** outbuf)
     }
     /* the outputs belong to the last n_out of the n frames; without a rate,
      * the first one has a time only if it began an input buffer */
-    if (n_out > 0 && priv->fps_n == 0) {
-      pts = gst_adapter_prev_pts_at_offset (priv->adapter,
-          (n - n_out) * priv->in_frame_bytes, &distance);
-      if (distance != 0)
-        pts = GST_CLOCK_TIME_NONE;
-    }
-    gst_adapter_flush (priv->adapter, n * priv->in_frame_bytes);
-    priv->n_frames += n;
-    priv->dirty = TRUE;
+    if (n_out > 0 && priv->fps_n == 0)
+      pts = gst_recurrent_base_pts_of_frame (self, n - n_out);
+    gst_recurrent_base_flush_frames (self, n);
     if (n_out == 0) {
       gst_buffer_unref (buf);
       continue;
@@ -1250,24 +1387,22 @@ gst_recurrent_base_output_frames (GstRecurrentBase * self, GstBuffer ** outbuf)
   }
 }
 
-/* emit=buffer/eos: runs every whole frame of the adapter without outputs;
- * *count receives their number. */
+/* emit=buffer/eos: runs every whole pending frame without outputs; *count
+ * receives their number. */
 static GstFlowReturn
 gst_recurrent_base_consume_frames (GstRecurrentBase * self, gsize * count)
 {
   GstRecurrentBaseClass *klass = GST_RECURRENT_BASE_GET_CLASS (self);
-  GstRecurrentBasePrivate *priv = PRIV (self);
+  const guint8 *frames = NULL;
   gsize n;
 
   *count = 0;
-  while ((n = gst_recurrent_base_peek_frames (self)) > 0) {
+  while ((n = gst_recurrent_base_peek_frames (self, &frames)) > 0) {
     GError *err = NULL;
 
-    if (!klass->process (self, priv->in_buf, n, NULL, NULL, &err))
+    if (!klass->process (self, frames, n, NULL, NULL, &err))
       return gst_recurrent_base_process_failed (self, err);
-    gst_adapter_flush (priv->adapter, n * priv->in_frame_bytes);
-    priv->n_frames += n;
-    priv->dirty = TRUE;
+    gst_recurrent_base_flush_frames (self, n);
     *count += n;
   }
   return GST_FLOW_OK;
@@ -1310,13 +1445,14 @@ static GstFlowReturn
 gst_recurrent_base_submit_input_buffer (GstBaseTransform * trans,
     gboolean is_discont, GstBuffer * input)
 {
-  GstRecurrentBase *self = GST_RECURRENT_BASE (trans);
+  /* per buffer: plain casts, no run-time type checks */
+  GstRecurrentBase *self = (GstRecurrentBase *) trans;
   GstRecurrentBasePrivate *priv = PRIV (self);
   GstFlowReturn ret;
   GstBuffer *buf;
 
   /* the parent checks the negotiation and queues the buffer */
-  ret = GST_BASE_TRANSFORM_CLASS (parent_class)->submit_input_buffer (trans,
+  ret = ((GstBaseTransformClass *) parent_class)->submit_input_buffer (trans,
       is_discont, input);
   if (ret != GST_FLOW_OK)
     return ret;
@@ -1331,11 +1467,11 @@ gst_recurrent_base_submit_input_buffer (GstBaseTransform * trans,
 
   gst_recurrent_base_apply_pending_reset (self);
   if (GST_BUFFER_IS_DISCONT (buf)) {
-    gsize left = gst_adapter_available (priv->adapter);
+    gsize left = gst_recurrent_base_available (self);
     if (left > 0) {
       GST_DEBUG_OBJECT (self, "discont: dropping %" G_GSIZE_FORMAT
           " bytes of an incomplete frame", left);
-      gst_adapter_clear (priv->adapter);
+      gst_recurrent_base_clear_input (self);
     }
     /* times are not continuous: the next frame anchors them again */
     priv->have_t0 = FALSE;
@@ -1356,7 +1492,7 @@ gst_recurrent_base_submit_input_buffer (GstBaseTransform * trans,
   }
   priv->last_pts = GST_BUFFER_PTS (buf);
   priv->last_duration = GST_BUFFER_DURATION (buf);
-  gst_adapter_push (priv->adapter, buf);
+  gst_recurrent_base_queue_input (self, buf);
   return GST_FLOW_OK;
 }
 
@@ -1364,7 +1500,7 @@ static GstFlowReturn
 gst_recurrent_base_generate_output (GstBaseTransform * trans,
     GstBuffer ** outbuf)
 {
-  GstRecurrentBase *self = GST_RECURRENT_BASE (trans);
+  GstRecurrentBase *self = (GstRecurrentBase *) trans;
   GstRecurrentBasePrivate *priv = PRIV (self);
   GstFlowReturn ret;
   gsize count = 0;
@@ -1457,6 +1593,13 @@ gst_recurrent_base_continue (GstRecurrentBase * self)
   }
 }
 
+static GstFlowReturn
+gst_recurrent_base_transform (GstBaseTransform * trans, GstBuffer * inbuf,
+    GstBuffer * outbuf)
+{
+  g_return_val_if_reached (GST_FLOW_NOT_SUPPORTED);
+}
+
 /* EOS: nothing stays held back. */
 static void
 gst_recurrent_base_drain (GstRecurrentBase * self)
@@ -1467,12 +1610,12 @@ gst_recurrent_base_drain (GstRecurrentBase * self)
   if (!priv->state || priv->failed)
     return;
   gst_recurrent_base_apply_pending_reset (self);
-  left = gst_adapter_available (priv->adapter);
+  left = gst_recurrent_base_available (self);
   if (left > 0) {
     GST_ELEMENT_WARNING (self, STREAM, DECODE, (NULL),
         ("dropping %" G_GSIZE_FORMAT " bytes at EOS: not a whole frame of %"
             G_GSIZE_FORMAT " bytes", left, priv->in_frame_bytes));
-    gst_adapter_clear (priv->adapter);
+    gst_recurrent_base_clear_input (self);
   }
   gst_recurrent_base_continue (self);
   if (priv->emit_mode == GST_RECURRENT_EMIT_EOS) {
@@ -1499,7 +1642,7 @@ gst_recurrent_base_sink_event (GstBaseTransform * trans, GstEvent * event)
   switch (GST_EVENT_TYPE (event)) {
     case GST_EVENT_FLUSH_STOP:
     case GST_EVENT_STREAM_START:
-      gst_adapter_clear (priv->adapter);
+      gst_recurrent_base_clear_input (self);
       gst_recurrent_base_reset_stream (self,
           gst_event_type_get_name (GST_EVENT_TYPE (event)));
       gst_recurrent_base_reset_timing (self);

@@ -105,9 +105,10 @@ struct _GstRecurrentBaseClass
       gboolean *ids);
   /* Resets the per-stream state (and anything that depends on it). */
   void (*reset_state) (GstRecurrentBase *self);
-  /* Runs @n input frames (raw units: (n, D) float or (n) int32 ids). With
-   * @out, writes the outputs (room for n frames) and sets *n_out. FALSE with
-   * @error on bad data (an id outside the vocabulary). */
+  /* Runs @n input frames (raw units: (n, D) float or (n) int32 ids; read
+   * only, aligned to 4 bytes: they may be the input buffer's own memory).
+   * With @out, writes the outputs (room for n frames) and sets *n_out.
+   * FALSE with @error on bad data (an id outside the vocabulary). */
   gboolean (*process) (GstRecurrentBase *self, const void *frames, gsize n,
       gpointer out, gsize *n_out, GError **error);
   /* The output after the last frame (emit=buffer, emit=eos); FALSE if none. */

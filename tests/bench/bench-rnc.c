@@ -1,7 +1,7 @@
 /* Benchmark of librnc's forward passes on the shapes of docs/performance.md.
  *
  *   bench-rnc [--list] [--case NAME]... [--reps R] [--level scalar|avx2|avx512]
- *             [--max-frames F] [--threads 1|2] [--ref]
+ *             [--max-frames F] [--threads 1|2|auto] [--ref]
  *
  * For every case it prints one line:
  *   NAME <best ms per run> <median ms per run> <unit> <best per unit>
@@ -22,6 +22,8 @@ typedef enum {
   RUN_STREAM,                   /* T calls of one frame each */
   RUN_IDS,                      /* rnc_forward_ids over T ids */
   RUN_ONEHOT,                   /* rnc_forward over T one-hot frames */
+  RUN_TRAIN,                    /* one training epoch: N sequences of T
+                                 * frames, many-to-one MSE, full batch, Adam */
 } RunKind;
 
 typedef struct {
@@ -63,6 +65,12 @@ static const BenchCase cases[] = {
       "word LM, 1000 ids, V=4357 H=256, logits head (gathered rows)"},
   {"word-onehot", RNC_CELL_LSTM, RUN_ONEHOT, 1, 1000, 4357, 256, 4357,
       "word LM, 1000 one-hot frames, V=4357 H=256, logits head"},
+  {"train-notebook-lstm", RNC_CELL_LSTM, RUN_TRAIN, 1000, 5, 2, 32, 1,
+      "notebook training epoch: LSTM N=1000 T=5 D=2 H=32 Q=1, full batch, "
+        "Adam"},
+  {"train-notebook-rnn", RNC_CELL_RNN, RUN_TRAIN, 1000, 5, 2, 32, 1,
+      "notebook training epoch: RNN N=1000 T=5 D=2 H=32 Q=1, full batch, "
+        "Adam"},
 };
 
 static double
@@ -109,6 +117,69 @@ make_model (const BenchCase *bc)
 /* Times one case; returns best and median seconds per run. */
 static size_t max_frames;       /* --max-frames, 0 = default */
 static guint n_threads = 1;     /* --threads */
+
+/* One epoch of the notebook's experiment (bench-notebook.cc): inputs
+ * evenly spaced in [-0.4, 1.2], normal targets, normal weights, last-frame
+ * MSE, Adam, all N sequences in one batch. */
+static void
+run_train (const BenchCase *bc, int reps, double *best, double *median)
+{
+  size_t N = bc->N, T = bc->T, D = bc->D, n, i;
+  RncModelConfig c = { 0 };
+  RncModel *m;
+  RncTrainOptions o;
+  RncDataset ds = { 0 };
+  RncTrainer *tr;
+  RncRng rng;
+  float *x = g_new (float, N * T * D), *y = g_new (float, N);
+  size_t *off = g_new (size_t, N + 1);
+  double *times = g_new (double, reps + 1);
+  GError *err = NULL;
+  int r;
+
+  for (i = 0; i < N * T * D; i++)
+    x[i] = (float) (-0.4 + 1.6 * (double) i / (double) (N * T * D - 1));
+  rnc_rng_init (&rng, 2024);
+  for (n = 0; n < N; n++)
+    y[n] = rnc_rng_normal (&rng);
+  for (n = 0; n <= N; n++)
+    off[n] = n * T;
+  c.cell = bc->cell;
+  c.input = RNC_INPUT_DENSE;
+  c.head = RNC_HEAD_REGRESSION;
+  c.input_size = D;
+  c.hidden_size = bc->H;
+  c.num_layers = 1;
+  c.output_size = bc->Q;
+  m = rnc_model_new (&c, NULL);
+  rnc_model_init_weights (m, RNC_WEIGHT_INIT_NORMAL, 1);
+  rnc_train_options_init (&o, RNC_LOSS_MSE, RNC_OUTPUTS_LAST);
+  o.batch_size = 0;
+  o.restore_best = FALSE;
+  ds.n_seqs = N;
+  ds.offsets = off;
+  ds.x = x;
+  ds.targets = y;
+  tr = rnc_trainer_new (m, &o, &ds, NULL, &err);
+  if (!tr) {
+    fprintf (stderr, "bench-rnc: %s\n", err->message);
+    exit (1);
+  }
+  for (r = 0; r <= reps; r++) {         /* epoch 0 warms up */
+    double t0 = now_s ();
+    rnc_trainer_train_epoch (tr, NULL);
+    times[r] = now_s () - t0;
+  }
+  qsort (times + 1, reps, sizeof (double), cmp_double);
+  *best = times[1];
+  *median = times[1 + reps / 2];
+  rnc_trainer_free (tr);
+  rnc_model_free (m);
+  g_free (times);
+  g_free (off);
+  g_free (y);
+  g_free (x);
+}
 
 static void
 run_case (const BenchCase *bc, int reps, gboolean ref, double *best,
@@ -205,22 +276,29 @@ main (int argc, char **argv)
       rnc_cpu_set_level (strcmp (l, "scalar") == 0 ? RNC_CPU_SCALAR :
           strcmp (l, "avx2") == 0 ? RNC_CPU_AVX2 : RNC_CPU_AVX512);
     } else if (strcmp (argv[i], "--threads") == 0 && i + 1 < argc) {
-      n_threads = (guint) atoi (argv[++i]);
+      const char *v = argv[++i];
+      n_threads = strcmp (v, "auto") == 0 ? RNC_THREADS_AUTO :
+          (guint) MAX (1, atoi (v));
     } else if (strcmp (argv[i], "--max-frames") == 0 && i + 1 < argc) {
       max_frames = (size_t) atoi (argv[++i]);
     } else if (strcmp (argv[i], "--ref") == 0) {
       ref = TRUE;
     } else {
       fprintf (stderr, "usage: %s [--list] [--case NAME]... [--reps R] "
-          "[--level scalar|avx2|avx512] [--max-frames F] [--threads 1|2] "
+          "[--level scalar|avx2|avx512] [--max-frames F] [--threads 1|2|auto] "
           "[--ref]\n", argv[0]);
       return 2;
     }
   }
 
-  printf ("# level %s, BLAS core %s, %u thread(s) per state\n",
-      rnc_cpu_level_to_string (rnc_cpu_get_level ()), rnc_blas_get_corename (),
-      n_threads);
+  if (n_threads == RNC_THREADS_AUTO)
+    printf ("# level %s, BLAS core %s, adaptive split (auto) per state\n",
+        rnc_cpu_level_to_string (rnc_cpu_get_level ()),
+        rnc_blas_get_corename ());
+  else
+    printf ("# level %s, BLAS core %s, %u thread(s) per state\n",
+        rnc_cpu_level_to_string (rnc_cpu_get_level ()),
+        rnc_blas_get_corename (), n_threads);
   for (c = 0; c < G_N_ELEMENTS (cases); c++) {
     const BenchCase *bc = &cases[c];
     double best, median;
@@ -230,7 +308,10 @@ main (int argc, char **argv)
         want = TRUE;
     if (!want)
       continue;
-    run_case (bc, reps, ref, &best, &median);
+    if (bc->kind == RUN_TRAIN)
+      run_train (bc, reps, &best, &median);
+    else
+      run_case (bc, reps, ref, &best, &median);
     if (bc->kind == RUN_STREAM)
       printf ("%-20s %10.4f %10.4f step %10.4f us\n", bc->name, best * 1e3,
           median * 1e3, best / bc->T * 1e6);

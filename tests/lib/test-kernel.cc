@@ -5,12 +5,16 @@
  *    reference path over odd shapes, H = 1 .. 1024;
  *  - bit-exact split invariance (any chunking of a stream) and batch
  *    invariance (a stream's output does not depend on its batch mates);
- *  - the packed copy follows the model's weights after a change. */
+ *  - the packed copy follows the model's weights after a change;
+ *  - BPTT's element-wise LSTM steps and column sums against double
+ *    precision. */
 #include "rnc-test-util.h"
 
 #include "rnc.h"
 #include "rnc-cpu.h"
 #include "rnc-kernel.h"
+#include "rnc-simd.h"
+#include "rnc-split.h"
 
 #include <string>
 #include <tuple>
@@ -369,6 +373,95 @@ TEST_P (RncKernelCells, StepsEqualReference)
 INSTANTIATE_TEST_SUITE_P (Shapes, RncKernelCells,
     ::testing::Combine (kLevels, ::testing::Values (1, 17, 64)));
 
+/* ---- BPTT's element-wise kernels ------------------------------------------ */
+
+class RncKernelBptt : public ::testing::TestWithParam<std::tuple<RncCpuLevel,
+    int>> {};
+
+static double
+sig (double x)
+{
+  return 1.0 / (1.0 + std::exp (-x));
+}
+
+/* relative to the value, floored at 1 (values are of order 1) */
+static double
+rel_err (const std::vector<float> &a, const std::vector<double> &b)
+{
+  double m = 0.0;
+  EXPECT_EQ (a.size (), b.size ());
+  for (size_t i = 0; i < a.size () && i < b.size (); i++)
+    m = std::max (m, std::fabs (a[i] - b[i]) / std::max (1.0, std::fabs (b[i])));
+  return m;
+}
+
+TEST_P (RncKernelBptt, CellStepsAndColumnSumsEqualDoublePrecision)
+{
+  auto [level, Hi] = GetParam ();
+  REQUIRE_LEVEL (guard, level);
+  const RncKernelTable *k = rnc_kernels ();
+  const size_t N = 5, H = (size_t) Hi, G = 4 * H;
+  auto a = random_vec (N * G, 31), cp = random_vec (N * H, 32);
+  auto dh = random_vec (N * H, 33), dn = random_vec (N * H, 34);
+  auto dc = random_vec (N * H, 35);
+
+  /* forward */
+  std::vector<float> g (a), c (N * H), tc (N * H), h (N * H);
+  k->lstm_cell_fwd (N, H, g.data (), cp.data (), c.data (), tc.data (),
+      h.data ());
+  std::vector<double> rg (N * G), rc (N * H), rt (N * H), rh (N * H);
+  for (size_t n = 0; n < N; n++)
+    for (size_t j = 0; j < H; j++) {
+      const float *ar = a.data () + n * G;
+      double i = sig (ar[j]), f = sig (ar[H + j]), o = sig (ar[2 * H + j]);
+      double gg = std::tanh ((double) ar[3 * H + j]);
+      double cn = f * cp[n * H + j] + i * gg;
+      rg[n * G + j] = i;
+      rg[n * G + H + j] = f;
+      rg[n * G + 2 * H + j] = o;
+      rg[n * G + 3 * H + j] = gg;
+      rc[n * H + j] = cn;
+      rt[n * H + j] = std::tanh (cn);
+      rh[n * H + j] = o * std::tanh (cn);
+    }
+  EXPECT_LT (rel_err (g, rg), 1e-6);
+  EXPECT_LT (rel_err (c, rc), 1e-6);
+  EXPECT_LT (rel_err (tc, rt), 1e-6);
+  EXPECT_LT (rel_err (h, rh), 1e-6);
+
+  /* backward, from the float gates and tanh (c) the forward stored */
+  std::vector<float> da (N * G), dcn (dc);
+  k->lstm_cell_bwd (N, H, g.data (), tc.data (), cp.data (), dh.data (),
+      dn.data (), dcn.data (), da.data ());
+  std::vector<double> rda (N * G), rdc (N * H);
+  for (size_t n = 0; n < N; n++)
+    for (size_t j = 0; j < H; j++) {
+      const float *gt = g.data () + n * G;
+      double i = gt[j], f = gt[H + j], o = gt[2 * H + j], gg = gt[3 * H + j];
+      double t = tc[n * H + j], d = (double) dh[n * H + j] + dn[n * H + j];
+      double dcj = dc[n * H + j] + d * o * (1.0 - t * t);
+      rda[n * G + j] = dcj * gg * i * (1.0 - i);
+      rda[n * G + H + j] = dcj * cp[n * H + j] * f * (1.0 - f);
+      rda[n * G + 2 * H + j] = d * t * o * (1.0 - o);
+      rda[n * G + 3 * H + j] = dcj * i * (1.0 - gg * gg);
+      rdc[n * H + j] = dcj * f;
+    }
+  EXPECT_LT (rel_err (da, rda), 1e-6);
+  EXPECT_LT (rel_err (dcn, rdc), 1e-6);
+
+  /* column sums of the (N, 4H) rows */
+  std::vector<float> s (G, -1.0f);
+  std::vector<double> rs (G, 0.0);
+  k->col_sums (N, G, a.data (), s.data ());
+  for (size_t n = 0; n < N; n++)
+    for (size_t j = 0; j < G; j++)
+      rs[j] += a[n * G + j];
+  EXPECT_LT (rel_err (s, rs), 1e-6);
+}
+
+INSTANTIATE_TEST_SUITE_P (Shapes, RncKernelBptt,
+    ::testing::Combine (kLevels, ::testing::Values (1, 7, 16, 32, 37)));
+
 /* ---- steps split across two threads -------------------------------------- */
 
 /* cell, H, N */
@@ -404,11 +497,100 @@ TEST_P (RncKernelSplit, TwoThreadsGiveBitIdenticalOutput)
   rnc_model_free (m);
 }
 
+/* auto mode: whatever the policy chooses step by step, the same bits */
+TEST_P (RncKernelSplit, AutoModeGivesBitIdenticalOutput)
+{
+  auto [cell, H, N] = GetParam ();
+  const size_t D = 8, T = 40;
+  RncModel *m = random_model (cell, RNC_INPUT_DENSE, D, 0, H, 2,
+      RNC_HEAD_NONE, 0, 23);
+  auto x = random_vec (N * T * D, 24);
+  RncState *one = rnc_state_new (m, N, 4), *aut = rnc_state_new (m, N, 4);
+  EXPECT_EQ (rnc_state_set_threads (aut, RNC_THREADS_AUTO), 2u);
+  EXPECT_TRUE (rnc_state_get_threads_auto (aut));
+  std::vector<float> h1 (N * T * H), h2 (N * T * H);
+  /* enough steps for the first probes of the split */
+  for (int pass = 0; pass < 3; pass++) {
+    rnc_forward (one, x.data (), T, h1.data (), nullptr);
+    rnc_forward (aut, x.data (), T, h2.data (), nullptr);
+    EXPECT_EQ (max_abs_diff (h1, h2), 0.0) << "pass " << pass;
+  }
+  EXPECT_EQ (rnc_state_set_threads (aut, 1), 1u);
+  EXPECT_FALSE (rnc_state_get_threads_auto (aut));
+  rnc_state_free (one);
+  rnc_state_free (aut);
+  rnc_model_free (m);
+}
+
 INSTANTIATE_TEST_SUITE_P (Shapes, RncKernelSplit,
     ::testing::Values (std::make_tuple (RNC_CELL_LSTM, 256, 1),
         std::make_tuple (RNC_CELL_LSTM, 300, 3),
         std::make_tuple (RNC_CELL_RNN, 512, 1),
         std::make_tuple (RNC_CELL_RNN, 520, 2)));
+
+/* ---- the adaptive split policy, on made-up step times --------------------- */
+
+namespace {
+
+/* Runs @steps steps through the policy, a split step taking @two_ns and a
+ * single one @one_ns; returns how many were split. */
+int
+drive (RncSplitPolicy *p, int steps, gint64 one_ns, gint64 two_ns)
+{
+  int n_two = 0;
+  for (int i = 0; i < steps; i++) {
+    gboolean measure, two = rnc_split_policy_next (p, &measure);
+    n_two += two;
+    if (measure)
+      rnc_split_policy_record (p, two, two ? two_ns : one_ns);
+  }
+  return n_two;
+}
+
+} // namespace
+
+TEST (RncSplitPolicy, SplitsOnlyWhileSplitStepsAreFaster)
+{
+  RncSplitPolicy p;
+  rnc_split_policy_init (&p);
+  /* an idle second core: split steps take 55% */
+  drive (&p, 100, 10000, 5500);
+  EXPECT_TRUE (p.two);
+  int n_two = drive (&p, 4000, 10000, 5500);
+  /* all but the probes of the single-thread step */
+  EXPECT_GE (n_two, 4000 - RNC_SPLIT_PROBE_ONE * (4000 /
+          RNC_SPLIT_MIN_INTERVAL + 1));
+
+  /* the other core gets busy: split steps become slower than single ones */
+  drive (&p, 20, 10000, 25000);
+  EXPECT_FALSE (p.two);
+  /* while it stays busy, probes get rarer: few split steps */
+  drive (&p, 40000, 10000, 25000);
+  EXPECT_EQ (p.interval, (guint32) RNC_SPLIT_MAX_INTERVAL);
+  n_two = drive (&p, 80000, 10000, 25000);
+  EXPECT_LE (n_two, RNC_SPLIT_PROBE_TWO * (80000 / RNC_SPLIT_MAX_INTERVAL
+          + 1));
+
+  /* idle again: the next probe finds it */
+  drive (&p, RNC_SPLIT_MAX_INTERVAL + RNC_SPLIT_PROBE_TWO + 4, 10000, 5500);
+  EXPECT_TRUE (p.two);
+  EXPECT_EQ (p.interval, (guint32) RNC_SPLIT_MIN_INTERVAL);
+}
+
+TEST (RncSplitPolicy, ANoGainSplitIsNotChosenAndOneOutlierDoesNotSwitch)
+{
+  RncSplitPolicy p;
+  rnc_split_policy_init (&p);
+  /* split 10% faster: under the 15% needed to switch */
+  drive (&p, 20000, 10000, 9000);
+  EXPECT_FALSE (p.two);
+  rnc_split_policy_init (&p);
+  drive (&p, 300, 10000, 5000);
+  ASSERT_TRUE (p.two);
+  /* one preempted split step (1 ms) does not switch back */
+  rnc_split_policy_record (&p, TRUE, 1000000);
+  EXPECT_TRUE (p.two);
+}
 
 /* ---- mostly-zero input rows (one-hot frames) ------------------------------ */
 
