@@ -111,9 +111,8 @@ run_layer (RncState *s, const RncModelPack *pk, const RncKernelTable *k,
   size_t nsg = rnc_packed_sg_count (&pk->layer[l].Wh);
   float *h_state = s->h + l * N * H;
   RncStepFunc fn = s->c ? k->lstm_step : k->rnn_step;
-  /* split only steps whose recurrent weights exceed 1 MiB */
-  gboolean split = s->split && nsg >= 2
-      && s->G * H * H * sizeof (float) >= (1u << 20);
+  /* split only steps whose recurrent weights reach 1 MiB */
+  gboolean split = s->split && nsg >= 2 && rnc_state_steps_can_split (s);
   RncStepArgs a = { 0 };
 
   a.N = N;

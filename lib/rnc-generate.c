@@ -191,6 +191,9 @@ rnc_generator_new (RncState *state, size_t window, size_t horizon,
   else
     rnc_state_set_init (g->roll, st->init);
   rnc_state_reset (g->roll);
+  /* rollout steps split as the true state's do, on its helper thread: the
+   * two states only run one after the other */
+  rnc_state_share_threads (g->roll, state);
 
   if (ids)
     g->sampler = rnc_sampler_new (g->Q, 0);

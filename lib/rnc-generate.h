@@ -72,7 +72,9 @@ gboolean rnc_generate_check_model (const RncModel *model, GError **error);
 
 /* (transfer full) A generator over @state (transfer none: it must outlive
  * the generator; batch 1; its initial state must be chosen before, the
- * rollouts of a windowed model start from it too). @window as in
+ * rollouts of a windowed model start from it too; the rollout state splits
+ * its steps as @state does at this point, rnc_state_set_threads, sharing
+ * its helper thread). @window as in
  * rnc_runner_new(); @horizon 0 for continuation only. Errors:
  * RNC_GENERATE_ERROR_MODEL (see rnc_generate_check_model),
  * RNC_GENERATE_ERROR_HORIZON (above RNC_GENERATE_MAX_HORIZON or an output

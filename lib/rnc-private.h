@@ -29,4 +29,20 @@ struct _RncState
   float *feedback;              /* (N, Q) generation outputs, or NULL */
 };
 
+/* Whether the recurrent steps of @s are large enough to be split: an H*G*H
+ * recurrent matrix (every layer has the same) of at least 1 MiB, LSTM
+ * H >= 256, RNN H >= 512. Smaller steps never get a helper thread. */
+#define RNC_SPLIT_MIN_BYTES (1u << 20)
+static inline gboolean
+rnc_state_steps_can_split (const RncState *s)
+{
+  return s->G * s->H * s->H * sizeof (float) >= RNC_SPLIT_MIN_BYTES;
+}
+
+/* @dst runs its steps like @src (1 thread, 2, or auto with a policy of its
+ * own) on @src's helper thread, shared: the two states must never run at
+ * the same time (a generator's true and rollout states, one streaming
+ * thread). Same model shape. */
+void rnc_state_share_threads (RncState *dst, const RncState *src);
+
 G_END_DECLS

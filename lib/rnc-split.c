@@ -18,6 +18,7 @@
 struct _RncSplit
 {
   GThread *thread;
+  gint ref_count;               /* atomic */
   GMutex lock;
   GCond cond;
   gint posted;                  /* atomic: jobs posted */
@@ -73,6 +74,7 @@ rnc_split_new (void)
 {
   RncSplit *sp = g_new0 (RncSplit, 1);
 
+  sp->ref_count = 1;
   g_mutex_init (&sp->lock);
   g_cond_init (&sp->cond);
   sp->thread = g_thread_try_new ("rnc-split", helper_main, sp, NULL);
@@ -101,10 +103,17 @@ wake (RncSplit *sp)
   }
 }
 
-void
-rnc_split_free (RncSplit *sp)
+RncSplit *
+rnc_split_ref (RncSplit *sp)
 {
-  if (!sp)
+  g_atomic_int_inc (&sp->ref_count);
+  return sp;
+}
+
+void
+rnc_split_unref (RncSplit *sp)
+{
+  if (!sp || !g_atomic_int_dec_and_test (&sp->ref_count))
     return;
   g_mutex_lock (&sp->lock);
   g_atomic_int_set (&sp->quit, 1);

@@ -17,7 +17,11 @@ typedef void (*RncStepFunc) (const RncStepArgs *args);
 
 /* NULL when no thread can be created. */
 RncSplit *rnc_split_new (void);
-void rnc_split_free (RncSplit *split);
+/* A helper may serve several states (a generator's true and rollout
+ * states) as long as they run from one thread at a time: each holds a
+ * reference; the last unref stops and joins the thread. */
+RncSplit *rnc_split_ref (RncSplit *split);
+void rnc_split_unref (RncSplit *split);
 /* Runs fn (helper_args) on the helper thread and fn (main_args) on the
  * calling thread; returns when both are done. When the helper has not
  * started its half by the time the caller finished its own (asleep, or its

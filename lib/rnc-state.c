@@ -70,28 +70,47 @@ rnc_state_free (RncState *s)
   g_aligned_free (s->gather);
   g_aligned_free (s->head);
   g_aligned_free (s->feedback);
-  rnc_split_free (s->split);
+  rnc_split_unref (s->split);
   g_free (s->policy);
   g_free (s);
+}
+
+static void
+init_policy (RncState *s)
+{
+  size_t l;
+
+  s->policy = g_new (RncSplitPolicy, s->L);
+  for (l = 0; l < s->L; l++)
+    rnc_split_policy_init (&s->policy[l]);
 }
 
 guint
 rnc_state_set_threads (RncState *s, guint n_threads)
 {
-  size_t l;
-
   g_return_val_if_fail (s != NULL, 1);
   g_clear_pointer (&s->policy, g_free);
-  if ((n_threads >= 2 || n_threads == RNC_THREADS_AUTO) && !s->split)
+  /* steps too small to split never get a helper */
+  if (n_threads == 1 || !rnc_state_steps_can_split (s))
+    g_clear_pointer (&s->split, rnc_split_unref);
+  else if (!s->split)
     s->split = rnc_split_new ();
-  else if (n_threads == 1 && s->split)
-    g_clear_pointer (&s->split, rnc_split_free);
-  if (n_threads == RNC_THREADS_AUTO && s->split) {
-    s->policy = g_new (RncSplitPolicy, s->L);
-    for (l = 0; l < s->L; l++)
-      rnc_split_policy_init (&s->policy[l]);
-  }
+  if (n_threads == RNC_THREADS_AUTO && s->split)
+    init_policy (s);
   return rnc_state_get_threads (s);
+}
+
+void
+rnc_state_share_threads (RncState *dst, const RncState *src)
+{
+  g_return_if_fail (dst->G == src->G && dst->H == src->H
+      && dst->L == src->L);
+  g_clear_pointer (&dst->policy, g_free);
+  g_clear_pointer (&dst->split, rnc_split_unref);
+  if (src->split)
+    dst->split = rnc_split_ref (src->split);
+  if (src->policy)
+    init_policy (dst);
 }
 
 gboolean

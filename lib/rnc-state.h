@@ -62,12 +62,15 @@ void rnc_state_copy_values (RncState *dst, const RncState *src);
  * while they are measured to be faster split (rnc-split.h: every step of
  * those layers is timed, the other choice probed now and then).
  * The results are the same bit for bit. Call it outside any forward pass;
- * creating the helper allocates. Returns the number of threads in use (1
- * when no thread could be created; 2 in auto mode). */
+ * creating the helper allocates. A state whose steps are too small to split
+ * gets no helper thread, in any mode. Returns the number of threads in use:
+ * 1 when the steps are too small or no thread could be created, else 2
+ * (also in auto mode). */
 #define RNC_THREADS_AUTO 0u
 guint rnc_state_set_threads (RncState *state, guint n_threads);
 guint rnc_state_get_threads (const RncState *state);
-/* Whether the state is in RNC_THREADS_AUTO mode. */
+/* Whether the state is in RNC_THREADS_AUTO mode (FALSE when its steps are
+ * too small to split). */
 gboolean rnc_state_get_threads_auto (const RncState *state);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (RncState, rnc_state_free)

@@ -675,3 +675,22 @@ TEST_P (RncKernelSparse, MixedSparseAndDenseRowsEqualReferenceAndAnySplit)
 INSTANTIATE_TEST_SUITE_P (Kinds, RncKernelSparse,
     ::testing::Combine (kLevels,
         ::testing::Values (RNC_CELL_RNN, RNC_CELL_LSTM)));
+
+/* Steps too small to split (recurrent weights under 1 MiB) never get a
+ * helper thread, whatever is asked. */
+TEST (RncKernelSplitSmall, SmallModelsStayOnOneThread)
+{
+  for (auto [cell, H] : { std::make_pair (RNC_CELL_LSTM, 255),
+          std::make_pair (RNC_CELL_RNN, 511), std::make_pair (RNC_CELL_LSTM,
+              32) }) {
+    RncModel *m = random_model (cell, RNC_INPUT_DENSE, 4, 0, H, 1,
+        RNC_HEAD_NONE, 0, 25);
+    RncState *s = rnc_state_new (m, 1, 4);
+    EXPECT_EQ (rnc_state_set_threads (s, 2), 1u) << H;
+    EXPECT_EQ (rnc_state_set_threads (s, RNC_THREADS_AUTO), 1u) << H;
+    EXPECT_FALSE (rnc_state_get_threads_auto (s));
+    EXPECT_EQ (rnc_state_get_threads (s), 1u);
+    rnc_state_free (s);
+    rnc_model_free (m);
+  }
+}
