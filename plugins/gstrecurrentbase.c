@@ -46,6 +46,8 @@ GST_DEBUG_CATEGORY_STATIC (gst_recurrent_base_debug);
 #define DEFAULT_OUTPUT GST_RECURRENT_OUTPUT_PREDICTION
 #define DEFAULT_EMIT GST_RECURRENT_EMIT_FRAME
 #define DEFAULT_WINDOW -1
+#define DEFAULT_THREADS 0
+#define MAX_THREADS 2
 
 /* Frames per processing chunk and per output buffer: as many as fit in
  * 64 KiB of the widest frame, between 1 and 256. */
@@ -70,6 +72,7 @@ typedef struct
   GstRecurrentOutput output;
   GstRecurrentEmit emit;
   gint window;
+  guint threads;                /* 0: auto */
 
   /* negotiation facts, under the object lock (read by transform_caps) */
   gboolean ready;               /* between start and stop */
@@ -310,6 +313,18 @@ gst_recurrent_base_class_init (GstRecurrentBaseClass * klass)
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_PLAYING));
 
+  g_object_class_install_property (gobject_class,
+      GST_RECURRENT_BASE_PROP_THREADS,
+      g_param_spec_uint ("threads", "Threads",
+          "Threads per recurrent step: 1, 2 (each large step split across "
+          "two cores), or 0 for auto (split a layer's steps only while that "
+          "is measured to be faster). Models whose recurrent weights are "
+          "under 1 MiB (LSTM H < 256, RNN H < 512) always run on the "
+          "streaming thread alone. Outputs are the same bit for bit",
+          0, MAX_THREADS, DEFAULT_THREADS,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+
   /**
    * GstRecurrentBase::reset:
    *
@@ -415,6 +430,7 @@ gst_recurrent_base_init (GstRecurrentBase * self)
   priv->output = DEFAULT_OUTPUT;
   priv->emit = DEFAULT_EMIT;
   priv->window = DEFAULT_WINDOW;
+  priv->threads = DEFAULT_THREADS;
   priv->adapter = gst_adapter_new ();
   /* without transform() the base class would assume passthrough */
   gst_base_transform_set_passthrough (GST_BASE_TRANSFORM (self), FALSE);
@@ -475,6 +491,9 @@ gst_recurrent_base_set_property (GObject * object, guint prop_id,
     case GST_RECURRENT_BASE_PROP_WINDOW:
       priv->window = g_value_get_int (value);
       break;
+    case GST_RECURRENT_BASE_PROP_THREADS:
+      priv->threads = g_value_get_uint (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -521,6 +540,9 @@ gst_recurrent_base_get_property (GObject * object, guint prop_id,
       break;
     case GST_RECURRENT_BASE_PROP_WINDOW:
       g_value_set_int (value, priv->window);
+      break;
+    case GST_RECURRENT_BASE_PROP_THREADS:
+      g_value_set_uint (value, priv->threads);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -679,6 +701,7 @@ gst_recurrent_base_start (GstBaseTransform * trans)
   GError *err = NULL;
   const gchar *factory;
   gint window;
+  guint threads, n_threads;
   gsize out_width = 0, widest;
   gboolean out_ids = FALSE;
 
@@ -691,6 +714,7 @@ gst_recurrent_base_start (GstBaseTransform * trans)
   priv->output_mode = priv->output;
   priv->emit_mode = priv->emit;
   window = priv->window;
+  threads = priv->threads;
   GST_OBJECT_UNLOCK (self);
 
   factory = gst_element_get_factory (GST_ELEMENT (self)) ?
@@ -711,6 +735,8 @@ gst_recurrent_base_start (GstBaseTransform * trans)
           cfg->hidden_size), cfg->output_size);
   priv->chunk = CLAMP (CHUNK_BYTES / (widest * 4), 1, CHUNK_MAX_FRAMES);
   priv->state = rnc_state_new (priv->model, 1, priv->chunk);
+  /* before setup(): generate's rollout state shares this helper thread */
+  n_threads = rnc_state_set_threads (priv->state, threads);
 
   switch (initial) {
     case GST_RECURRENT_INITIAL_STATE_ONES:
@@ -760,11 +786,12 @@ gst_recurrent_base_start (GstBaseTransform * trans)
 
   GST_INFO_OBJECT (self, "model %s: %s, %s input of width %" G_GSIZE_FORMAT
       ", H=%zu, L=%zu, head %s; output width %" G_GSIZE_FORMAT "%s, window %"
-      G_GSIZE_FORMAT ", chunk %" G_GSIZE_FORMAT, priv->model_path,
+      G_GSIZE_FORMAT ", chunk %" G_GSIZE_FORMAT ", %u thread(s)%s", priv->model_path,
       rnc_cell_to_string (cfg->cell), rnc_input_to_string (cfg->input),
       priv->in_width, cfg->hidden_size, cfg->num_layers,
       rnc_head_to_string (cfg->head), out_width, out_ids ? " (ids)" : "",
-      priv->window_frames, priv->chunk);
+      priv->window_frames, priv->chunk, n_threads,
+      rnc_state_get_threads_auto (priv->state) ? " (auto)" : "");
   return TRUE;
 
   /* ERRORS */

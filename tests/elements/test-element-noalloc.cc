@@ -3,7 +3,8 @@
  * tests/lib/test-noalloc.cc) and counted while prebuilt buffers are pushed
  * through `element ! fakesink`, after a warm-up, in every emit mode, output
  * kind, with and without a window, for buffers read in place (whole frames)
- * and through the adapter (partial frames). identity in the same rig is the
+ * and through the adapter (partial frames), with a large model's steps split
+ * across two threads too. identity in the same rig is the
  * control: it shows the rig itself allocates nothing. GLib's slice
  * allocator is switched to malloc (G_SLICE=always-malloc, the binary
  * re-executes itself to set it before GLib starts) so that slice
@@ -206,7 +207,7 @@ allocations (Rig &rig, const std::vector<uint8_t> &data, size_t bytes,
 struct Models
 {
   TempDir dir;
-  std::string lstm_reg, rnn_cls, lstm_ids;
+  std::string lstm_reg, rnn_cls, lstm_ids, lstm_big;
   size_t D = 3;
 
   Models ()
@@ -226,6 +227,11 @@ struct Models
     m = make_model (RNC_CELL_LSTM, RNC_INPUT_INDEX, 9, 16, 1,
         RNC_HEAD_CLASSES, 9, 7);
     lstm_ids = save_model (m, dir.file ("lstm-ids.safetensors"));
+    rnc_model_free (m);
+    /* large enough for its steps to be split across two threads */
+    m = make_model (RNC_CELL_LSTM, RNC_INPUT_DENSE, D, 256, 1,
+        RNC_HEAD_REGRESSION, 2, 8);
+    lstm_big = save_model (m, dir.file ("lstm-big.safetensors"));
     rnc_model_free (m);
   }
 };
@@ -283,7 +289,8 @@ TEST (ElementNoAlloc, SteadyStateStreamingAllocatesNothing)
     size_t bytes, discont_every;
   };
   std::string reg = "lstm model=" + ms.lstm_reg, cls = "rnn model=" +
-      ms.rnn_cls, idm = "lstm model=" + ms.lstm_ids;
+      ms.rnn_cls, idm = "lstm model=" + ms.lstm_ids, big = "lstm model=" +
+      ms.lstm_big;
   const Case cases[] = {
     /* the control: the rig itself */
     {"identity silent=true", dcaps, &dense, F, 0},
@@ -309,6 +316,10 @@ TEST (ElementNoAlloc, SteadyStateStreamingAllocatesNothing)
     {reg + " emit=buffer window=2", rcaps, &dense, F - 1, 0},
     {cls + " output=argmax", dcaps, &dense, 2 * F + 1, 0},
     {idm, icaps, &ids, 6, 0},
+    /* steps split across two threads, always or while it pays */
+    {big + " threads=2", dcaps, &dense, F, 0},
+    {big + " threads=0", rcaps, &dense, F, 0},
+    {big + " threads=2", dcaps, &dense, 100 * F, 0},
     /* discontinuities reset the state and drop partial frames */
     {reg, rcaps, &dense, F, 7},
     {reg, dcaps, &dense, 3 * F + 5, 5},
