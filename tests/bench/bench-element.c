@@ -274,7 +274,9 @@ run_case (const ElemCase *ec, int rounds, double scale, double best[5])
   s = rnc_state_new (m, 1, element_chunk (ec->D, ec->H));
   runner = rnc_runner_new (s, RNC_OUTPUT_HIDDEN, 0, NULL);
 
-  desc = g_strdup_printf ("lstm model=\"%s\" output=hidden", path);
+  /* one thread, as the library step it is compared with */
+  desc = g_strdup_printf ("lstm model=\"%s\" output=hidden threads=1",
+      path);
   ok = rig_init (&rigs[0], NULL, ec->D)
       && rig_init (&rigs[1], "identity silent=true", ec->D)
       && rig_init (&rigs[2], desc, ec->D);

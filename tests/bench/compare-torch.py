@@ -5,7 +5,7 @@ with issue 7's target and PASS/MISS where it sets one.
 
     /usr/bin/python3 tests/bench/compare-torch.py --bench build/tests/bench/bench-rnc
         [--element build/tests/bench/bench-element] [--rounds 3] [--reps 5]
-        [--case NAME ...] [--json out.json] [--threads 1|2|auto]
+        [--case NAME ...] [--json out.json] [--threads 1,auto]
         [--torch-core SkylakeX]
 
 Torch runs on one thread (torch.set_num_threads(1)) with OpenBLAS's best
@@ -17,6 +17,13 @@ timing --reps runs after a warm-up; the best time per side counts, so a
 neighbour's burst of load on a shared machine spoils one round, not the
 ratio. Streaming cases are timed per step (one call per frame: rnc_forward
 on one frame; torch.nn.LSTMCell / RNNCell from Python).
+
+Ours runs once per --threads setting (default "1,auto": one thread, and
+the adaptive split of the elements' default threads=0, which uses the
+second core only while it is measured to be faster); cases too small to
+split (recurrent weights under 1 MiB: LSTM H < 256, RNN H < 512) run on
+one thread whatever the setting, so they get a single row. Each row has
+its own verdict; torch stays on one thread.
 
 Training rows time one epoch of the notebook's experiment (N=1000
 sequences of T=5 frames, D=2, H=32, one regression output from the last
@@ -220,6 +227,13 @@ def ours(bench, name, reps, threads):
     raise RuntimeError("bench-rnc printed no line for " + name)
 
 
+def can_split(name):
+    """Whether the library may split this case's steps (rnc-private.h:
+    recurrent weights G*H*H floats of at least 1 MiB)."""
+    cell, H = CASES[name][0], CASES[name][5]
+    return (4 if cell == "lstm" else 1) * H * H * 4 >= 1 << 20
+
+
 def verdict(ok):
     return "PASS" if ok else "MISS"
 
@@ -234,13 +248,16 @@ def main():
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--case", action="append", help="only these cases")
     ap.add_argument("--json", help="also write the figures to this file")
-    ap.add_argument("--threads", default="1", choices=["1", "2", "auto"],
-                    help="threads per state for ours (rnc_state_set_threads;"
-                    " default 1, the library's default; auto: the adaptive "
-                    "split)")
+    ap.add_argument("--threads", default="1,auto",
+                    help="comma-separated threads settings for ours, each "
+                    "of 1, 2, auto (rnc_state_set_threads; default 1,auto: "
+                    "the library's default and the elements' default)")
     ap.add_argument("--torch-core", default="SkylakeX",
                     help="OPENBLAS_CORETYPE for torch (default SkylakeX)")
     args = ap.parse_args()
+    settings = args.threads.split(",")
+    if not settings or any(t not in ("1", "2", "auto") for t in settings):
+        ap.error("--threads: a comma-separated list of 1, 2, auto")
 
     element = args.element or os.path.join(
         os.path.dirname(os.path.abspath(args.bench)), "bench-element")
@@ -265,32 +282,45 @@ def main():
             torch.inference_mode()
         with ctx:
             runners = {v: torch_runner(name, v) for v in variants}
-            best_ours = float("inf")
+            mine = ["1"] if kind in ("element", "train") or \
+                not can_split(name) else settings
+            best_ours = {t: float("inf") for t in mine}
             best_elem = [float("inf")] * 5
             best_torch = {v: float("inf") for v in variants}
             for _ in range(args.rounds):
                 if kind == "element":
                     e = ours_element(element, name, max(3, args.reps // 2))
                     best_elem = [min(a, b) for a, b in zip(best_elem, e)]
-                    best_ours = best_elem[2]
+                    best_ours["1"] = best_elem[2]
                 else:
-                    t, level = ours(args.bench, name, args.reps, args.threads)
-                    best_ours = min(best_ours, t)
+                    for th in mine:
+                        t, lv = ours(args.bench, name, args.reps, th)
+                        level = lv.split(", ")[0] + ", " + lv.split(", ")[1] \
+                            if lv.count(", ") >= 2 else lv
+                        best_ours[th] = min(best_ours[th], t)
                 for v in variants:
                     t = best_of(runners[v], args.reps) / torch_steps(name)
                     best_torch[v] = min(best_torch[v], t)
         if kind == "element":
             elements[name] = best_elem
         for v in variants:
-            results.append((name, v, best_ours, best_torch[v]))
+            for th in mine:
+                # 1*: one thread although other settings were asked for
+                label = "1*" if mine != settings and kind not in (
+                    "element", "train") else th
+                results.append((name, v, label, best_ours[th],
+                                best_torch[v]))
 
     print("# ours: " + level)
-    print("%-20s %-7s %10s %10s %-7s %7s %7s %-12s %s" % (
-        "case", "torch", "ours", "torch", "unit", "ratio", "target",
-        "prototype", "verdict"))
+    print("# threads: ours' threads setting; 1*: too small to split, one "
+          "thread in any setting; element rows: threads=1 (as the library "
+          "step they are compared with); training: one thread")
+    print("%-20s %-7s %-7s %10s %10s %-8s %7s %7s %-12s %s" % (
+        "case", "torch", "threads", "ours", "torch", "unit", "ratio",
+        "target", "prototype", "verdict"))
     rows = []
     n_pass = n_miss = 0
-    for name, v, o, t in results:
+    for name, v, th, o, t in results:
         _, kind, _, T, _, _, _, target, proto = CASES[name]
         if kind in ("stream", "element"):
             unit, scale = ("us/step" if kind == "stream" else "us/buf"), 1e6
@@ -309,11 +339,12 @@ def main():
         if checks:
             n_pass += all(checks)
             n_miss += not all(checks)
-        print("%-20s %-7s %10.3f %10.3f %-7s %7.3f %7s %-12s %s" % (
-            name, v, o * scale, t * scale, unit, ratio,
+        print("%-20s %-7s %-7s %10.3f %10.3f %-8s %7.3f %7s %-12s %s" % (
+            name, v, th, o * scale, t * scale, unit, ratio,
             "<=%.2f" % target if target and v == "plain" else "-",
             "%s (x1.5)" % proto if proto else "-", mark))
-        rows.append({"case": name, "torch_variant": v, "ours_s": o,
+        rows.append({"case": name, "torch_variant": v, "threads": th,
+                     "ours_s": o,
                      "torch_s": t, "ratio": ratio, "target": target,
                      "prototype": proto, "unit": unit, "verdict": mark})
     if elements:
