@@ -111,100 +111,85 @@ rnc_blas_core_fits_cpu (void)
   return blas_fits;
 }
 
-void
-rnc_sgemm (size_t M, size_t N, size_t K, float alpha, const float *A,
-    size_t lda, const float *B, size_t ldb, float beta, float *C, size_t ldc)
+/* C = alpha op(A) op(B) + beta C on our kernels or OpenBLAS (one thread);
+ * op transposes A (ta) or B (tb). */
+static void
+sgemm (gboolean ta, gboolean tb, size_t M, size_t N, size_t K, float alpha,
+    const float *A, size_t lda, const float *B, size_t ldb, float beta,
+    float *C, size_t ldc)
 {
   const RncKernelTable *k;
 
   if (M == 0 || N == 0)
     return;
   if ((k = own_kernels (M, N, K))) {
-    k->gemm (FALSE, FALSE, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    k->gemm (ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
     return;
   }
-  cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, (int) M, (int) N,
-      (int) K, alpha, A, (int) lda, B, (int) ldb, beta, C, (int) ldc);
+  cblas_sgemm (CblasRowMajor, ta ? CblasTrans : CblasNoTrans,
+      tb ? CblasTrans : CblasNoTrans, (int) M, (int) N, (int) K, alpha, A,
+      (int) lda, B, (int) ldb, beta, C, (int) ldc);
+}
+
+/* The scalar reference of sgemm(), accumulating in double. */
+static void
+sgemm_ref (gboolean ta, gboolean tb, size_t M, size_t N, size_t K,
+    float alpha, const float *A, size_t lda, const float *B, size_t ldb,
+    float beta, float *C, size_t ldc)
+{
+  size_t i, j, k;
+
+  for (i = 0; i < M; i++)
+    for (j = 0; j < N; j++) {
+      double acc = 0.0;
+      for (k = 0; k < K; k++)
+        acc += (double) (ta ? A[k * lda + i] : A[i * lda + k]) *
+            (tb ? B[j * ldb + k] : B[k * ldb + j]);
+      C[i * ldc + j] = (float) (alpha * acc + (beta == 0.0f ? 0.0 :
+              (double) beta * C[i * ldc + j]));
+    }
+}
+
+void
+rnc_sgemm (size_t M, size_t N, size_t K, float alpha, const float *A,
+    size_t lda, const float *B, size_t ldb, float beta, float *C, size_t ldc)
+{
+  sgemm (FALSE, FALSE, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }
 
 void
 rnc_sgemm_ref (size_t M, size_t N, size_t K, float alpha, const float *A,
     size_t lda, const float *B, size_t ldb, float beta, float *C, size_t ldc)
 {
-  size_t i, j, k;
-
-  for (i = 0; i < M; i++)
-    for (j = 0; j < N; j++) {
-      double acc = 0.0;
-      for (k = 0; k < K; k++)
-        acc += (double) A[i * lda + k] * B[k * ldb + j];
-      C[i * ldc + j] = (float) (alpha * acc + (beta == 0.0f ? 0.0 :
-              (double) beta * C[i * ldc + j]));
-    }
+  sgemm_ref (FALSE, FALSE, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }
 
 void
 rnc_sgemm_tn (size_t M, size_t N, size_t K, float alpha, const float *A,
     size_t lda, const float *B, size_t ldb, float beta, float *C, size_t ldc)
 {
-  const RncKernelTable *k;
-
-  if (M == 0 || N == 0)
-    return;
-  if ((k = own_kernels (M, N, K))) {
-    k->gemm (TRUE, FALSE, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
-    return;
-  }
-  cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, (int) M, (int) N,
-      (int) K, alpha, A, (int) lda, B, (int) ldb, beta, C, (int) ldc);
+  sgemm (TRUE, FALSE, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }
 
 void
 rnc_sgemm_tn_ref (size_t M, size_t N, size_t K, float alpha, const float *A,
     size_t lda, const float *B, size_t ldb, float beta, float *C, size_t ldc)
 {
-  size_t i, j, k;
-
-  for (i = 0; i < M; i++)
-    for (j = 0; j < N; j++) {
-      double acc = 0.0;
-      for (k = 0; k < K; k++)
-        acc += (double) A[k * lda + i] * B[k * ldb + j];
-      C[i * ldc + j] = (float) (alpha * acc + (beta == 0.0f ? 0.0 :
-              (double) beta * C[i * ldc + j]));
-    }
+  sgemm_ref (TRUE, FALSE, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }
 
 void
 rnc_sgemm_nt (size_t M, size_t N, size_t K, float alpha, const float *A,
     size_t lda, const float *B, size_t ldb, float beta, float *C, size_t ldc)
 {
-  const RncKernelTable *k;
-
-  if (M == 0 || N == 0)
-    return;
-  if ((k = own_kernels (M, N, K))) {
-    k->gemm (FALSE, TRUE, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
-    return;
-  }
-  cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, (int) M, (int) N,
-      (int) K, alpha, A, (int) lda, B, (int) ldb, beta, C, (int) ldc);
+  sgemm (FALSE, TRUE, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }
 
 void
 rnc_sgemm_nt_ref (size_t M, size_t N, size_t K, float alpha, const float *A,
     size_t lda, const float *B, size_t ldb, float beta, float *C, size_t ldc)
 {
-  size_t i, j, k;
-
-  for (i = 0; i < M; i++)
-    for (j = 0; j < N; j++) {
-      double acc = 0.0;
-      for (k = 0; k < K; k++)
-        acc += (double) A[i * lda + k] * B[j * ldb + k];
-      C[i * ldc + j] = (float) (alpha * acc + (beta == 0.0f ? 0.0 :
-              (double) beta * C[i * ldc + j]));
-    }
+  sgemm_ref (FALSE, TRUE, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }
 
 void
