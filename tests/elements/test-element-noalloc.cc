@@ -21,81 +21,11 @@
 #include <map>
 #include <unistd.h>
 
+#include "rnc-noalloc-hooks.h"
+
 using namespace rnc_test;
 
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define RNC_NOALLOC_SKIP "sanitizer builds own malloc"
-#elif !defined(__GLIBC__)
-#define RNC_NOALLOC_SKIP "needs glibc's __libc_malloc"
-#endif
-
-static std::atomic<bool> counting{false};
-static std::atomic<long> n_allocs{0};
-
 #ifndef RNC_NOALLOC_SKIP
-extern "C" {
-void *__libc_malloc (size_t);
-void *__libc_calloc (size_t, size_t);
-void *__libc_realloc (void *, size_t);
-void *__libc_memalign (size_t, size_t);
-void __libc_free (void *);
-
-void *
-malloc (size_t n)
-{
-  if (counting.load (std::memory_order_relaxed))
-    n_allocs++;
-  return __libc_malloc (n);
-}
-
-void *
-calloc (size_t a, size_t b)
-{
-  if (counting.load (std::memory_order_relaxed))
-    n_allocs++;
-  return __libc_calloc (a, b);
-}
-
-void *
-realloc (void *p, size_t n)
-{
-  if (counting.load (std::memory_order_relaxed))
-    n_allocs++;
-  return __libc_realloc (p, n);
-}
-
-int
-posix_memalign (void **p, size_t align, size_t n)
-{
-  if (counting.load (std::memory_order_relaxed))
-    n_allocs++;
-  *p = __libc_memalign (align, n);
-  return *p ? 0 : 12 /* ENOMEM */;
-}
-
-void *
-aligned_alloc (size_t align, size_t n)
-{
-  if (counting.load (std::memory_order_relaxed))
-    n_allocs++;
-  return __libc_memalign (align, n);
-}
-
-void *
-memalign (size_t align, size_t n)
-{
-  if (counting.load (std::memory_order_relaxed))
-    n_allocs++;
-  return __libc_memalign (align, n);
-}
-
-void
-free (void *p)
-{
-  __libc_free (p);
-}
-}
-
 /* GLib reads G_SLICE once, early: start again with it set (glibc passes
  * argc, argv and envp to constructors). */
 __attribute__ ((constructor)) static void
