@@ -67,6 +67,19 @@ pull_all_bytes (GstHarness *h, guint *n_buffers = nullptr)
   return out;
 }
 
+/* Pulls every event the harness holds on its output; whether one was EOS. */
+inline bool
+pull_events_saw_eos (GstHarness *h)
+{
+  bool saw_eos = false;
+  GstEvent *ev;
+  while ((ev = gst_harness_try_pull_event (h)) != nullptr) {
+    saw_eos |= GST_EVENT_TYPE (ev) == GST_EVENT_EOS;
+    gst_event_unref (ev);
+  }
+  return saw_eos;
+}
+
 inline std::string
 pull_all_text (GstHarness *h)
 {
@@ -84,6 +97,71 @@ bytes_as (const std::vector<uint8_t> &b)
   return v;
 }
 
+/* The harnessed element answers a LATENCY query (as the element after it
+ * would ask) live, with @upstream (the upstream latency, set here) as its
+ * minimum: it adds no latency. */
+inline void
+expect_no_added_latency (GstHarness *h, GstClockTime upstream,
+    const std::string &what)
+{
+  gst_harness_set_upstream_latency (h, upstream);
+  GstQuery *q = gst_query_new_latency ();
+  bool answered = gst_pad_peer_query (h->sinkpad, q);
+  EXPECT_TRUE (answered) << what;
+  if (answered) {
+    gboolean live = FALSE;
+    GstClockTime min = 0, max = 0;
+    gst_query_parse_latency (q, &live, &min, &max);
+    EXPECT_TRUE (live) << what;
+    EXPECT_EQ (min, upstream) << what;
+  }
+  gst_query_unref (q);
+}
+
+/* Makes an element of @factory and sets "name=value name=value" @props on
+ * it through gst_util_set_object_arg (enums by nick, flags as "a+b"). */
+inline GstElement *
+element_new (const char *factory, const std::string &props = "")
+{
+  GstElement *e = gst_element_factory_make (factory, nullptr);
+  EXPECT_NE (e, nullptr) << factory;
+  if (!e)
+    return nullptr;
+  gchar **kv = g_strsplit (props.c_str (), " ", -1);
+  for (gchar **p = kv; *p; p++) {
+    if (!**p)
+      continue;
+    gchar **pair = g_strsplit (*p, "=", 2);
+    gst_util_set_object_arg (G_OBJECT (e), pair[0], pair[1]);
+    g_strfreev (pair);
+  }
+  g_strfreev (kv);
+  return e;
+}
+
+/* The text "message | debug" (or "message" without debug text) of the first
+ * message of @type (ERROR or WARNING) on @bus, or "" when there is none. */
+inline std::string
+bus_pop_text (GstBus *bus, GstMessageType type = GST_MESSAGE_ERROR)
+{
+  GstMessage *msg = gst_bus_pop_filtered (bus, type);
+  if (!msg)
+    return "";
+  GError *err = nullptr;
+  gchar *dbg = nullptr;
+  if (type == GST_MESSAGE_ERROR)
+    gst_message_parse_error (msg, &err, &dbg);
+  else if (type == GST_MESSAGE_WARNING)
+    gst_message_parse_warning (msg, &err, &dbg);
+  std::string text = err ? err->message : "";
+  if (dbg)
+    text += std::string (" | ") + dbg;
+  g_clear_error (&err);
+  g_free (dbg);
+  gst_message_unref (msg);
+  return text;
+}
+
 /* A bus attached to the harnessed element, to read its error messages. */
 class BusWatch
 {
@@ -98,25 +176,10 @@ public:
     gst_element_set_bus (element_, nullptr);
     gst_object_unref (bus_);
   }
-  /* The text "message | debug" of the first message of @type, or "". */
+  /* bus_pop_text() of this bus. */
   std::string pop (GstMessageType type = GST_MESSAGE_ERROR)
   {
-    GstMessage *msg = gst_bus_pop_filtered (bus_, type);
-    if (!msg)
-      return "";
-    GError *err = nullptr;
-    gchar *dbg = nullptr;
-    if (type == GST_MESSAGE_ERROR)
-      gst_message_parse_error (msg, &err, &dbg);
-    else if (type == GST_MESSAGE_WARNING)
-      gst_message_parse_warning (msg, &err, &dbg);
-    std::string text = err ? err->message : "";
-    if (dbg)
-      text += std::string (" | ") + dbg;
-    g_clear_error (&err);
-    g_free (dbg);
-    gst_message_unref (msg);
-    return text;
+    return bus_pop_text (bus_, type);
   }
   GstBus *bus () { return bus_; }
 

@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <cstddef>
+#include <cstdlib>
 
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 #define RNC_NOALLOC_SKIP "sanitizer builds own malloc"
@@ -82,3 +83,16 @@ free (void *p)
 }
 }
 #endif
+
+/* Whether malloc is the counting one here: one malloc is seen. Tests
+ * assert this first, so that "nothing counted" means nothing allocated. */
+static inline bool
+malloc_is_interposed ()
+{
+  n_allocs = 0;
+  counting = true;
+  void *volatile p = malloc (64);
+  free (p);
+  counting = false;
+  return n_allocs.load () == 1;
+}

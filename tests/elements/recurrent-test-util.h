@@ -1,6 +1,6 @@
-/* Helpers shared by the rnn and lstm element tests: models built in code and
- * saved to temporary files, harnesses fed with frames, and references
- * computed with the library's scalar path. */
+/* Helpers shared by the rnn, lstm and generate element tests: models saved
+ * to temporary files and harnesses fed with frames. The models and the
+ * scalar-path references are built with rnc-test-util.h. */
 #pragma once
 
 #include "rnc-gst-test-util.h"
@@ -8,36 +8,10 @@
 
 #include "rnc.h"
 
-#include <functional>
 #include <string>
 #include <vector>
 
 namespace rnc_test {
-
-inline RncModel *
-make_model (RncCell cell, RncInputKind input, size_t D, size_t H, size_t L,
-    RncHeadKind head, size_t Q, guint64 seed)
-{
-  RncModelConfig c = {};
-  c.cell = cell;
-  c.input = input;
-  c.head = head;
-  c.input_size = D;
-  c.hidden_size = H;
-  c.num_layers = L;
-  c.output_size = Q;
-  GError *err = nullptr;
-  RncModel *m = rnc_model_new (&c, &err);
-  EXPECT_NE (m, nullptr) << (err ? err->message : "");
-  g_clear_error (&err);
-  size_t n;
-  float *p = rnc_model_get_params (m, &n);
-  RncRng rng;
-  rnc_rng_init (&rng, seed);
-  for (size_t i = 0; i < n; i++)
-    p[i] = (rnc_rng_uniform (&rng) * 2.0f - 1.0f) * 0.7f;
-  return m;
-}
 
 inline std::string
 save_model (const RncModel *m, const std::string &path)
@@ -49,16 +23,22 @@ save_model (const RncModel *m, const std::string &path)
   return path;
 }
 
-inline std::vector<float>
-random_frames (size_t n, guint64 seed, float scale = 1.0f)
+/* A model built by a test and saved in a temporary folder; the model is
+ * freed and the folder removed with it. */
+struct SavedModel
 {
-  std::vector<float> v (n);
-  RncRng rng;
-  rnc_rng_init (&rng, seed);
-  for (auto &x : v)
-    x = rnc_rng_normal (&rng) * scale;
-  return v;
-}
+  TempDir dir;
+  RncModel *model = nullptr;
+  std::string path;
+
+  SavedModel () = default;
+  SavedModel (const SavedModel &) = delete;
+  SavedModel &operator= (const SavedModel &) = delete;
+  ~SavedModel () { rnc_model_free (model); }
+
+  /* Saves the model as @name in the folder. */
+  void save (const char *name) { path = save_model (model, dir.file (name)); }
+};
 
 inline std::string
 frames_caps (size_t width, const char *format = "F32LE",
@@ -66,6 +46,19 @@ frames_caps (size_t width, const char *format = "F32LE",
 {
   return "other/x-frames, format=" + std::string (format) + ", width=" +
       std::to_string (width) + ", framerate=" + framerate;
+}
+
+/* A harness around "@factory model=@model @props", fed F32LE frames of
+ * @width at @framerate. */
+inline GstHarness *
+frames_harness (const std::string &factory, const std::string &model,
+    size_t width, const std::string &props = "",
+    const char *framerate = "0/1")
+{
+  GstHarness *h = harness_new (factory + " model=" + model + " " + props);
+  gst_harness_set_src_caps_str (h, frames_caps (width, "F32LE",
+          framerate).c_str ());
+  return h;
 }
 
 /* Pushes the bytes of @v in pieces of @step bytes (0: one buffer). */
@@ -99,38 +92,6 @@ inline std::vector<float>
 pull_floats (GstHarness *h, guint *n_buffers = nullptr)
 {
   return bytes_as<float> (pull_all_bytes (h, n_buffers));
-}
-
-/* Reference outputs (scalar path, double accumulation) of @x (T, D) from a
- * state set up by @init (or zeros): the hidden state (out_hidden) or the
- * head output in raw units. */
-inline std::vector<float>
-reference (const RncModel *m, const std::vector<float> &x, bool out_hidden,
-    const std::function<void (RncState *)> &init = nullptr)
-{
-  const RncModelConfig *c = rnc_model_get_config (m);
-  size_t D = c->input_size, T = x.size () / D;
-  size_t W = out_hidden ? c->hidden_size : c->output_size;
-  std::vector<float> xs (x);
-  rnc_model_scale_input (m, xs.data (), T);
-  RncState *s = rnc_state_new (m, 1, 0);
-  if (init)
-    init (s);
-  std::vector<float> out (T * W);
-  if (out_hidden) {
-    rnc_forward_ref (s, xs.data (), T, out.data (), nullptr);
-  } else {
-    rnc_forward_ref (s, xs.data (), T, nullptr, out.data ());
-    rnc_model_unscale_output (m, out.data (), T);
-  }
-  rnc_state_free (s);
-  return out;
-}
-
-inline std::vector<float>
-slice (const std::vector<float> &v, size_t from, size_t to)
-{
-  return std::vector<float> (v.begin () + from, v.begin () + to);
 }
 
 /* Waits for the element to reach @state. */

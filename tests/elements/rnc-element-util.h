@@ -6,6 +6,9 @@
 #include <gst/gst.h>
 #include <gtest/gtest.h>
 
+#include "rnc-gst-test-util.h"
+#include "rnc-test-util.h"
+
 #include "rnc-model-io.h"
 
 #include <cstring>
@@ -14,16 +17,6 @@
 #include <vector>
 
 namespace rnc_test {
-
-inline void
-gst_init_once ()
-{
-  static bool done = false;
-  if (!done) {
-    gst_init (nullptr, nullptr);
-    done = true;
-  }
-}
 
 /* A harness around @element (properties already set); the element gets a
  * bus so that its error and warning messages can be read. */
@@ -71,16 +64,7 @@ struct Harness
   std::string
   pull_all ()
   {
-    std::string out;
-    GstBuffer *buf;
-    while ((buf = gst_harness_try_pull (h)) != nullptr) {
-      GstMapInfo map;
-      gst_buffer_map (buf, &map, GST_MAP_READ);
-      out.append ((const char *) map.data, map.size);
-      gst_buffer_unmap (buf, &map);
-      gst_buffer_unref (buf);
-    }
-    return out;
+    return pull_all_text (h);
   }
 
   /* The caps of the last CAPS event on the output, as a string. */
@@ -113,31 +97,11 @@ struct Harness
     return names;
   }
 
-  /* "debug message" of the first bus message of @type, or "" when none. */
+  /* bus_pop_text() of the first bus message of @type, or "" when none. */
   std::string
   message (GstMessageType type)
   {
-    return bus_message (bus, type);
-  }
-
-  static std::string
-  bus_message (GstBus *bus, GstMessageType type)
-  {
-    GstMessage *msg = gst_bus_pop_filtered (bus, type);
-    if (!msg)
-      return "";
-    GError *err = nullptr;
-    gchar *dbg = nullptr;
-    if (type == GST_MESSAGE_ERROR)
-      gst_message_parse_error (msg, &err, &dbg);
-    else
-      gst_message_parse_warning (msg, &err, &dbg);
-    std::string r = std::string (err ? err->message : "") + " | " +
-        (dbg ? dbg : "");
-    g_clear_error (&err);
-    g_free (dbg);
-    gst_message_unref (msg);
-    return r;
+    return bus_pop_text (bus, type);
   }
 };
 
@@ -150,7 +114,7 @@ start_error (GstElement *element)
   GstBus *bus = gst_bus_new ();
   gst_element_set_bus (element, bus);
   GstStateChangeReturn r = gst_element_set_state (element, GST_STATE_PAUSED);
-  std::string msg = Harness::bus_message (bus, GST_MESSAGE_ERROR);
+  std::string msg = bus_pop_text (bus, GST_MESSAGE_ERROR);
   gst_element_set_state (element, GST_STATE_NULL);
   gst_element_set_bus (element, nullptr);
   gst_object_unref (bus);
@@ -194,14 +158,8 @@ inline bool
 write_model_with_metadata (const std::string &path,
     std::initializer_list<std::pair<const char *, const char *>> metadata)
 {
-  RncModelConfig cfg = {};
-  cfg.cell = RNC_CELL_RNN;
-  cfg.input = RNC_INPUT_DENSE;
-  cfg.head = RNC_HEAD_NONE;
-  cfg.input_size = 2;
-  cfg.hidden_size = 3;
-  cfg.num_layers = 1;
-  RncModel *m = rnc_model_new (&cfg, nullptr);
+  RncModel *m = model_new (RNC_CELL_RNN, RNC_INPUT_DENSE, 2, 0, 3, 1,
+      RNC_HEAD_NONE, 0);
   if (!m)
     return false;
   for (auto &kv : metadata)

@@ -142,25 +142,25 @@ struct Models
 
   Models ()
   {
-    RncModel *m = make_model (RNC_CELL_LSTM, RNC_INPUT_DENSE, D, 24, 2,
-        RNC_HEAD_REGRESSION, 2, 5);
+    RncModel *m = random_model (RNC_CELL_LSTM, RNC_INPUT_DENSE, D, 0, 24, 2,
+        RNC_HEAD_REGRESSION, 2, 5, 0.7f);
     const float mean[] = { 1, 2, 3 }, sd[] = { 2, 2, 2 };
     rnc_model_set_input_scaling (m, mean, sd);
     const float om[] = { -1, 1 }, os[] = { 3, 4 };
     rnc_model_set_output_scaling (m, om, os);
     lstm_reg = save_model (m, dir.file ("lstm-reg.safetensors"));
     rnc_model_free (m);
-    m = make_model (RNC_CELL_RNN, RNC_INPUT_DENSE, D, 20, 1,
-        RNC_HEAD_CLASSES, 5, 6);
+    m = random_model (RNC_CELL_RNN, RNC_INPUT_DENSE, D, 0, 20, 1,
+        RNC_HEAD_CLASSES, 5, 6, 0.7f);
     rnn_cls = save_model (m, dir.file ("rnn-cls.safetensors"));
     rnc_model_free (m);
-    m = make_model (RNC_CELL_LSTM, RNC_INPUT_INDEX, 9, 16, 1,
-        RNC_HEAD_CLASSES, 9, 7);
+    m = random_model (RNC_CELL_LSTM, RNC_INPUT_INDEX, 9, 0, 16, 1,
+        RNC_HEAD_CLASSES, 9, 7, 0.7f);
     lstm_ids = save_model (m, dir.file ("lstm-ids.safetensors"));
     rnc_model_free (m);
     /* large enough for its steps to be split across two threads */
-    m = make_model (RNC_CELL_LSTM, RNC_INPUT_DENSE, D, 256, 1,
-        RNC_HEAD_REGRESSION, 2, 8);
+    m = random_model (RNC_CELL_LSTM, RNC_INPUT_DENSE, D, 0, 256, 1,
+        RNC_HEAD_REGRESSION, 2, 8, 0.7f);
     lstm_big = save_model (m, dir.file ("lstm-big.safetensors"));
     rnc_model_free (m);
   }
@@ -169,7 +169,7 @@ struct Models
 std::vector<uint8_t>
 dense_bytes (size_t floats)
 {
-  auto x = random_frames (floats, 9);
+  auto x = normal_vec (floats, 9);
   std::vector<uint8_t> b (floats * 4);
   memcpy (b.data (), x.data (), b.size ());
   return b;
@@ -193,14 +193,7 @@ TEST (ElementNoAlloc, SteadyStateStreamingAllocatesNothing)
 #ifdef RNC_NOALLOC_SKIP
   GTEST_SKIP () << RNC_NOALLOC_SKIP;
 #endif
-  {
-    counting = true;
-    n_allocs = 0;
-    void *volatile p = malloc (64);
-    free (p);
-    counting = false;
-    ASSERT_EQ (n_allocs.load (), 1) << "malloc is not interposed";
-  }
+  ASSERT_TRUE (malloc_is_interposed ()) << "malloc is not interposed";
   ASSERT_STREQ (g_getenv ("G_SLICE"), "always-malloc");
   /* logging allocates; this test is about the elements, not the logger */
   gst_debug_set_active (FALSE);
@@ -272,7 +265,7 @@ TEST (ElementNoAlloc, InPlaceAndAdapterInputsMix)
 {
   Models ms;
   const size_t D = ms.D, F = D * 4, T = 200;
-  auto x = random_frames (T * D, 21);
+  auto x = normal_vec (T * D, 21);
   const uint8_t *bytes = (const uint8_t *) x.data ();
   /* whole frames, a partial one, its rest plus whole frames, ... */
   const size_t cuts[] = { F, 3 * F, F + 5, F - 5, 2 * F, 7, 2 * F - 7, 4 * F,

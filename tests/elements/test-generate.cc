@@ -13,73 +13,15 @@ using namespace rnc_test;
 
 namespace {
 
-/* The prediction (raw units) after @ctx (n, D raw), from a fresh state, on
- * the scalar reference path. */
-std::vector<float>
-ref_predict (const RncModel *m, std::vector<float> ctx,
-    RncInitKind init = RNC_INIT_ZEROS)
-{
-  const RncModelConfig *c = rnc_model_get_config (m);
-  size_t D = c->input_size, Q = c->output_size, n = ctx.size () / D;
-  auto y = reference (m, ctx, false, [init] (RncState *s) {
-        rnc_state_set_init (s, init);
-        rnc_state_reset (s);
-      });
-  return std::vector<float> (y.begin () + (n - 1) * Q, y.end ());
-}
-
-/* @steps predictions after @frames, each appended to the context (the last
- * @window frames only, with a window). */
-std::vector<float>
-ref_rollout (const RncModel *m, const std::vector<float> &frames,
-    size_t steps, size_t window = 0, RncInitKind init = RNC_INIT_ZEROS)
-{
-  size_t D = rnc_model_get_config (m)->input_size;
-  std::vector<float> seq (frames), out;
-  for (size_t k = 0; k < steps; k++) {
-    size_t n = seq.size () / D;
-    size_t from = window > 0 && n > window ? n - window : 0;
-    auto y = ref_predict (m, std::vector<float> (seq.begin () + from * D,
-            seq.end ()), init);
-    out.insert (out.end (), y.begin (), y.end ());
-    seq.insert (seq.end (), y.begin (), y.end ());
-  }
-  return out;
-}
-
-/* Greedy ids after @prompt on the reference path. */
-std::vector<int32_t>
-ref_greedy (const RncModel *m, const std::vector<int32_t> &prompt,
-    size_t steps)
-{
-  size_t V = rnc_model_get_config (m)->output_size;
-  std::vector<int32_t> seq (prompt), out;
-  for (size_t k = 0; k < steps; k++) {
-    RncState *s = rnc_state_new (m, 1, 0);
-    std::vector<float> y (seq.size () * V);
-    EXPECT_TRUE (rnc_forward_ids_ref (s, seq.data (), seq.size (), nullptr,
-            y.data ()));
-    rnc_state_free (s);
-    auto last = y.end () - V;
-    int32_t id = (int32_t) (std::max_element (last, y.end ()) - last);
-    out.push_back (id);
-    seq.push_back (id);
-  }
-  return out;
-}
-
 /* A regression model whose prediction is its next input (Q == D). */
-struct Fixture
+struct Fixture : SavedModel
 {
-  TempDir dir;
-  RncModel *model = nullptr;
-  std::string path;
   size_t D = 3, H = 6;
 
   explicit Fixture (RncCell cell = RNC_CELL_LSTM, size_t window = 0)
   {
-    model = make_model (cell, RNC_INPUT_DENSE, D, H, 2,
-        RNC_HEAD_REGRESSION, D, 23);
+    model = random_model (cell, RNC_INPUT_DENSE, D, 0, H, 2,
+        RNC_HEAD_REGRESSION, D, 23, 0.7f);
     const float mean[] = { 1.0f, -1.0f, 4.0f }, sd[] = { 2.0f, 0.5f, 3.0f };
     rnc_model_set_input_scaling (model, mean, sd);
     rnc_model_set_output_scaling (model, mean, sd);
@@ -88,41 +30,30 @@ struct Fixture
           std::to_string (window).c_str ());
       EXPECT_TRUE (rnc_model_parse_metadata (model, nullptr));
     }
-    path = save_model (model, dir.file ("m.safetensors"));
+    save ("m.safetensors");
   }
-  ~Fixture () { rnc_model_free (model); }
 
   GstHarness *harness (const std::string &props = "",
       const char *framerate = "0/1")
   {
-    GstHarness *h = harness_new ("generate model=" + path + " " + props);
-    gst_harness_set_src_caps_str (h, frames_caps (D, "F32LE",
-            framerate).c_str ());
-    return h;
+    return frames_harness ("generate", path, D, props, framerate);
   }
 };
 
 /* A language model over V ids, its vocabulary in the file. */
-struct LmFixture
+struct LmFixture : SavedModel
 {
-  TempDir dir;
-  RncModel *model = nullptr;
-  std::string path;
   size_t V = 12;
   std::vector<int32_t> prompt{ 3, 1, 4, 1, 5, 9, 2, 6 };
 
   LmFixture ()
   {
-    model = make_model (RNC_CELL_LSTM, RNC_INPUT_INDEX, V, 10, 1,
-        RNC_HEAD_CLASSES, V, 29);
-    /* sharper logits than make_model's, so that draws are not uniform */
-    size_t n;
-    float *p = rnc_model_get_params (model, &n);
-    for (size_t i = 0; i < n; i++)
-      p[i] *= 2.5f;
-    path = save_model (model, dir.file ("lm.safetensors"));
+    model = random_model (RNC_CELL_LSTM, RNC_INPUT_INDEX, V, 0, 10, 1,
+        RNC_HEAD_CLASSES, V, 29, 0.7f);
+    /* sharper logits than the 0.7 scale's, so that draws are not uniform */
+    scale_params (model, 2.5f);
+    save ("lm.safetensors");
   }
-  ~LmFixture () { rnc_model_free (model); }
 
   std::vector<int32_t> run (const std::string &props)
   {
@@ -158,24 +89,8 @@ start_error (const std::string &desc)
 TEST (GstGenerate, ReproducesSeedQ8)
 {
   const size_t D = 4, H = 5, T = 3;
-  const std::vector<float> expected = {
-    0.11289829f, 0.28615662f, 0.45941496f, 0.6326734f,
-    -1.1034914f, -0.76390266f, -0.4243139f, -0.08472518f,
-    -0.09742844f, 0.10508922f, 0.30760697f, 0.5101247f,
-    0.09427071f, 0.27482215f, 0.4553734f, 0.6359247f,
-    -1.0948822f, -0.75592315f, -0.41696408f, -0.07800511f,
-    -0.10287851f, 0.10063282f, 0.30414408f, 0.5076554f };
-  RncModel *m = make_model (RNC_CELL_RNN, RNC_INPUT_DENSE, D, H, 1,
-      RNC_HEAD_REGRESSION, D, 1);
-  const RncParamViews *v = rnc_model_get_views (m);
-  auto put = [] (float *dst, const std::vector<float> &src) {
-    std::copy (src.begin (), src.end (), dst);
-  };
-  put (v->layer[0].Wx, linspace (-0.2, 0.4, D * H));
-  put (v->layer[0].Wh, linspace (-0.4, 0.1, H * H));
-  put (v->layer[0].bh, linspace (-0.7, 0.1, H));
-  put (v->Wo, linspace (-0.4, 0.1, H * D));
-  put (v->bo, linspace (-0.7, 0.1, D));
+  const std::vector<float> &expected = kSeedQ8;
+  RncModel *m = notebook_model (RNC_CELL_RNN, D, H, D);
   TempDir dir;
   std::string path = save_model (m, dir.file ("q8.safetensors"));
   auto seeds = linspace (-0.1, 0.3, 2 * D);
@@ -198,7 +113,7 @@ TEST (GstGenerate, ReproducesSeedQ8)
 TEST (GstGenerate, LengthFramesAtEosThenEosAtAnySplit)
 {
   Fixture f;
-  auto x = random_frames (10 * f.D, 2);
+  auto x = normal_vec (10 * f.D, 2);
   auto ref = ref_rollout (f.model, x, 25);
   for (size_t step : { (size_t) 0, (size_t) 7, (size_t) 12 }) {
     GstHarness *h = f.harness ("length=25");
@@ -208,13 +123,7 @@ TEST (GstGenerate, LengthFramesAtEosThenEosAtAnySplit)
     auto out = pull_floats (h);
     ASSERT_EQ (out.size (), 25 * f.D);
     EXPECT_LT (max_abs_diff (out, ref), 1e-4) << "step " << step;
-    bool saw_eos = false;
-    GstEvent *ev;
-    while ((ev = gst_harness_try_pull_event (h)) != nullptr) {
-      saw_eos |= GST_EVENT_TYPE (ev) == GST_EVENT_EOS;
-      gst_event_unref (ev);
-    }
-    EXPECT_TRUE (saw_eos);
+    EXPECT_TRUE (pull_events_saw_eos (h));
     gst_harness_teardown (h);
   }
   /* length=0 generates nothing; nothing to prime on warns */
@@ -236,7 +145,7 @@ TEST (GstGenerate, HorizonEqualsTheModelRunOnItsOwnPredictions)
   const size_t N = 4, n = 12;
   for (RncCell cell : { RNC_CELL_RNN, RNC_CELL_LSTM }) {
     Fixture f (cell);
-    auto x = random_frames (n * f.D, 3);
+    auto x = normal_vec (n * f.D, 3);
     GstHarness *h = f.harness ("horizon=4");
     push_split (h, x, 20);
     GstCaps *caps = gst_pad_get_current_caps (h->sinkpad);
@@ -266,7 +175,7 @@ TEST (GstGenerate, HorizonEqualsTheModelRunOnItsOwnPredictions)
 TEST (GstGenerate, HorizonLeavesTheTrueStateAlone)
 {
   Fixture f;
-  auto x = random_frames (30 * f.D, 4);
+  auto x = normal_vec (30 * f.D, 4);
   std::string sg = f.dir.file ("g.state"), sl = f.dir.file ("l.state");
   GstHarness *g = f.harness ("horizon=6 state-location=" + sg);
   GstHarness *l = harness_new ("lstm model=" + f.path + " state-location=" +
@@ -295,7 +204,7 @@ TEST (GstGenerate, WindowedModelForecastsFromTheLastFrames)
 {
   const size_t T = 5, N = 3, n = 9;
   Fixture f (RNC_CELL_LSTM, T);
-  auto x = random_frames (n * f.D, 5);
+  auto x = normal_vec (n * f.D, 5);
   GstHarness *h = f.harness ("horizon=3");
   push_split (h, x);
   auto out = pull_floats (h);
@@ -393,7 +302,7 @@ TEST (GstGenerate, ResetEventStartsAFreshPrompt)
 TEST (GstGenerate, FlushStopsALongContinuation)
 {
   Fixture f;
-  auto x = random_frames (6 * f.D, 6);
+  auto x = normal_vec (6 * f.D, 6);
   GstHarness *h = f.harness ("length=2147483647");
   gst_harness_set_drop_buffers (h, TRUE);
   push_split (h, x);
@@ -450,7 +359,7 @@ TEST (GstGenerate, StateChangeStopsALongContinuation)
   ASSERT_NE (p, nullptr);
   GstElement *src = gst_bin_get_by_name (GST_BIN (p), "src");
   gst_element_set_state (p, GST_STATE_PLAYING);
-  auto x = random_frames (4 * f.D, 7);
+  auto x = normal_vec (4 * f.D, 7);
   GstFlowReturn flow;
   GstBuffer *buf = buffer_from_bytes (x.data (), x.size () * 4);
   g_signal_emit_by_name (src, "push-buffer", buf, &flow);
@@ -468,7 +377,7 @@ TEST (GstGenerate, StateChangeStopsALongContinuation)
 TEST (GstGenerate, ContinuationCarriesOnTheFrameTimes)
 {
   Fixture f;
-  auto x = random_frames (4 * f.D, 8);
+  auto x = normal_vec (4 * f.D, 8);
   GstHarness *h = f.harness ("length=3", "10/1");
   push_split (h, x);
   gst_harness_push_event (h, gst_event_new_eos ());
@@ -487,16 +396,8 @@ TEST (GstGenerate, LatencyQueryIsAnswered)
   for (const char *props : { "", "horizon=5" }) {
     GstHarness *h = f.harness (props, "10/1");
     gst_harness_play (h);
-    gst_harness_set_upstream_latency (h, 30 * GST_MSECOND);
-    GstQuery *q = gst_query_new_latency ();
-    ASSERT_TRUE (gst_pad_peer_query (h->sinkpad, q)) << props;
-    gboolean live = FALSE;
-    GstClockTime min = 0, max = 0;
-    gst_query_parse_latency (q, &live, &min, &max);
-    EXPECT_TRUE (live);
     /* forecasts are stamped at their input frame: nothing added */
-    EXPECT_EQ (min, 30 * GST_MSECOND) << props;
-    gst_query_unref (q);
+    expect_no_added_latency (h, 30 * GST_MSECOND, props);
     gst_harness_teardown (h);
   }
 }
@@ -512,7 +413,8 @@ TEST (GstGenerate, ModelsThatCannotFeedBackAreRefusedWithTheReason)
     { RNC_INPUT_INDEX, 9, RNC_HEAD_CLASSES, 4, "tagger" },
   };
   for (const Case &c : cases) {
-    RncModel *m = make_model (RNC_CELL_RNN, c.in, c.D, 4, 1, c.head, c.Q, 1);
+    RncModel *m = random_model (RNC_CELL_RNN, c.in, c.D, 0, 4, 1, c.head,
+        c.Q, 1, 0.7f);
     std::string path = save_model (m, dir.file ("bad.safetensors"));
     rnc_model_free (m);
     std::string e = start_error ("generate model=" + path);

@@ -9,28 +9,21 @@ using namespace rnc_test;
 
 namespace {
 
-struct Fixture
+struct Fixture : SavedModel
 {
-  TempDir dir;
-  RncModel *model = nullptr;
-  std::string path;
   size_t D = 4, H = 5;
 
   Fixture ()
   {
-    model = make_model (RNC_CELL_LSTM, RNC_INPUT_DENSE, D, H, 2,
-        RNC_HEAD_NONE, 0, 23);
-    path = save_model (model, dir.file ("lstm.safetensors"));
+    model = random_model (RNC_CELL_LSTM, RNC_INPUT_DENSE, D, 0, H, 2,
+        RNC_HEAD_NONE, 0, 23, 0.7f);
+    save ("lstm.safetensors");
   }
-  ~Fixture () { rnc_model_free (model); }
 
   GstHarness *harness (const std::string &props = "",
       const char *framerate = "0/1")
   {
-    GstHarness *h = harness_new ("lstm model=" + path + " " + props);
-    gst_harness_set_src_caps_str (h, frames_caps (D, "F32LE",
-            framerate).c_str ());
-    return h;
+    return frames_harness ("lstm", path, D, props, framerate);
   }
 };
 
@@ -73,8 +66,8 @@ load_state (const RncModel *m, const std::string &path)
 TEST (GstLstm, RefusesAnRnnModel)
 {
   TempDir dir;
-  RncModel *m = make_model (RNC_CELL_RNN, RNC_INPUT_DENSE, 2, 3, 1,
-      RNC_HEAD_NONE, 0, 1);
+  RncModel *m = random_model (RNC_CELL_RNN, RNC_INPUT_DENSE, 2, 0, 3, 1,
+      RNC_HEAD_NONE, 0, 1, 0.7f);
   std::string path = save_model (m, dir.file ("rnn.safetensors"));
   rnc_model_free (m);
   GstElement *e = gst_element_factory_make ("lstm", nullptr);
@@ -108,7 +101,7 @@ TEST_P (GstLstmReset, SecondHalfFollowsTheTrigger)
   const Trigger &tr = GetParam ();
   Fixture f;
   const size_t A = 9, B = 11;
-  auto x = random_frames ((A + B) * f.D, 31);
+  auto x = normal_vec ((A + B) * f.D, 31);
   auto carried = slice (reference (f.model, x, true), A * f.H, (A + B) * f.H);
   auto fresh = reference (f.model, slice (x, A * f.D, (A + B) * f.D), true);
   ASSERT_GT (max_abs_diff (carried, fresh), 1e-3) << "halves must differ";
@@ -194,7 +187,7 @@ TEST (GstLstm, ResetSignalFromAnotherThreadWhilePlaying)
 {
   Fixture f;
   GstHarness *h = f.harness ();
-  auto x = random_frames (6 * f.D, 32);
+  auto x = normal_vec (6 * f.D, 32);
   push_frames (h, x, 0, 6, f.D);
   GThread *t = g_thread_new ("reset", [] (gpointer e) -> gpointer {
         g_signal_emit_by_name ((GstElement *) e, "reset");
@@ -211,7 +204,7 @@ TEST (GstLstm, ResetSignalFromAnotherThreadWhilePlaying)
 TEST (GstLstm, FlushingSeekThenTheSameDataEqualsAFreshRun)
 {
   Fixture f;
-  auto x = random_frames (40 * f.D, 33);
+  auto x = normal_vec (40 * f.D, 33);
   GstHarness *h = f.harness ("", "25/1");
   push_split (h, x, 44);
   std::vector<GstBuffer *> first, second;
@@ -239,7 +232,7 @@ TEST (GstLstm, StateFileCutInTwoEqualsTheUncutRun)
 {
   Fixture f;
   const size_t A = 13, B = 17;
-  auto x = random_frames ((A + B) * f.D, 34);
+  auto x = normal_vec ((A + B) * f.D, 34);
   std::string state = f.dir.file ("state.safetensors");
 
   GstHarness *h = f.harness ();
@@ -278,7 +271,7 @@ TEST (GstLstm, ResetOnEosSavesFirst)
 {
   Fixture f;
   const size_t A = 7;
-  auto x = random_frames (A * f.D, 35);
+  auto x = normal_vec (A * f.D, 35);
   std::string state = f.dir.file ("s.safetensors");
   GstHarness *h = f.harness ("reset-on=eos state-location=" + state);
   push_split (h, x);
@@ -314,8 +307,8 @@ TEST (GstLstm, StateFileErrorsNameTheFile)
   gst_element_set_state (e, GST_STATE_NULL);
 
   /* a state of another shape */
-  RncModel *other = make_model (RNC_CELL_LSTM, RNC_INPUT_DENSE, f.D, f.H + 1,
-      1, RNC_HEAD_NONE, 0, 2);
+  RncModel *other = random_model (RNC_CELL_LSTM, RNC_INPUT_DENSE, f.D, 0,
+      f.H + 1, 1, RNC_HEAD_NONE, 0, 2, 0.7f);
   RncState *s = rnc_state_new (other, 1, 0);
   std::string wrong = f.dir.file ("wrong.safetensors");
   ASSERT_TRUE (rnc_state_save (s, wrong.c_str (), nullptr));
@@ -337,8 +330,8 @@ TEST (GstLstm, TokenIdsGatherRowsAndOutOfRangeIsAnError)
 {
   TempDir dir;
   const size_t V = 11, H = 6;
-  RncModel *m = make_model (RNC_CELL_LSTM, RNC_INPUT_INDEX, V, H, 1,
-      RNC_HEAD_CLASSES, V, 36);
+  RncModel *m = random_model (RNC_CELL_LSTM, RNC_INPUT_INDEX, V, 0, H, 1,
+      RNC_HEAD_CLASSES, V, 36, 0.7f);
   std::string path = save_model (m, dir.file ("lm.safetensors"));
   std::vector<gint32> ids = { 3, 0, 10, 7, 7, 2, 9, 1 };
   /* reference: true one-hot rows through the scalar path */
@@ -377,7 +370,7 @@ TEST (GstLstm, TokenIdsGatherRowsAndOutOfRangeIsAnError)
 TEST (GstLstm, AudioInputBecomesFramesAtItsRate)
 {
   Fixture f;
-  auto x = random_frames (10 * f.D, 37);
+  auto x = normal_vec (10 * f.D, 37);
   GstHarness *h = harness_new ("lstm model=" + f.path);
   gst_harness_set_src_caps_str (h, ("audio/x-raw, format=F32LE, "
           "layout=interleaved, channels=" + std::to_string (f.D) +

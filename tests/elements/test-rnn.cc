@@ -11,30 +11,22 @@ using namespace rnc_test;
 namespace {
 
 /* An rnn model with a regression head, saved in @dir. */
-struct Fixture
+struct Fixture : SavedModel
 {
-  TempDir dir;
-  RncModel *model = nullptr;
-  std::string path;
   size_t D = 3, H = 6, Q = 2;
 
   explicit Fixture (RncCell cell = RNC_CELL_RNN,
       RncHeadKind head = RNC_HEAD_REGRESSION, size_t layers = 1)
   {
-    model = make_model (cell, RNC_INPUT_DENSE, D, H, layers, head,
-        head == RNC_HEAD_NONE ? 0 : Q, 17);
-    path = save_model (model, dir.file ("m.safetensors"));
+    model = random_model (cell, RNC_INPUT_DENSE, D, 0, H, layers, head,
+        head == RNC_HEAD_NONE ? 0 : Q, 17, 0.7f);
+    save ("m.safetensors");
   }
-  ~Fixture () { rnc_model_free (model); }
 
   GstHarness *harness (const std::string &props = "",
       const char *framerate = "0/1", const char *factory = "rnn")
   {
-    GstHarness *h = harness_new (std::string (factory) + " model=" + path +
-        " " + props);
-    gst_harness_set_src_caps_str (h, frames_caps (D, "F32LE",
-            framerate).c_str ());
-    return h;
+    return frames_harness (factory, path, D, props, framerate);
   }
 };
 
@@ -55,7 +47,7 @@ TEST (GstRnn, NegotiatesTheOutputWidth)
 {
   Fixture f;
   GstHarness *h = f.harness ("output=hidden");
-  auto x = random_frames (4 * f.D, 1);
+  auto x = normal_vec (4 * f.D, 1);
   EXPECT_EQ (push_split (h, x), GST_FLOW_OK);
   GstCaps *caps = gst_pad_get_current_caps (h->sinkpad);
   ASSERT_NE (caps, nullptr);
@@ -119,7 +111,7 @@ TEST (GstRnn, WidthMismatchInAPipelineStopsWithTheError)
   ASSERT_NE (p, nullptr) << err->message;
   GstElement *src = gst_bin_get_by_name (GST_BIN (p), "src");
   gst_element_set_state (p, GST_STATE_PLAYING);
-  auto x = random_frames (10, 2);
+  auto x = normal_vec (10, 2);
   GstBuffer *buf = buffer_from_bytes (x.data (), x.size () * 4);
   GstFlowReturn flow = GST_FLOW_OK;
   /* the action signal does not take the buffer */
@@ -146,8 +138,8 @@ TEST (GstRnn, WidthMismatchInAPipelineStopsWithTheError)
 TEST (GstRnn, RefusesAnLstmModel)
 {
   TempDir dir;
-  RncModel *m = make_model (RNC_CELL_LSTM, RNC_INPUT_DENSE, 2, 3, 1,
-      RNC_HEAD_NONE, 0, 1);
+  RncModel *m = random_model (RNC_CELL_LSTM, RNC_INPUT_DENSE, 2, 0, 3, 1,
+      RNC_HEAD_NONE, 0, 1, 0.7f);
   std::string path = save_model (m, dir.file ("lstm.safetensors"));
   rnc_model_free (m);
   GstElement *e = gst_element_factory_make ("rnn", nullptr);
@@ -224,7 +216,7 @@ TEST_P (GstRecurrentSplit, AnySplitOfTheBytesIsBitIdentical)
   auto [cell, props, step] = GetParam ();
   Fixture f (cell, RNC_HEAD_REGRESSION, 2);
   const char *factory = cell == RNC_CELL_LSTM ? "lstm" : "rnn";
-  auto x = random_frames (300 * f.D, 3);
+  auto x = normal_vec (300 * f.D, 3);
   GstHarness *h = f.harness (props, "0/1", factory);
   for (size_t t = 0; t < 300; t += 50)
     push_frames (h, x, t, 50, f.D);
@@ -252,7 +244,7 @@ INSTANTIATE_TEST_SUITE_P (Splits, GstRecurrentSplit, ::testing::Combine (
 TEST (GstRnn, OutputsMatchTheScalarReference)
 {
   Fixture f;
-  auto x = random_frames (40 * f.D, 4);
+  auto x = normal_vec (40 * f.D, 4);
   for (const char *kind : { "prediction", "hidden" }) {
     GstHarness *h = f.harness (std::string ("output=") + kind);
     push_split (h, x, 52);
@@ -269,10 +261,10 @@ TEST (GstRnn, ClassOutputs)
 {
   TempDir dir;
   const size_t D = 2, H = 5, Q = 4, T = 30;
-  RncModel *m = make_model (RNC_CELL_RNN, RNC_INPUT_DENSE, D, H, 1,
-      RNC_HEAD_CLASSES, Q, 5);
+  RncModel *m = random_model (RNC_CELL_RNN, RNC_INPUT_DENSE, D, 0, H, 1,
+      RNC_HEAD_CLASSES, Q, 5, 0.7f);
   std::string path = save_model (m, dir.file ("cls.safetensors"));
-  auto x = random_frames (T * D, 6);
+  auto x = normal_vec (T * D, 6);
   auto logits_ref = reference (m, x, false);
   std::vector<std::vector<float>> got;
   for (const char *kind : { "logits", "probabilities", "prediction" }) {
@@ -331,7 +323,7 @@ TEST (GstRnn, ClassOutputOfARegressionModelIsAnError)
 TEST (GstRnn, EmitModes)
 {
   Fixture f;
-  auto x = random_frames (20 * f.D, 7);
+  auto x = normal_vec (20 * f.D, 7);
   auto ref = reference (f.model, x, false);
 
   /* buffer: the output after the last whole frame of each input buffer;
@@ -369,7 +361,7 @@ TEST (GstRnn, WindowOutputsComeFromTheLastFrames)
 {
   Fixture f;
   const size_t T = 25, W = 5;
-  auto x = random_frames (T * f.D, 8);
+  auto x = normal_vec (T * f.D, 8);
   GstHarness *h = f.harness ("window=5");
   push_split (h, x, 28);
   auto out = pull_floats (h);
@@ -407,7 +399,7 @@ TEST (GstRnn, ScalingMetadataIsAppliedInAndOut)
   rnc_model_set_output_scaling (f.model, out_mean, out_std);
   save_model (f.model, f.path);
   const size_t T = 12;
-  auto z = random_frames (T * f.D, 9);
+  auto z = normal_vec (T * f.D, 9);
   std::vector<float> x (z.size ());
   for (size_t t = 0; t < T; t++)
     for (size_t d = 0; d < f.D; d++)
@@ -434,7 +426,7 @@ TEST (GstRnn, TimestampsFromTheFrameCount)
 {
   Fixture f;
   GstHarness *h = f.harness ("", "4/1");
-  auto x = random_frames (10 * f.D, 10);
+  auto x = normal_vec (10 * f.D, 10);
   GstBuffer *b = buffer_from_bytes (x.data (), 4 * f.D * 4 + 6);
   GST_BUFFER_PTS (b) = 10 * GST_SECOND;
   gst_harness_push (h, b);
@@ -479,7 +471,7 @@ TEST (GstRnn, AperiodicTimestampsPassThrough)
 {
   Fixture f;
   GstHarness *h = f.harness ();
-  auto x = random_frames (6 * f.D, 11);
+  auto x = normal_vec (6 * f.D, 11);
   for (size_t i = 0; i < 3; i++) {
     GstBuffer *b = buffer_from_bytes (x.data () + 2 * i * f.D, 2 * f.D * 4);
     GST_BUFFER_PTS (b) = (i * i + 1) * GST_MSECOND;
@@ -496,16 +488,8 @@ TEST (GstRnn, LatencyQueryIsAnswered)
   Fixture f;
   for (const char *props : { "", "window=8", "emit=buffer" }) {
     GstHarness *h = f.harness (props, "100/1");
-    gst_harness_set_upstream_latency (h, 20 * GST_MSECOND);
-    GstQuery *q = gst_query_new_latency ();
-    ASSERT_TRUE (gst_pad_peer_query (h->sinkpad, q)) << props;
-    gboolean live = FALSE;
-    GstClockTime min = 0, max = 0;
-    gst_query_parse_latency (q, &live, &min, &max);
-    EXPECT_TRUE (live);
     /* outputs are stamped at their last input frame: no latency added */
-    EXPECT_EQ (min, 20 * GST_MSECOND) << props;
-    gst_query_unref (q);
+    expect_no_added_latency (h, 20 * GST_MSECOND, props);
     gst_harness_teardown (h);
   }
 }
@@ -515,7 +499,7 @@ TEST (GstRnn, EosDrainsAndDropsATrailingPartialFrame)
   Fixture f;
   GstHarness *h = f.harness ("emit=eos");
   BusWatch bus (h->element);
-  auto x = random_frames (5 * f.D, 12);
+  auto x = normal_vec (5 * f.D, 12);
   gst_harness_push (h, buffer_from_bytes (x.data (), 5 * f.D * 4 - 3));
   gst_harness_push_event (h, gst_event_new_eos ());
   auto out = pull_floats (h);
@@ -524,13 +508,7 @@ TEST (GstRnn, EosDrainsAndDropsATrailingPartialFrame)
   std::string w = bus.pop (GST_MESSAGE_WARNING);
   EXPECT_NE (w.find ("9 bytes"), std::string::npos) << w;
   /* EOS itself goes downstream after the output */
-  bool saw_eos = false;
-  GstEvent *ev;
-  while ((ev = gst_harness_try_pull_event (h)) != nullptr) {
-    saw_eos |= GST_EVENT_TYPE (ev) == GST_EVENT_EOS;
-    gst_event_unref (ev);
-  }
-  EXPECT_TRUE (saw_eos);
+  EXPECT_TRUE (pull_events_saw_eos (h));
   gst_harness_teardown (h);
 }
 
@@ -616,7 +594,7 @@ TEST (GstRnn, PropertyStressWhileBuffersFlow)
       "window", &win, 100);
   GstHarnessThread *t3 = gst_harness_stress_custom_start (h, nullptr,
       emit_reset, h->element, 100);
-  auto x = random_frames (64 * f.D, 13);
+  auto x = normal_vec (64 * f.D, 13);
   for (int i = 0; i < 200; i++)
     ASSERT_EQ (push_split (h, x, 37), GST_FLOW_OK);
   EXPECT_EQ (gst_harness_stress_thread_stop (t1) > 0, TRUE);

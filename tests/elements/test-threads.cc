@@ -44,24 +44,19 @@ struct Models
 
   Models ()
   {
-    RncModel *m = make_model (RNC_CELL_LSTM, RNC_INPUT_DENSE, D, 256, 2,
-        RNC_HEAD_REGRESSION, D, 31);
+    RncModel *m = random_model (RNC_CELL_LSTM, RNC_INPUT_DENSE, D, 0, 256, 2,
+        RNC_HEAD_REGRESSION, D, 31, 0.7f);
     /* small weights keep the 256 units away from saturation */
-    size_t n;
-    float *p = rnc_model_get_params (m, &n);
-    for (size_t i = 0; i < n; i++)
-      p[i] *= 0.1f;
+    scale_params (m, 0.1f);
     lstm_big = save_model (m, dir.file ("lstm-big.safetensors"));
     rnc_model_free (m);
-    m = make_model (RNC_CELL_RNN, RNC_INPUT_DENSE, D, 512, 1,
-        RNC_HEAD_REGRESSION, 2, 32);
-    p = rnc_model_get_params (m, &n);
-    for (size_t i = 0; i < n; i++)
-      p[i] *= 0.05f;
+    m = random_model (RNC_CELL_RNN, RNC_INPUT_DENSE, D, 0, 512, 1,
+        RNC_HEAD_REGRESSION, 2, 32, 0.7f);
+    scale_params (m, 0.05f);
     rnn_big = save_model (m, dir.file ("rnn-big.safetensors"));
     rnc_model_free (m);
-    m = make_model (RNC_CELL_LSTM, RNC_INPUT_DENSE, D, 32, 1,
-        RNC_HEAD_REGRESSION, D, 33);
+    m = random_model (RNC_CELL_LSTM, RNC_INPUT_DENSE, D, 0, 32, 1,
+        RNC_HEAD_REGRESSION, D, 33, 0.7f);
     lstm_small = save_model (m, dir.file ("lstm-small.safetensors"));
     rnc_model_free (m);
   }
@@ -92,7 +87,7 @@ run (const std::string &desc, const std::vector<float> &x, size_t D)
 TEST (ElementThreads, SplitStepsGiveTheBitsOfOneThread)
 {
   Models ms;
-  auto x = random_frames (300 * ms.D, 41);
+  auto x = normal_vec (300 * ms.D, 41);
   const std::string cases[] = {
     "lstm model=" + ms.lstm_big,
     "lstm model=" + ms.lstm_big + " output=hidden",
@@ -118,7 +113,7 @@ TEST (ElementThreads, SplitStepsGiveTheBitsOfOneThread)
 TEST (ElementThreads, SplitOutputsMatchTheReferencePath)
 {
   Models ms;
-  auto x = random_frames (120 * ms.D, 42);
+  auto x = normal_vec (120 * ms.D, 42);
   GError *err = nullptr;
   RncModel *m = rnc_model_load (ms.lstm_big.c_str (), &err);
   ASSERT_NE (m, nullptr) << (err ? err->message : "");
@@ -150,7 +145,7 @@ TEST (ElementThreads, HelperThreadOnlyForLargeModelsAndOnlyWhileRunning)
     {"lstm threads=2 model=" + ms.lstm_small, 0},
     {"generate horizon=3 threads=0 model=" + ms.lstm_small, 0},
   };
-  auto x = random_frames (3 * ms.D, 43);
+  auto x = normal_vec (3 * ms.D, 43);
   for (const Case &c : cases) {
     GstHarness *h = harness_new (c.desc);
     gst_harness_set_src_caps_str (h, frames_caps (ms.D).c_str ());

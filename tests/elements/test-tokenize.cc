@@ -12,20 +12,7 @@ const char *TEXT_CAPS = "text/x-raw,format=utf8";
 GstElement *
 make (const char *props = nullptr)
 {
-  rnc_test::gst_init_once ();
-  GstElement *e = gst_element_factory_make ("tokenize", nullptr);
-  EXPECT_NE (e, nullptr);
-  if (props) {
-    /* "name=value name=value" through gst_util_set_object_arg */
-    gchar **kv = g_strsplit (props, " ", -1);
-    for (gchar **p = kv; *p; p++) {
-      gchar **pair = g_strsplit (*p, "=", 2);
-      gst_util_set_object_arg (G_OBJECT (e), pair[0], pair[1]);
-      g_strfreev (pair);
-    }
-    g_strfreev (kv);
-  }
-  return e;
+  return rnc_test::element_new ("tokenize", props ? props : "");
 }
 
 } // namespace

@@ -14,19 +14,7 @@ const char *IDS_CAPS = "other/x-frames,format=S32LE,width=1,framerate=0/1";
 GstElement *
 make (const std::string &props)
 {
-  rnc_test::gst_init_once ();
-  GstElement *e = gst_element_factory_make ("vocab-decode", nullptr);
-  EXPECT_NE (e, nullptr);
-  gchar **kv = g_strsplit (props.c_str (), " ", -1);
-  for (gchar **p = kv; *p; p++) {
-    if (!**p)
-      continue;
-    gchar **pair = g_strsplit (*p, "=", 2);
-    gst_util_set_object_arg (G_OBJECT (e), pair[0], pair[1]);
-    g_strfreev (pair);
-  }
-  g_strfreev (kv);
-  return e;
+  return rnc_test::element_new ("vocab-decode", props);
 }
 
 std::string

@@ -2,6 +2,7 @@
 #include "rnc-element-util.h"
 #include "rnc-test-util.h"
 
+using rnc_test::as_ids;
 using rnc_test::Harness;
 using rnc_test::TempFile;
 
@@ -12,29 +13,7 @@ const char *TEXT_CAPS = "text/x-raw,format=utf8";
 GstElement *
 make (const std::string &props)
 {
-  rnc_test::gst_init_once ();
-  GstElement *e = gst_element_factory_make ("vocab-encode", nullptr);
-  EXPECT_NE (e, nullptr);
-  gchar **kv = g_strsplit (props.c_str (), " ", -1);
-  for (gchar **p = kv; *p; p++) {
-    if (!**p)
-      continue;
-    gchar **pair = g_strsplit (*p, "=", 2);
-    gst_util_set_object_arg (G_OBJECT (e), pair[0], pair[1]);
-    g_strfreev (pair);
-  }
-  g_strfreev (kv);
-  return e;
-}
-
-std::vector<int32_t>
-as_ids (const std::string &bytes)
-{
-  std::vector<int32_t> ids (bytes.size () / 4);
-  memcpy (ids.data (), bytes.data (), ids.size () * 4);
-  for (auto &v : ids)
-    v = GINT32_FROM_LE (v);
-  return ids;
+  return rnc_test::element_new ("vocab-encode", props);
 }
 
 /* A byte-level stand-in for a model file: a valid safetensors header with

@@ -8,19 +8,9 @@
 #include <tuple>
 
 using rnc_test::max_abs_diff;
+using rnc_test::uniform_vec;
 
 namespace {
-
-std::vector<float>
-random_vec (size_t n, guint64 seed)
-{
-  std::vector<float> v (n);
-  RncRng rng;
-  rnc_rng_init (&rng, seed);
-  for (auto &x : v)
-    x = rnc_rng_uniform (&rng) * 2.0f - 1.0f;
-  return v;
-}
 
 typedef void (*GemmFn) (size_t, size_t, size_t, float, const float *, size_t,
     const float *, size_t, float, float *, size_t);
@@ -45,12 +35,12 @@ TEST_P (RncGemmKernel, EqualsReference)
   ASSERT_NE (k->gemm, nullptr);
   /* leading dimensions wider than the matrices */
   size_t lda = (ta ? M : K) + 2, ldb = (tb ? K : N) + 3, ldc = N + 1;
-  auto A = random_vec ((ta ? K : M) * lda, 1), B = random_vec ((tb ? N : K) * ldb, 2);
+  auto A = uniform_vec ((ta ? K : M) * lda, 1), B = uniform_vec ((tb ? N : K) * ldb, 2);
   GemmFn ref = ta ? rnc_sgemm_tn_ref : tb ? rnc_sgemm_nt_ref : rnc_sgemm_ref;
   const float ab[][2] = { { 1.0f, 1.0f }, { 1.0f, 0.0f }, { -0.5f, 2.0f },
     { 0.25f, 0.0f } };
   for (auto &p : ab) {
-    auto C = random_vec (M * ldc, 3), R = C;
+    auto C = uniform_vec (M * ldc, 3), R = C;
     k->gemm (ta, tb, M, N, K, p[0], A.data (), lda, B.data (), ldb, p[1],
         C.data (), ldc);
     ref (M, N, K, p[0], A.data (), lda, B.data (), ldb, p[1], R.data (), ldc);
@@ -75,9 +65,9 @@ TEST (RncBlas, WrappersEqualReferenceOnSmallAndLargeShapes)
     { 200, 160, 170 } };
   for (auto &s : shapes) {
     size_t M = s[0], N = s[1], K = s[2];
-    auto A = random_vec (M * K, 4), B = random_vec (K * N, 5);
-    auto At = random_vec (K * M, 6), Bt = random_vec (N * K, 7);
-    auto C0 = random_vec (M * N, 8);
+    auto A = uniform_vec (M * K, 4), B = uniform_vec (K * N, 5);
+    auto At = uniform_vec (K * M, 6), Bt = uniform_vec (N * K, 7);
+    auto C0 = uniform_vec (M * N, 8);
     std::vector<float> C = C0, R = C0;
     rnc_sgemm (M, N, K, 1.0f, A.data (), K, B.data (), N, 0.5f, C.data (), N);
     rnc_sgemm_ref (M, N, K, 1.0f, A.data (), K, B.data (), N, 0.5f, R.data (), N);

@@ -173,16 +173,10 @@ ref_loss (const RncModelConfig &c, const Layout &o, const double *P,
 RncModel *
 make_model (RncCell cell, InputKind kind, size_t L, RncLoss loss, guint64 seed)
 {
-  RncModelConfig c = {};
-  c.cell = cell;
-  c.input = kind == DENSE ? RNC_INPUT_DENSE : RNC_INPUT_INDEX;
-  c.input_size = kind == DENSE ? 3 : 5;
-  c.embed_size = kind == EMBED ? 3 : 0;
-  c.hidden_size = 4;
-  c.num_layers = L;
-  c.head = loss == RNC_LOSS_MSE ? RNC_HEAD_REGRESSION : RNC_HEAD_CLASSES;
-  c.output_size = 3;
-  RncModel *m = rnc_model_new (&c, nullptr);
+  RncModel *m = rnc_test::model_new (cell,
+      kind == DENSE ? RNC_INPUT_DENSE : RNC_INPUT_INDEX, kind == DENSE ? 3 : 5,
+      kind == EMBED ? 3 : 0, 4, L,
+      loss == RNC_LOSS_MSE ? RNC_HEAD_REGRESSION : RNC_HEAD_CLASSES, 3);
   /* uniform init, then biases perturbed so that no gradient is trivially
    * zero; scaled up so the cells leave their linear range */
   rnc_model_init_weights (m, RNC_WEIGHT_INIT_UNIFORM, seed);

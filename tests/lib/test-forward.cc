@@ -8,45 +8,9 @@
 #include <tuple>
 
 using rnc_test::max_abs_diff;
-
-namespace {
-
-RncModel *
-random_model (RncCell cell, RncInputKind input, size_t D, size_t E, size_t H,
-    size_t L, RncHeadKind head, size_t Q, guint64 seed)
-{
-  RncModelConfig c = {};
-  c.cell = cell;
-  c.input = input;
-  c.head = head;
-  c.input_size = D;
-  c.embed_size = E;
-  c.hidden_size = H;
-  c.num_layers = L;
-  c.output_size = Q;
-  RncModel *m = rnc_model_new (&c, nullptr);
-  size_t n;
-  float *p = rnc_model_get_params (m, &n);
-  RncRng rng;
-  rnc_rng_init (&rng, seed);
-  float scale = 1.0f / std::sqrt ((float) H);
-  for (size_t i = 0; i < n; i++)
-    p[i] = (rnc_rng_uniform (&rng) * 2.0f - 1.0f) * scale * 1.5f;
-  return m;
-}
-
-std::vector<float>
-random_input (size_t n, guint64 seed)
-{
-  std::vector<float> v (n);
-  RncRng rng;
-  rnc_rng_init (&rng, seed);
-  for (auto &x : v)
-    x = rnc_rng_normal (&rng);
-  return v;
-}
-
-} // namespace
+using rnc_test::normal_vec;
+using rnc_test::random_model;
+using rnc_test::trained_scale;
 
 /* cell, layers, batch, max_frames */
 class RncForwardDense
@@ -57,8 +21,8 @@ TEST_P (RncForwardDense, FastPathEqualsReference)
   auto [cell, L, N, chunk] = GetParam ();
   const size_t D = 7, H = 19, Q = 3, T = 23;
   RncModel *m = random_model (cell, RNC_INPUT_DENSE, D, 0, H, L,
-      RNC_HEAD_REGRESSION, Q, 42 + L);
-  auto x = random_input (N * T * D, 7);
+      RNC_HEAD_REGRESSION, Q, 42 + L, trained_scale (H));
+  auto x = normal_vec (N * T * D, 7);
   RncState *fast = rnc_state_new (m, N, chunk);
   RncState *ref = rnc_state_new (m, N, 0);
   std::vector<float> hf (N * T * H), hr (N * T * H), yf (N * T * Q), yr (N * T * Q);
@@ -85,8 +49,8 @@ TEST (RncForward, AnySplitOfTheFramesGivesTheSameOutput)
 {
   const size_t D = 3, H = 16, T = 40;
   RncModel *m = random_model (RNC_CELL_LSTM, RNC_INPUT_DENSE, D, 0, H, 2,
-      RNC_HEAD_NONE, 0, 5);
-  auto x = random_input (T * D, 11);
+      RNC_HEAD_NONE, 0, 5, trained_scale (H));
+  auto x = normal_vec (T * D, 11);
   RncState *whole = rnc_state_new (m, 1, 8), *parts = rnc_state_new (m, 1, 8);
   std::vector<float> hw (T * H), hp (T * H);
   rnc_forward (whole, x.data (), T, hw.data (), nullptr);
@@ -112,7 +76,7 @@ TEST_P (RncForwardIndex, GatherEqualsOneHotReference)
   auto [cell, E] = GetParam ();
   const size_t V = 50, H = 12, Q = 50, T = 17;
   RncModel *m = random_model (cell, RNC_INPUT_INDEX, V, E, H, 2,
-      RNC_HEAD_CLASSES, Q, 99);
+      RNC_HEAD_CLASSES, Q, 99, trained_scale (H));
   std::vector<int32_t> ids (T);
   RncRng rng;
   rnc_rng_init (&rng, 3);
@@ -136,7 +100,7 @@ INSTANTIATE_TEST_SUITE_P (Kinds, RncForwardIndex,
 TEST (RncForward, RejectsOutOfRangeIdsWithoutTouchingTheState)
 {
   RncModel *m = random_model (RNC_CELL_RNN, RNC_INPUT_INDEX, 10, 0, 4, 1,
-      RNC_HEAD_NONE, 0, 1);
+      RNC_HEAD_NONE, 0, 1, trained_scale (4));
   RncState *s = rnc_state_new (m, 1, 0);
   int32_t ok[] = { 1, 2 }, bad[] = { 3, 10 }, neg[] = { -1 };
   ASSERT_TRUE (rnc_forward_ids (s, ok, 2, nullptr, nullptr));
@@ -152,7 +116,7 @@ TEST (RncForward, RejectsOutOfRangeIdsWithoutTouchingTheState)
 TEST (RncState, ResetRestoresTheChosenInitialState)
 {
   RncModel *m = random_model (RNC_CELL_LSTM, RNC_INPUT_DENSE, 2, 0, 3, 2,
-      RNC_HEAD_NONE, 0, 1);
+      RNC_HEAD_NONE, 0, 1, trained_scale (3));
   RncState *s = rnc_state_new (m, 2, 0);
   float x[2 * 2] = { 1, 2, 3, 4 };
   rnc_forward (s, x, 1, nullptr, nullptr);

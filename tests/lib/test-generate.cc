@@ -13,106 +13,6 @@ using namespace rnc_test;
 
 namespace {
 
-RncModel *
-make_model (RncCell cell, RncInputKind input, size_t D, size_t H, size_t L,
-    RncHeadKind head, size_t Q, guint64 seed, float scale = 0.7f)
-{
-  RncModelConfig c = {};
-  c.cell = cell;
-  c.input = input;
-  c.head = head;
-  c.input_size = D;
-  c.hidden_size = H;
-  c.num_layers = L;
-  c.output_size = Q;
-  RncModel *m = rnc_model_new (&c, nullptr);
-  EXPECT_NE (m, nullptr);
-  size_t n;
-  float *p = rnc_model_get_params (m, &n);
-  RncRng rng;
-  rnc_rng_init (&rng, seed);
-  for (size_t i = 0; i < n; i++)
-    p[i] = (rnc_rng_uniform (&rng) * 2.0f - 1.0f) * scale;
-  return m;
-}
-
-std::vector<float>
-random_values (size_t n, guint64 seed)
-{
-  std::vector<float> v (n);
-  RncRng rng;
-  rnc_rng_init (&rng, seed);
-  for (auto &x : v)
-    x = rnc_rng_normal (&rng);
-  return v;
-}
-
-/* The prediction (raw units) after @ctx (n, D raw), from a fresh state
- * with @init, on the scalar reference path. */
-std::vector<float>
-ref_predict (const RncModel *m, RncInitKind init, std::vector<float> ctx)
-{
-  const RncModelConfig *c = rnc_model_get_config (m);
-  size_t D = c->input_size, Q = c->output_size, n = ctx.size () / D;
-  RncState *s = rnc_state_new (m, 1, 0);
-  rnc_state_set_init (s, init);
-  rnc_state_reset (s);
-  rnc_model_scale_input (m, ctx.data (), n);
-  std::vector<float> y (n * Q);
-  rnc_forward_ref (s, ctx.data (), n, nullptr, y.data ());
-  rnc_state_free (s);
-  std::vector<float> last (y.end () - Q, y.end ());
-  rnc_model_unscale_output (m, last.data (), 1);
-  return last;
-}
-
-/* @steps predictions after @frames, each appended to the context; with a
- * window, each from the last @window frames only. */
-std::vector<float>
-ref_rollout (const RncModel *m, RncInitKind init,
-    const std::vector<float> &frames, size_t window, size_t steps)
-{
-  size_t D = rnc_model_get_config (m)->input_size;
-  std::vector<float> seq (frames), out;
-  for (size_t k = 0; k < steps; k++) {
-    size_t n = seq.size () / D;
-    size_t from = window > 0 && n > window ? n - window : 0;
-    auto y = ref_predict (m, init,
-        std::vector<float> (seq.begin () + from * D, seq.end ()));
-    out.insert (out.end (), y.begin (), y.end ());
-    seq.insert (seq.end (), y.begin (), y.end ());
-  }
-  return out;
-}
-
-size_t
-argmax (const std::vector<float> &v)
-{
-  return (size_t) (std::max_element (v.begin (), v.end ()) - v.begin ());
-}
-
-/* Greedy ids after @prompt on the reference path, as above. */
-std::vector<int32_t>
-ref_greedy_ids (const RncModel *m, const std::vector<int32_t> &prompt,
-    size_t window, size_t steps)
-{
-  size_t V = rnc_model_get_config (m)->output_size;
-  std::vector<int32_t> seq (prompt), out;
-  for (size_t k = 0; k < steps; k++) {
-    size_t from = window > 0 && seq.size () > window ? seq.size () - window : 0;
-    size_t n = seq.size () - from;
-    RncState *s = rnc_state_new (m, 1, 0);
-    std::vector<float> y (n * V);
-    EXPECT_TRUE (rnc_forward_ids_ref (s, seq.data () + from, n, nullptr,
-            y.data ()));
-    rnc_state_free (s);
-    int32_t id = (int32_t) argmax (std::vector<float> (y.end () - V, y.end ()));
-    out.push_back (id);
-    seq.push_back (id);
-  }
-  return out;
-}
-
 struct Gen
 {
   RncState *state;
@@ -165,7 +65,8 @@ TEST (RncGenerator, CheckModelSaysWhatCannotBeFedBack)
     { RNC_INPUT_INDEX, 7, RNC_HEAD_REGRESSION, 7, "regression" },
   };
   for (const Case &c : cases) {
-    RncModel *m = make_model (RNC_CELL_RNN, c.in, c.D, 4, 1, c.head, c.Q, 1);
+    RncModel *m = random_model (RNC_CELL_RNN, c.in, c.D, 0, 4, 1, c.head,
+        c.Q, 1, 0.7f);
     GError *err = nullptr;
     gboolean ok = rnc_generate_check_model (m, &err);
     if (!c.needle) {
@@ -191,8 +92,8 @@ TEST (RncGenerator, CheckModelSaysWhatCannotBeFedBack)
 
 TEST (RncGenerator, RejectsTooLargeHorizon)
 {
-  RncModel *m = make_model (RNC_CELL_RNN, RNC_INPUT_DENSE, 2, 4, 1,
-      RNC_HEAD_REGRESSION, 2, 1);
+  RncModel *m = random_model (RNC_CELL_RNN, RNC_INPUT_DENSE, 2, 0, 4, 1,
+      RNC_HEAD_REGRESSION, 2, 1, 0.7f);
   RncState *s = rnc_state_new (m, 1, 0);
   GError *err = nullptr;
   EXPECT_EQ (rnc_generator_new (s, 0, RNC_GENERATE_MAX_HORIZON + 1, &err),
@@ -215,25 +116,8 @@ TEST (RncGenerator, ContinuationReproducesSeedQ8)
 {
   const size_t N = 2, T = 3, D = 4, H = 5;
   auto x = linspace (-0.1, 0.3, N * D);
-  const std::vector<float> expected = {
-    0.11289829f, 0.28615662f, 0.45941496f, 0.6326734f,
-    -1.1034914f, -0.76390266f, -0.4243139f, -0.08472518f,
-    -0.09742844f, 0.10508922f, 0.30760697f, 0.5101247f,
-    0.09427071f, 0.27482215f, 0.4553734f, 0.6359247f,
-    -1.0948822f, -0.75592315f, -0.41696408f, -0.07800511f,
-    -0.10287851f, 0.10063282f, 0.30414408f, 0.5076554f };
-  RncModel *m = make_model (RNC_CELL_RNN, RNC_INPUT_DENSE, D, H, 1,
-      RNC_HEAD_REGRESSION, D, 1);
-  const RncParamViews *v = rnc_model_get_views (m);
-  auto put = [] (float *dst, const std::vector<float> &src) {
-    std::copy (src.begin (), src.end (), dst);
-  };
-  put (v->layer[0].Wx, linspace (-0.2, 0.4, D * H));
-  put (v->layer[0].Wh, linspace (-0.4, 0.1, H * H));
-  put (v->layer[0].bh, linspace (-0.7, 0.1, H));
-  put (v->Wo, linspace (-0.4, 0.1, H * D));
-  put (v->bo, linspace (-0.7, 0.1, D));
-  rnc_model_params_changed (m);
+  const std::vector<float> &expected = kSeedQ8;
+  RncModel *m = notebook_model (RNC_CELL_RNN, D, H, D);
 
   Gen g (m, 0, 0, RNC_INIT_ONES);
   for (size_t n = 0; n < N; n++) {
@@ -254,12 +138,12 @@ TEST (RncGenerator, ContinuationReproducesSeedQ8)
 TEST (RncGenerator, HorizonEqualsTheModelRunOnItsOwnPredictions)
 {
   const size_t D = 2, H = 6, N = 4, n = 9;
-  RncModel *m = make_model (RNC_CELL_LSTM, RNC_INPUT_DENSE, D, H, 2,
-      RNC_HEAD_REGRESSION, D, 3);
+  RncModel *m = random_model (RNC_CELL_LSTM, RNC_INPUT_DENSE, D, 0, H, 2,
+      RNC_HEAD_REGRESSION, D, 3, 0.7f);
   const float mean[] = { 10.0f, -2.0f }, sd[] = { 3.0f, 0.5f };
   rnc_model_set_input_scaling (m, mean, sd);
   rnc_model_set_output_scaling (m, mean, sd);
-  auto x = random_values (n * D, 5);
+  auto x = normal_vec (n * D, 5);
   for (size_t i = 0; i < x.size (); i++)
     x[i] = x[i] * sd[i % D] + mean[i % D];
 
@@ -276,8 +160,8 @@ TEST (RncGenerator, HorizonEqualsTheModelRunOnItsOwnPredictions)
   EXPECT_EQ (n_out, n - 4);
   double worst = 0;
   for (size_t t = 0; t < n; t++) {
-    auto ref = ref_rollout (m, RNC_INIT_ZEROS,
-        std::vector<float> (x.begin (), x.begin () + (t + 1) * D), 0, N);
+    auto ref = ref_rollout (m,
+        std::vector<float> (x.begin (), x.begin () + (t + 1) * D), N);
     worst = std::max (worst, max_abs_diff (out.data () + t * N * D,
             ref.data (), N * D) / 3.0);
   }
@@ -291,9 +175,9 @@ TEST (RncGenerator, HorizonLeavesTheTrueStateAlone)
 {
   const size_t D = 3, H = 5, n = 20;
   for (RncCell cell : { RNC_CELL_RNN, RNC_CELL_LSTM }) {
-    RncModel *m = make_model (cell, RNC_INPUT_DENSE, D, H, 2,
-        RNC_HEAD_REGRESSION, D, 4);
-    auto x = random_values (n * D, 6);
+    RncModel *m = random_model (cell, RNC_INPUT_DENSE, D, 0, H, 2,
+        RNC_HEAD_REGRESSION, D, 4, 0.7f);
+    auto x = normal_vec (n * D, 6);
     Gen g (m, 0, 7);
     std::vector<float> out (n * 7 * D);
     ASSERT_TRUE (rnc_generator_process (g.gen, x.data (), n, out.data (),
@@ -326,9 +210,9 @@ TEST (RncGenerator, HorizonLeavesTheTrueStateAlone)
 TEST (RncGenerator, WindowedHorizonRerunsTheWindow)
 {
   const size_t D = 1, H = 5, T = 4, N = 6, n = 11;
-  RncModel *m = make_model (RNC_CELL_LSTM, RNC_INPUT_DENSE, D, H, 1,
-      RNC_HEAD_REGRESSION, D, 8);
-  auto x = random_values (n * D, 9);
+  RncModel *m = random_model (RNC_CELL_LSTM, RNC_INPUT_DENSE, D, 0, H, 1,
+      RNC_HEAD_REGRESSION, D, 8, 0.7f);
+  auto x = normal_vec (n * D, 9);
   Gen g (m, T, N, RNC_INIT_ONES);
   std::vector<float> out (n * N * D);
   size_t n_out = 0;
@@ -338,9 +222,9 @@ TEST (RncGenerator, WindowedHorizonRerunsTheWindow)
   double worst = 0;
   for (size_t k = 0; k < n_out; k++) {
     size_t t = k + T - 1;
-    auto ref = ref_rollout (m, RNC_INIT_ONES,
+    auto ref = ref_rollout (m,
         std::vector<float> (x.begin () + (t + 1 - T) * D,
-            x.begin () + (t + 1) * D), T, N);
+            x.begin () + (t + 1) * D), N, T, RNC_INIT_ONES);
     worst = std::max (worst, max_abs_diff (out.data () + k * N * D,
             ref.data (), N * D));
   }
@@ -352,10 +236,10 @@ TEST (RncGenerator, ContinuationFeedsPredictionsBack)
 {
   const size_t D = 2, H = 7, n = 6, L = 40;
   for (size_t window : { (size_t) 0, (size_t) 3 }) {
-    RncModel *m = make_model (RNC_CELL_RNN, RNC_INPUT_DENSE, D, H, 1,
+    RncModel *m = random_model (RNC_CELL_RNN, RNC_INPUT_DENSE, D, 0, H, 1,
         RNC_HEAD_REGRESSION, D, 10, 0.5f);
-    auto x = random_values (n * D, 11);
-    auto ref = ref_rollout (m, RNC_INIT_ZEROS, x, window, L);
+    auto x = normal_vec (n * D, 11);
+    auto ref = ref_rollout (m, x, L, window);
     /* the same frames whatever the chunks of the continuation */
     for (size_t chunk : { (size_t) 1, (size_t) 7, (size_t) 100 }) {
       Gen g (m, window, 0, RNC_INIT_ZEROS, 4);
@@ -375,13 +259,13 @@ TEST (RncGenerator, ContinuationFeedsPredictionsBack)
 
 TEST (RncGenerator, ContinuationNeedsSomethingToContinueFrom)
 {
-  RncModel *m = make_model (RNC_CELL_RNN, RNC_INPUT_DENSE, 2, 4, 1,
-      RNC_HEAD_REGRESSION, 2, 12);
+  RncModel *m = random_model (RNC_CELL_RNN, RNC_INPUT_DENSE, 2, 0, 4, 1,
+      RNC_HEAD_REGRESSION, 2, 12, 0.7f);
   Gen g (m, 3, 0);
   EXPECT_FALSE (rnc_generator_start (g.gen, 5));
   float buf[20];
   EXPECT_EQ (rnc_generator_continue (g.gen, buf, 10), 0u);
-  auto x = random_values (2 * 2, 1);
+  auto x = normal_vec (2 * 2, 1);
   /* two frames: fewer than the window */
   ASSERT_TRUE (rnc_generator_process (g.gen, x.data (), 2, nullptr, nullptr,
           nullptr));
@@ -410,7 +294,7 @@ struct Lm
   std::vector<int32_t> prompt{ 3, 1, 4, 1, 5, 9, 2, 6 };
   explicit Lm (size_t V = 11)
   {
-    m = make_model (RNC_CELL_LSTM, RNC_INPUT_INDEX, V, 8, 1,
+    m = random_model (RNC_CELL_LSTM, RNC_INPUT_INDEX, V, 0, 8, 1,
         RNC_HEAD_CLASSES, V, 21, 1.5f);
   }
   ~Lm () { rnc_model_free (m); }
@@ -433,7 +317,7 @@ TEST (RncGenerator, GreedyIdsFollowTheArgmax)
 {
   Lm lm;
   for (size_t window : { (size_t) 0, (size_t) 5 }) {
-    auto ref = ref_greedy_ids (lm.m, lm.prompt, window, 30);
+    auto ref = ref_greedy (lm.m, lm.prompt, 30, window);
     EXPECT_EQ (lm.generate (window, 30, 0.0f, 0, 1), ref) << window;
     EXPECT_EQ (lm.generate (window, 30, 0.0f, 0, 1, -1, 4), ref) << window;
     /* top-k = 1 is greedy at any temperature and seed */
@@ -451,7 +335,7 @@ TEST (RncGenerator, SameSeedSameIds)
     EXPECT_EQ (a, b);
     EXPECT_NE (a, c);
     /* sampled, not greedy */
-    EXPECT_NE (a, ref_greedy_ids (lm.m, lm.prompt, window, 60));
+    EXPECT_NE (a, ref_greedy (lm.m, lm.prompt, 60, window));
   }
   /* a reset restarts the draws */
   Gen g (lm.m, 0, 0);
@@ -516,8 +400,8 @@ TEST (RncGenerator, IdHorizonAndBadIds)
           lm.prompt.size (), out.data (), &n_out, nullptr));
   ASSERT_EQ (n_out, lm.prompt.size ());
   for (size_t t = 0; t < n_out; t++) {
-    auto ref = ref_greedy_ids (lm.m, std::vector<int32_t> (lm.prompt.begin (),
-            lm.prompt.begin () + t + 1), 0, 5);
+    auto ref = ref_greedy (lm.m, std::vector<int32_t> (lm.prompt.begin (),
+            lm.prompt.begin () + t + 1), 5);
     EXPECT_TRUE (std::equal (ref.begin (), ref.end (), out.begin () + t * 5))
         << "frame " << t;
   }

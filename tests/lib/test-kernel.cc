@@ -20,44 +20,11 @@
 #include <tuple>
 
 using rnc_test::max_abs_diff;
+using rnc_test::normal_vec;
+using rnc_test::random_model;
+using rnc_test::trained_scale;
 
 namespace {
-
-RncModel *
-random_model (RncCell cell, RncInputKind input, size_t D, size_t E, size_t H,
-    size_t L, RncHeadKind head, size_t Q, guint64 seed)
-{
-  RncModelConfig c = {};
-  c.cell = cell;
-  c.input = input;
-  c.head = head;
-  c.input_size = D;
-  c.embed_size = E;
-  c.hidden_size = H;
-  c.num_layers = L;
-  c.output_size = Q;
-  RncModel *m = rnc_model_new (&c, nullptr);
-  size_t n;
-  float *p = rnc_model_get_params (m, &n);
-  RncRng rng;
-  rnc_rng_init (&rng, seed);
-  /* weights of a trained net's size: pre-activations of order 1 */
-  float scale = 1.5f / std::sqrt ((float) H);
-  for (size_t i = 0; i < n; i++)
-    p[i] = (rnc_rng_uniform (&rng) * 2.0f - 1.0f) * scale;
-  return m;
-}
-
-std::vector<float>
-random_vec (size_t n, guint64 seed)
-{
-  std::vector<float> v (n);
-  RncRng rng;
-  rnc_rng_init (&rng, seed);
-  for (auto &x : v)
-    x = rnc_rng_normal (&rng);
-  return v;
-}
 
 /* Selects a level for the test and restores the previous one after. */
 class LevelGuard {
@@ -93,8 +60,8 @@ TEST_P (RncKernelRows, EqualsPlainLoopAndDoesNotDependOnRowCount)
   auto [level, N, K] = GetParam ();
   REQUIRE_LEVEL (guard, level);
   const size_t M = 13, ldx = K + 3, ldo = N + 5;
-  auto x = random_vec (M * ldx, 1), W = random_vec ((size_t) K * N, 2);
-  auto init = random_vec (M * ldo, 3);
+  auto x = normal_vec (M * ldx, 1), W = normal_vec ((size_t) K * N, 2);
+  auto init = normal_vec (M * ldo, 3);
 
   std::vector<float> all (init), ref (init);
   rnc_kernel_rows_matmul_acc (M, N, K, x.data (), ldx, W.data (), all.data (), ldo);
@@ -135,8 +102,8 @@ TEST_P (RncKernelForward, FastPathEqualsReference)
   const size_t L = H <= 100 ? 2 : 1;
   const size_t T = H >= 1024 ? 2 : H >= 256 ? 6 : 13;
   RncModel *m = random_model (cell, RNC_INPUT_DENSE, D, 0, H, L,
-      RNC_HEAD_REGRESSION, Q, 17 + H);
-  auto x = random_vec (N * T * D, 7);
+      RNC_HEAD_REGRESSION, Q, 17 + H, trained_scale (H));
+  auto x = normal_vec (N * T * D, 7);
   /* max_frames 4: chunks, and a last chunk shorter than the others */
   RncState *fast = rnc_state_new (m, N, 4), *ref = rnc_state_new (m, N, 0);
   std::vector<float> hf (N * T * H), hr (N * T * H), yf (N * T * Q), yr (N * T * Q);
@@ -195,7 +162,7 @@ TEST_P (RncKernelIds, GatherEqualsOneHotReference)
   REQUIRE_LEVEL (guard, level);
   const size_t V = 61, H = 37, Q = 61, T = 19, N = 2;
   RncModel *m = random_model (cell, RNC_INPUT_INDEX, V, E, H, 1,
-      RNC_HEAD_CLASSES, Q, 5);
+      RNC_HEAD_CLASSES, Q, 5, trained_scale (H));
   std::vector<int32_t> ids (N * T);
   for (size_t i = 0; i < ids.size (); i++)
     ids[i] = (int32_t) ((i * 37 + 11) % V);
@@ -227,8 +194,8 @@ TEST_P (RncKernelInvariance, AnySplitGivesBitIdenticalOutput)
   REQUIRE_LEVEL (guard, level);
   const size_t D = 3, H = 40, Q = 2, T = 45;
   RncModel *m = random_model (cell, RNC_INPUT_DENSE, D, 0, H, 2,
-      RNC_HEAD_REGRESSION, Q, 8);
-  auto x = random_vec (N * T * D, 12);
+      RNC_HEAD_REGRESSION, Q, 8, trained_scale (H));
+  auto x = normal_vec (N * T * D, 12);
   RncState *whole = rnc_state_new (m, N, 0);
   std::vector<float> hw (N * T * H), yw (N * T * Q);
   rnc_forward (whole, x.data (), T, hw.data (), yw.data ());
@@ -265,8 +232,8 @@ TEST_P (RncKernelInvariance, StreamOutputDoesNotDependOnItsBatch)
   REQUIRE_LEVEL (guard, level);
   const size_t D = 4, H = 33, Q = 5, T = 21;
   RncModel *m = random_model (cell, RNC_INPUT_DENSE, D, 0, H, 2,
-      RNC_HEAD_REGRESSION, Q, 9);
-  auto x = random_vec (N * T * D, 13);
+      RNC_HEAD_REGRESSION, Q, 9, trained_scale (H));
+  auto x = normal_vec (N * T * D, 13);
   RncState *batch = rnc_state_new (m, N, 8);
   std::vector<float> hb (N * T * H), yb (N * T * Q);
   rnc_forward (batch, x.data (), T, hb.data (), yb.data ());
@@ -295,8 +262,8 @@ TEST (RncKernelPack, FollowsWeightChanges)
 {
   const size_t D = 2, H = 20, T = 6;
   RncModel *m = random_model (RNC_CELL_LSTM, RNC_INPUT_DENSE, D, 0, H, 1,
-      RNC_HEAD_NONE, 0, 4);
-  auto x = random_vec (T * D, 5);
+      RNC_HEAD_NONE, 0, 4, trained_scale (H));
+  auto x = normal_vec (T * D, 5);
   RncState *fast = rnc_state_new (m, 1, 0), *ref = rnc_state_new (m, 1, 0);
   std::vector<float> hf (T * H), hr (T * H);
 
@@ -349,9 +316,9 @@ TEST_P (RncKernelCells, StepsEqualReference)
   auto [level, H] = GetParam ();
   REQUIRE_LEVEL (guard, level);
   const size_t N = 3, D = 6;
-  auto x = random_vec (N * D, 1), h = random_vec (N * H, 2), c = random_vec (N * H, 3);
+  auto x = normal_vec (N * D, 1), h = normal_vec (N * H, 2), c = normal_vec (N * H, 3);
   float s = 1.5f / std::sqrt ((float) H);
-  auto Wx = random_vec (D * 4 * H, 4), Wh = random_vec (H * 4 * H, 5), b = random_vec (4 * H, 6);
+  auto Wx = normal_vec (D * 4 * H, 4), Wh = normal_vec (H * 4 * H, 5), b = normal_vec (4 * H, 6);
   for (auto *w : { &Wx, &Wh, &b })
     for (auto &e : *w)
       e *= s;
@@ -401,9 +368,9 @@ TEST_P (RncKernelBptt, CellStepsAndColumnSumsEqualDoublePrecision)
   REQUIRE_LEVEL (guard, level);
   const RncKernelTable *k = rnc_kernels ();
   const size_t N = 5, H = (size_t) Hi, G = 4 * H;
-  auto a = random_vec (N * G, 31), cp = random_vec (N * H, 32);
-  auto dh = random_vec (N * H, 33), dn = random_vec (N * H, 34);
-  auto dc = random_vec (N * H, 35);
+  auto a = normal_vec (N * G, 31), cp = normal_vec (N * H, 32);
+  auto dh = normal_vec (N * H, 33), dn = normal_vec (N * H, 34);
+  auto dc = normal_vec (N * H, 35);
 
   /* forward */
   std::vector<float> g (a), c (N * H), tc (N * H), h (N * H);
@@ -473,8 +440,8 @@ TEST_P (RncKernelSplit, TwoThreadsGiveBitIdenticalOutput)
   auto [cell, H, N] = GetParam ();
   const size_t D = 8, Q = 3, T = 9;
   RncModel *m = random_model (cell, RNC_INPUT_DENSE, D, 0, H, 2,
-      RNC_HEAD_REGRESSION, Q, 21);
-  auto x = random_vec (N * T * D, 22);
+      RNC_HEAD_REGRESSION, Q, 21, trained_scale (H));
+  auto x = normal_vec (N * T * D, 22);
   RncState *one = rnc_state_new (m, N, 4), *two = rnc_state_new (m, N, 4);
   EXPECT_EQ (rnc_state_set_threads (two, 2), 2u);
   std::vector<float> h1 (N * T * H), h2 (N * T * H), y1 (N * T * Q), y2 (N * T * Q);
@@ -503,8 +470,8 @@ TEST_P (RncKernelSplit, AutoModeGivesBitIdenticalOutput)
   auto [cell, H, N] = GetParam ();
   const size_t D = 8, T = 40;
   RncModel *m = random_model (cell, RNC_INPUT_DENSE, D, 0, H, 2,
-      RNC_HEAD_NONE, 0, 23);
-  auto x = random_vec (N * T * D, 24);
+      RNC_HEAD_NONE, 0, 23, trained_scale (H));
+  auto x = normal_vec (N * T * D, 24);
   RncState *one = rnc_state_new (m, N, 4), *aut = rnc_state_new (m, N, 4);
   EXPECT_EQ (rnc_state_set_threads (aut, RNC_THREADS_AUTO), 2u);
   EXPECT_TRUE (rnc_state_get_threads_auto (aut));
@@ -604,9 +571,9 @@ TEST_P (RncKernelSparse, OneHotFramesEqualGatheredIdsBitForBit)
   REQUIRE_LEVEL (guard, level);
   const size_t V = 40, H = 21, Q = 40, T = 23;
   RncModel *dense = random_model (cell, RNC_INPUT_DENSE, V, 0, H, 2,
-      RNC_HEAD_CLASSES, Q, 31);
+      RNC_HEAD_CLASSES, Q, 31, trained_scale (H));
   RncModel *index = random_model (cell, RNC_INPUT_INDEX, V, 0, H, 2,
-      RNC_HEAD_CLASSES, Q, 32);
+      RNC_HEAD_CLASSES, Q, 32, trained_scale (H));
   size_t n1, n2;
   const float *src = rnc_model_peek_params (dense, &n1);
   float *dst = rnc_model_get_params (index, &n2);
@@ -640,8 +607,8 @@ TEST_P (RncKernelSparse, MixedSparseAndDenseRowsEqualReferenceAndAnySplit)
   REQUIRE_LEVEL (guard, level);
   const size_t D = 33, H = 18, T = 30, N = 2;
   RncModel *m = random_model (cell, RNC_INPUT_DENSE, D, 0, H, 1,
-      RNC_HEAD_NONE, 0, 33);
-  auto x = random_vec (N * T * D, 34);
+      RNC_HEAD_NONE, 0, 33, trained_scale (H));
+  auto x = normal_vec (N * T * D, 34);
   for (size_t r = 0; r < N * T; r++) {
     size_t keep = (r * 5) % (D + 1);      /* nonzeros in this row */
     for (size_t i = keep; i < D; i++)
@@ -684,7 +651,7 @@ TEST (RncKernelSplitSmall, SmallModelsStayOnOneThread)
           std::make_pair (RNC_CELL_RNN, 511), std::make_pair (RNC_CELL_LSTM,
               32) }) {
     RncModel *m = random_model (cell, RNC_INPUT_DENSE, 4, 0, H, 1,
-        RNC_HEAD_NONE, 0, 25);
+        RNC_HEAD_NONE, 0, 25, trained_scale (H));
     RncState *s = rnc_state_new (m, 1, 4);
     EXPECT_EQ (rnc_state_set_threads (s, 2), 1u) << H;
     EXPECT_EQ (rnc_state_set_threads (s, RNC_THREADS_AUTO), 1u) << H;

@@ -11,27 +11,16 @@
 
 namespace {
 
+/* Not rnc_test::random_model: only the tensors are filled, as files hold
+ * no padding and the round trips compare whole blocks (padding zero). */
 RncModel *
-random_model (RncCell cell, RncInputKind input, size_t D, size_t E, size_t H,
+tensor_model (RncCell cell, RncInputKind input, size_t D, size_t E, size_t H,
     size_t L, RncHeadKind head, size_t Q, guint64 seed)
 {
-  RncModelConfig c = {};
-  c.cell = cell;
-  c.input = input;
-  c.head = head;
-  c.input_size = D;
-  c.embed_size = E;
-  c.hidden_size = H;
-  c.num_layers = L;
-  c.output_size = Q;
-  GError *err = nullptr;
-  RncModel *m = rnc_model_new (&c, &err);
-  EXPECT_NE (m, nullptr) << (err ? err->message : "");
-  g_clear_error (&err);
+  RncModel *m = rnc_test::model_new (cell, input, D, E, H, L, head, Q);
   const RncParamViews *v = rnc_model_get_views (m);
   RncRng rng;
   rnc_rng_init (&rng, seed);
-  /* only the tensors, not the zero padding between them */
   auto fill = [&] (float *t, size_t count) {
     for (size_t i = 0; i < count; i++)
       t[i] = (rnc_rng_uniform (&rng) * 2.0f - 1.0f) * 0.6f;
@@ -153,7 +142,7 @@ TEST_P (RncModelIoRoundTrip, SaveThenLoadIsBitIdentical)
     D = 11;
     E = input == 2 ? 3 : 0;
   }
-  RncModel *m = random_model (cell, kind, D, E, H, L, head, Q, 17 + L + input);
+  RncModel *m = tensor_model (cell, kind, D, E, H, L, head, Q, 17 + L + input);
   /* metadata the project keeps verbatim, including non-ASCII text */
   rnc_model_set_metadata (m, "rnc.window", "12");
   rnc_model_set_metadata (m, "rnc.vocab", "[\"a\",\"b\",\"\\u00e9t\\u00e9\"]");
@@ -225,7 +214,7 @@ TEST (RncModelIo, SaveToFileIsAtomicAndLoads)
 {
   std::string dir = tmp_dir ();
   std::string path = dir + "/model.safetensors";
-  RncModel *m = random_model (RNC_CELL_LSTM, RNC_INPUT_DENSE, 4, 0, 5, 2,
+  RncModel *m = tensor_model (RNC_CELL_LSTM, RNC_INPUT_DENSE, 4, 0, 5, 2,
       RNC_HEAD_REGRESSION, 2, 5);
   GError *err = nullptr;
 
@@ -278,7 +267,7 @@ TEST (RncModelIo, RejectsUnreadableFiles)
   g_clear_error (&err);
 
   /* saving into a folder that does not exist */
-  RncModel *m = random_model (RNC_CELL_RNN, RNC_INPUT_DENSE, 2, 0, 3, 1,
+  RncModel *m = tensor_model (RNC_CELL_RNN, RNC_INPUT_DENSE, 2, 0, 3, 1,
       RNC_HEAD_NONE, 0, 1);
   EXPECT_FALSE (rnc_model_save (m, (dir + "/no/such/dir/m.safetensors").c_str (), &err));
   ASSERT_NE (err, nullptr);
@@ -291,7 +280,7 @@ TEST (RncModelIo, RejectsUnreadableFiles)
 
 TEST (RncModelIo, RejectsSavingNonFiniteWeights)
 {
-  RncModel *m = random_model (RNC_CELL_RNN, RNC_INPUT_DENSE, 2, 0, 3, 1,
+  RncModel *m = tensor_model (RNC_CELL_RNN, RNC_INPUT_DENSE, 2, 0, 3, 1,
       RNC_HEAD_REGRESSION, 1, 1);
   rnc_model_get_views (m)->layer[0].Wh[4] = NAN;
   GError *err = nullptr;
@@ -323,7 +312,7 @@ TEST_P (RncStateIo, SaveThenLoadRestoresTheState)
 {
   RncCell cell = GetParam ();
   const size_t D = 3, H = 5, L = 2, T = 7;
-  RncModel *m = random_model (cell, RNC_INPUT_DENSE, D, 0, H, L,
+  RncModel *m = tensor_model (cell, RNC_INPUT_DENSE, D, 0, H, L,
       RNC_HEAD_NONE, 0, 8);
   RncState *s = rnc_state_new (m, 1, 0);
   std::vector<float> x (T * D);
@@ -365,9 +354,9 @@ TEST_P (RncStateIo, SaveThenLoadRestoresTheState)
 
   /* a state of another shape or cell is refused */
   RncCell other_cell = cell == RNC_CELL_LSTM ? RNC_CELL_RNN : RNC_CELL_LSTM;
-  RncModel *wide = random_model (cell, RNC_INPUT_DENSE, D, 0, H + 1, L,
+  RncModel *wide = tensor_model (cell, RNC_INPUT_DENSE, D, 0, H + 1, L,
       RNC_HEAD_NONE, 0, 9);
-  RncModel *other = random_model (other_cell, RNC_INPUT_DENSE, D, 0, H, L,
+  RncModel *other = tensor_model (other_cell, RNC_INPUT_DENSE, D, 0, H, L,
       RNC_HEAD_NONE, 0, 9);
   RncState *sw = rnc_state_new (wide, 1, 0), *so = rnc_state_new (other, 1, 0);
   EXPECT_FALSE (rnc_state_load_initial (sw, path.c_str (), &err));
@@ -413,7 +402,7 @@ TEST_P (RncStateIo, SaveThenLoadRestoresTheState)
 TEST_P (RncStateIo, RejectsNonFiniteStateValues)
 {
   RncCell cell = GetParam ();
-  RncModel *m = random_model (cell, RNC_INPUT_DENSE, 2, 0, 3, 1,
+  RncModel *m = tensor_model (cell, RNC_INPUT_DENSE, 2, 0, 3, 1,
       RNC_HEAD_NONE, 0, 8);
   RncState *s = rnc_state_new (m, 1, 0);
   rnc_state_get_h (s)[2] = INFINITY;

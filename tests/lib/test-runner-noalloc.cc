@@ -14,22 +14,13 @@
 
 namespace {
 
+/* An LSTM of 2 layers of 24 units. */
 RncModel *
 model (RncInputKind input, size_t D, RncHeadKind head, size_t Q)
 {
-  RncModelConfig c = {};
-  c.cell = RNC_CELL_LSTM;
-  c.input = input;
-  c.head = head;
-  c.input_size = D;
-  c.hidden_size = 24;
-  c.num_layers = 2;
-  c.output_size = Q;
-  RncModel *m = rnc_model_new (&c, nullptr);
-  size_t n;
-  float *p = rnc_model_get_params (m, &n);
-  for (size_t i = 0; i < n; i++)
-    p[i] = 0.01f * (float) ((i * 7919) % 201) - 1.0f;
+  RncModel *m = rnc_test::model_new (RNC_CELL_LSTM, input, D, 0, 24, 2, head,
+      Q);
+  rnc_test::fill_pattern (m);
   return m;
 }
 
@@ -40,14 +31,7 @@ TEST (RncRunnerNoAlloc, ProcessingAllocatesNothing)
 #ifdef RNC_NOALLOC_SKIP
   GTEST_SKIP () << RNC_NOALLOC_SKIP;
 #endif
-  {
-    counting = true;
-    n_allocs = 0;
-    void *volatile p = malloc (64);
-    free (p);
-    counting = false;
-    ASSERT_EQ (n_allocs.load (), 1) << "malloc is not interposed";
-  }
+  ASSERT_TRUE (malloc_is_interposed ()) << "malloc is not interposed";
   const size_t T = 150, D = 3, Q = 5;
   RncModel *reg = model (RNC_INPUT_DENSE, D, RNC_HEAD_REGRESSION, Q);
   const float mean[] = { 1, 2, 3 }, sd[] = { 2, 2, 2 };

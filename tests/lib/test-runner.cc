@@ -10,88 +10,22 @@
 
 using rnc_test::linspace;
 using rnc_test::max_abs_diff;
+using rnc_test::normal_vec;
+using rnc_test::random_model;
+using rnc_test::reference;
+using rnc_test::slice;
 
 namespace {
 
 constexpr double kTol = 2e-6;
 
-RncModel *
-random_model (RncCell cell, RncInputKind input, size_t D, size_t H, size_t L,
-    RncHeadKind head, size_t Q, guint64 seed)
-{
-  RncModelConfig c = {};
-  c.cell = cell;
-  c.input = input;
-  c.head = head;
-  c.input_size = D;
-  c.hidden_size = H;
-  c.num_layers = L;
-  c.output_size = Q;
-  RncModel *m = rnc_model_new (&c, nullptr);
-  size_t n;
-  float *p = rnc_model_get_params (m, &n);
-  RncRng rng;
-  rnc_rng_init (&rng, seed);
-  for (size_t i = 0; i < n; i++)
-    p[i] = (rnc_rng_uniform (&rng) * 2.0f - 1.0f) * 0.6f;
-  return m;
-}
-
-std::vector<float>
-random_input (size_t n, guint64 seed)
-{
-  std::vector<float> v (n);
-  RncRng rng;
-  rnc_rng_init (&rng, seed);
-  for (auto &x : v)
-    x = rnc_rng_normal (&rng);
-  return v;
-}
-
-/* Reference: fresh state, scalar path, frames [t0, t1), output of every
- * frame as floats (H or Q). */
-std::vector<float>
-reference_outputs (RncModel *m, const float *x, size_t t0, size_t t1,
-    bool hidden)
-{
-  const RncModelConfig *c = rnc_model_get_config (m);
-  size_t D = c->input_size, T = t1 - t0;
-  size_t W = hidden ? c->hidden_size : c->output_size;
-  std::vector<float> xs (x + t0 * D, x + t1 * D);
-  rnc_model_scale_input (m, xs.data (), T);
-  RncState *s = rnc_state_new (m, 1, 0);
-  std::vector<float> out (T * W);
-  if (hidden)
-    rnc_forward_ref (s, xs.data (), T, out.data (), nullptr);
-  else {
-    rnc_forward_ref (s, xs.data (), T, nullptr, out.data ());
-    rnc_model_unscale_output (m, out.data (), T);
-  }
-  rnc_state_free (s);
-  return out;
-}
-
 } // namespace
 
 TEST (RncRunner, HiddenMatchesSeedQ2)
 {
-  RncModelConfig c = {};
-  c.cell = RNC_CELL_RNN;
-  c.input_size = 4;
-  c.hidden_size = 5;
-  c.num_layers = 1;
-  RncModel *m = rnc_model_new (&c, nullptr);
-  const RncParamViews *v = rnc_model_get_views (m);
-  auto Wx = linspace (-0.2, 0.4, 20), Wh = linspace (-0.4, 0.1, 25),
-      bh = linspace (-0.7, 0.1, 5);
-  std::copy (Wx.begin (), Wx.end (), v->layer[0].Wx);
-  std::copy (Wh.begin (), Wh.end (), v->layer[0].Wh);
-  std::copy (bh.begin (), bh.end (), v->layer[0].bh);
+  RncModel *m = rnc_test::notebook_model (RNC_CELL_RNN, 4, 5, 0);
   auto x = linspace (-0.1, 0.3, 12);
-  const std::vector<float> expected = {
-    -0.5902114f, -0.4492275f, -0.28165027f, -0.09492856f, 0.09872047f,
-    -0.2199841f, -0.03843261f, 0.14569218f, 0.32024875f, 0.47546807f,
-    -0.52540594f, -0.32617706f, -0.09304047f, 0.15076531f, 0.37751395f };
+  const std::vector<float> &expected = rnc_test::kSeedQ2H;
 
   RncState *s = rnc_state_new (m, 1, 2);
   GError *err = nullptr;
@@ -114,27 +48,9 @@ TEST (RncRunner, HiddenMatchesSeedQ2)
 
 TEST (RncRunner, PredictionsMatchSeedQ3PerSequence)
 {
-  RncModelConfig c = {};
-  c.cell = RNC_CELL_RNN;
-  c.head = RNC_HEAD_REGRESSION;
-  c.input_size = 4;
-  c.hidden_size = 5;
-  c.num_layers = 1;
-  c.output_size = 2;
-  RncModel *m = rnc_model_new (&c, nullptr);
-  const RncParamViews *v = rnc_model_get_views (m);
-  auto fill = [] (float *dst, std::vector<float> src) {
-    std::copy (src.begin (), src.end (), dst);
-  };
-  fill (v->layer[0].Wx, linspace (-0.2, 0.4, 20));
-  fill (v->layer[0].Wh, linspace (-0.4, 0.1, 25));
-  fill (v->layer[0].bh, linspace (-0.7, 0.1, 5));
-  fill (v->Wo, linspace (-0.4, 0.1, 10));
-  fill (v->bo, linspace (-0.7, 0.1, 2));
+  RncModel *m = rnc_test::notebook_model (RNC_CELL_RNN, 4, 5, 2);
   auto x = linspace (-0.1, 0.3, 24);
-  const std::vector<float> expected = {
-    -0.25844076f, 0.4618572f, -0.6047536f, 0.22198313f, -0.34340593f, 0.41551694f,
-    -0.29477337f, 0.44697136f, -0.6169102f, 0.22335273f, -0.3735f, 0.40507644f };
+  const std::vector<float> &expected = rnc_test::kSeedQ3Y;
 
   RncState *s = rnc_state_new (m, 1, 0);
   RncRunner *r = rnc_runner_new (s, RNC_OUTPUT_PREDICTION, 0, nullptr);
@@ -162,9 +78,9 @@ TEST_P (RncRunnerSplit, AnySplitIsBitIdentical)
 {
   auto [cell, L, window, kind] = GetParam ();
   const size_t D = 3, H = 6, Q = 4, T = 150;
-  RncModel *m = random_model (cell, RNC_INPUT_DENSE, D, H, L,
-      RNC_HEAD_CLASSES, Q, 7);
-  auto x = random_input (T * D, 11);
+  RncModel *m = random_model (cell, RNC_INPUT_DENSE, D, 0, H, L,
+      RNC_HEAD_CLASSES, Q, 7, 0.6f);
+  auto x = normal_vec (T * D, 11);
   std::vector<std::vector<char>> results;
   for (size_t step : { (size_t) 150, (size_t) 1, (size_t) 7, (size_t) 13,
           (size_t) 64, (size_t) 65 }) {
@@ -201,9 +117,9 @@ INSTANTIATE_TEST_SUITE_P (Kinds, RncRunnerSplit, ::testing::Combine (
 TEST (RncRunner, WindowOutputsComeFromFreshStates)
 {
   const size_t D = 2, H = 5, Q = 1, T = 40, win = 6;
-  RncModel *m = random_model (RNC_CELL_LSTM, RNC_INPUT_DENSE, D, H, 2,
-      RNC_HEAD_REGRESSION, Q, 3);
-  auto x = random_input (T * D, 5);
+  RncModel *m = random_model (RNC_CELL_LSTM, RNC_INPUT_DENSE, D, 0, H, 2,
+      RNC_HEAD_REGRESSION, Q, 3, 0.6f);
+  auto x = normal_vec (T * D, 5);
   RncState *s = rnc_state_new (m, 1, 4);
   RncRunner *r = rnc_runner_new (s, RNC_OUTPUT_PREDICTION, win, nullptr);
   std::vector<float> out (T * Q);
@@ -220,7 +136,8 @@ TEST (RncRunner, WindowOutputsComeFromFreshStates)
   double worst = 0;
   for (size_t k = 0; k < n_out; k++) {
     size_t t = k + win - 1;     /* the frame this output belongs to */
-    auto ref = reference_outputs (m, x.data (), t + 1 - win, t + 1, false);
+    auto ref = reference (m, slice (x, (t + 1 - win) * D, (t + 1) * D),
+        false);
     worst = std::max (worst, std::fabs ((double) ref.back () - out[k]));
   }
   EXPECT_LT (worst, 1e-5) << "largest difference " << worst;
@@ -241,13 +158,13 @@ TEST (RncRunner, WindowOutputsComeFromFreshStates)
 TEST (RncRunner, ScalingIsAppliedInAndOut)
 {
   const size_t D = 2, H = 4, Q = 2, T = 9;
-  RncModel *m = random_model (RNC_CELL_RNN, RNC_INPUT_DENSE, D, H, 1,
-      RNC_HEAD_REGRESSION, Q, 9);
+  RncModel *m = random_model (RNC_CELL_RNN, RNC_INPUT_DENSE, D, 0, H, 1,
+      RNC_HEAD_REGRESSION, Q, 9, 0.6f);
   const float in_mean[] = { 100.0f, -3.0f }, in_std[] = { 20.0f, 0.5f };
   const float out_mean[] = { 50.0f, 1.0f }, out_std[] = { 10.0f, 2.0f };
   rnc_model_set_input_scaling (m, in_mean, in_std);
   rnc_model_set_output_scaling (m, out_mean, out_std);
-  auto x = random_input (T * D, 1);
+  auto x = normal_vec (T * D, 1);
   for (size_t t = 0; t < T; t++) {
     x[t * D] = x[t * D] * 20.0f + 100.0f;
     x[t * D + 1] = x[t * D + 1] * 0.5f - 3.0f;
@@ -282,9 +199,9 @@ TEST (RncRunner, ScalingIsAppliedInAndOut)
 TEST (RncRunner, ClassOutputsAgree)
 {
   const size_t D = 3, H = 5, Q = 7, T = 20;
-  RncModel *m = random_model (RNC_CELL_LSTM, RNC_INPUT_DENSE, D, H, 1,
-      RNC_HEAD_CLASSES, Q, 21);
-  auto x = random_input (T * D, 2);
+  RncModel *m = random_model (RNC_CELL_LSTM, RNC_INPUT_DENSE, D, 0, H, 1,
+      RNC_HEAD_CLASSES, Q, 21, 0.6f);
+  auto x = normal_vec (T * D, 2);
   auto run = [&] (RncOutputKind kind, void *out) {
     RncState *s = rnc_state_new (m, 1, 0);
     RncRunner *r = rnc_runner_new (s, kind, 0, nullptr);
@@ -319,7 +236,7 @@ TEST (RncRunner, ClassOutputsAgree)
     EXPECT_EQ ((size_t) ids[t], best);
   }
   /* logits against the scalar path */
-  auto ref = reference_outputs (m, x.data (), 0, T, false);
+  auto ref = reference (m, x, false);
   EXPECT_LT (max_abs_diff (logits, ref), 1e-5);
   rnc_model_free (m);
 }
@@ -327,8 +244,8 @@ TEST (RncRunner, ClassOutputsAgree)
 TEST (RncRunner, IndexInputGathersRowsAndRejectsBadIds)
 {
   const size_t V = 9, H = 4, Q = 3;
-  RncModel *m = random_model (RNC_CELL_RNN, RNC_INPUT_INDEX, V, H, 1,
-      RNC_HEAD_CLASSES, Q, 4);
+  RncModel *m = random_model (RNC_CELL_RNN, RNC_INPUT_INDEX, V, 0, H, 1,
+      RNC_HEAD_CLASSES, Q, 4, 0.6f);
   RncState *s = rnc_state_new (m, 1, 0);
   RncRunner *r = rnc_runner_new (s, RNC_OUTPUT_HIDDEN, 0, nullptr);
   EXPECT_TRUE (rnc_runner_input_is_ids (r));
@@ -357,8 +274,8 @@ TEST (RncRunner, IndexInputGathersRowsAndRejectsBadIds)
 
 TEST (RncRunner, RejectsClassOutputsWithoutClassesHeadAndHugeWindows)
 {
-  RncModel *m = random_model (RNC_CELL_RNN, RNC_INPUT_DENSE, 2, 3, 1,
-      RNC_HEAD_REGRESSION, 1, 1);
+  RncModel *m = random_model (RNC_CELL_RNN, RNC_INPUT_DENSE, 2, 0, 3, 1,
+      RNC_HEAD_REGRESSION, 1, 1, 0.6f);
   RncState *s = rnc_state_new (m, 1, 0);
   for (RncOutputKind k : { RNC_OUTPUT_LOGITS, RNC_OUTPUT_PROBABILITIES,
           RNC_OUTPUT_ARGMAX }) {
@@ -383,9 +300,9 @@ TEST (RncRunner, RejectsClassOutputsWithoutClassesHeadAndHugeWindows)
 TEST (RncRunner, ResetRestoresTheInitialState)
 {
   const size_t D = 2, H = 3, T = 5;
-  RncModel *m = random_model (RNC_CELL_LSTM, RNC_INPUT_DENSE, D, H, 1,
-      RNC_HEAD_NONE, 0, 8);
-  auto x = random_input (T * D, 8);
+  RncModel *m = random_model (RNC_CELL_LSTM, RNC_INPUT_DENSE, D, 0, H, 1,
+      RNC_HEAD_NONE, 0, 8, 0.6f);
+  auto x = normal_vec (T * D, 8);
   RncState *s = rnc_state_new (m, 1, 0);
   rnc_state_set_init (s, RNC_INIT_ONES);
   RncRunner *r = rnc_runner_new (s, RNC_OUTPUT_HIDDEN, 0, nullptr);

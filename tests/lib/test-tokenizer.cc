@@ -6,9 +6,10 @@
 
 #include "rnc-tokenizer.h"
 
-#include <fstream>
 #include <set>
-#include <sstream>
+
+using rnc_test::read_lines;
+using rnc_test::read_text;
 
 namespace {
 
@@ -63,26 +64,6 @@ std::vector<std::string>
 words (std::initializer_list<const char *> w)
 {
   return std::vector<std::string> (w.begin (), w.end ());
-}
-
-std::string
-read_file (const std::string &path)
-{
-  std::ifstream f (path, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf ();
-  return ss.str ();
-}
-
-std::vector<std::string>
-read_lines (const std::string &path)
-{
-  std::vector<std::string> lines;
-  std::ifstream f (path, std::ios::binary);
-  std::string line;
-  while (std::getline (f, line))
-    lines.push_back (line);
-  return lines;
 }
 
 } // namespace
@@ -386,7 +367,7 @@ TEST (RncWordSet, LowercaseRuleGivesTheNotebooksEnglishDict)
 TEST (RncTokenizer, MobyDickMatchesNltkTokens)
 {
   RNC_REQUIRE_SHARED_DATA (dir);
-  std::string book = read_file (dir +
+  std::string book = read_text (dir +
       "/nltk_data_subset/corpora/gutenberg/melville-moby_dick.txt");
   ASSERT_EQ (book.size (), 1242990u);
   auto ref = read_lines (dir + "/moby/moby_tokens_first50000.txt");
@@ -408,7 +389,7 @@ TEST (RncTokenizer, MobyDickMatchesNltkTokens)
 TEST (RncTokenizer, MobyDickPreprocessingMatchesNotebook)
 {
   RNC_REQUIRE_SHARED_DATA (dir);
-  std::string book = read_file (dir +
+  std::string book = read_text (dir +
       "/nltk_data_subset/corpora/gutenberg/melville-moby_dick.txt");
   auto ref = read_lines (dir + "/moby/moby_preprocessed_first50000.txt");
   ASSERT_EQ (ref.size (), 16377u);

@@ -7,23 +7,9 @@
 #include <cstring>
 #include <string>
 
-namespace {
+using rnc_test::model_new;
 
-RncModel *
-new_model (RncCell cell, RncInputKind input, size_t D, size_t E, size_t H,
-    size_t L, RncHeadKind head, size_t Q)
-{
-  RncModelConfig c = {};
-  c.cell = cell;
-  c.input = input;
-  c.input_size = D;
-  c.embed_size = E;
-  c.hidden_size = H;
-  c.num_layers = L;
-  c.head = head;
-  c.output_size = Q;
-  return rnc_model_new (&c, nullptr);
-}
+namespace {
 
 struct Losses {
   std::vector<double> train, val;
@@ -72,7 +58,7 @@ Losses
 train_notebook (RncCell cell, guint64 seed)
 {
   Notebook nb;
-  g_autoptr (RncModel) m = new_model (cell, RNC_INPUT_DENSE, nb.D, 0, nb.H, 1,
+  g_autoptr (RncModel) m = model_new (cell, RNC_INPUT_DENSE, nb.D, 0, nb.H, 1,
       RNC_HEAD_REGRESSION, nb.Q);
   rnc_model_init_weights (m, RNC_WEIGHT_INIT_NORMAL, seed);
   RncTrainOptions o;
@@ -157,7 +143,7 @@ TEST (RncTrain, TinyCorpusLearnedToNearZeroLoss)
 {
   Corpus c ("hello world, hello!!");
   for (size_t E : { (size_t) 0, (size_t) 8 }) {
-    g_autoptr (RncModel) m = new_model (RNC_CELL_LSTM, RNC_INPUT_INDEX, c.V, E,
+    g_autoptr (RncModel) m = model_new (RNC_CELL_LSTM, RNC_INPUT_INDEX, c.V, E,
         32, 1, RNC_HEAD_CLASSES, c.V);
     rnc_model_init_weights (m, RNC_WEIGHT_INIT_UNIFORM, 3);
     RncTrainOptions o;
@@ -193,7 +179,7 @@ TEST (RncTrain, StreamTrainingLearnsPeriodicText)
   for (int i = 0; i < 200; i++)
     text += "abcdab";
   Corpus c (text);
-  g_autoptr (RncModel) m = new_model (RNC_CELL_LSTM, RNC_INPUT_INDEX, c.V, 0,
+  g_autoptr (RncModel) m = model_new (RNC_CELL_LSTM, RNC_INPUT_INDEX, c.V, 0,
       16, 1, RNC_HEAD_CLASSES, c.V);
   rnc_model_init_weights (m, RNC_WEIGHT_INIT_UNIFORM, 4);
   RncTrainOptions o;
@@ -242,7 +228,7 @@ train_noisy (guint64 seed, RncCell cell, size_t *epochs_run = nullptr,
   ds.x = x.data ();
   ds.targets = y.data ();
 
-  g_autoptr (RncModel) m = new_model (cell, RNC_INPUT_DENSE, 1, 0, 24, 2,
+  g_autoptr (RncModel) m = model_new (cell, RNC_INPUT_DENSE, 1, 0, 24, 2,
       RNC_HEAD_REGRESSION, 1);
   rnc_model_init_weights (m, RNC_WEIGHT_INIT_UNIFORM, seed);
   RncTrainOptions o;
@@ -299,7 +285,7 @@ TEST (RncTrain, EarlyStoppingKeepsBestWeights)
 TEST (RncTrain, LearningRateDecaysOnPlateau)
 {
   Notebook nb;
-  g_autoptr (RncModel) m = new_model (RNC_CELL_RNN, RNC_INPUT_DENSE, nb.D, 0,
+  g_autoptr (RncModel) m = model_new (RNC_CELL_RNN, RNC_INPUT_DENSE, nb.D, 0,
       4, 1, RNC_HEAD_REGRESSION, nb.Q);
   rnc_model_init_weights (m, RNC_WEIGHT_INIT_UNIFORM, 1);
   RncTrainOptions o;
@@ -325,7 +311,7 @@ TEST (RncTrain, RejectsDatasetWithBadIdNamingTheFrame)
 {
   Corpus c ("abcabc");
   c.ids[3] = 7;
-  g_autoptr (RncModel) m = new_model (RNC_CELL_RNN, RNC_INPUT_INDEX, c.V, 0, 4,
+  g_autoptr (RncModel) m = model_new (RNC_CELL_RNN, RNC_INPUT_INDEX, c.V, 0, 4,
       1, RNC_HEAD_CLASSES, c.V);
   RncTrainOptions o;
   rnc_train_options_init (&o, RNC_LOSS_CROSS_ENTROPY, RNC_OUTPUTS_ALL);
@@ -342,7 +328,7 @@ TEST (RncTrain, RejectsDatasetWithBadIdNamingTheFrame)
 TEST (RncTrain, DivergenceIsAnErrorNotACrash)
 {
   Notebook nb;
-  g_autoptr (RncModel) m = new_model (RNC_CELL_RNN, RNC_INPUT_DENSE, nb.D, 0,
+  g_autoptr (RncModel) m = model_new (RNC_CELL_RNN, RNC_INPUT_DENSE, nb.D, 0,
       4, 1, RNC_HEAD_REGRESSION, nb.Q);
   rnc_model_init_weights (m, RNC_WEIGHT_INIT_NORMAL, 1);
   nb.y[10] = 1e30f;             /* squared, the loss overflows */
@@ -360,7 +346,7 @@ TEST (RncTrain, DivergenceIsAnErrorNotACrash)
 
 TEST (RncInit, NormalAndUniformFollowTheirDefinitions)
 {
-  g_autoptr (RncModel) m = new_model (RNC_CELL_LSTM, RNC_INPUT_DENSE, 3, 0,
+  g_autoptr (RncModel) m = model_new (RNC_CELL_LSTM, RNC_INPUT_DENSE, 3, 0,
       64, 1, RNC_HEAD_REGRESSION, 2);
   const RncParamViews *v = rnc_model_get_views (m);
   const size_t GH = 256;

@@ -7,31 +7,12 @@
 #include "rnc-vocab.h"
 
 #include <algorithm>
-#include <fstream>
 #include <glib/gstdio.h>
-#include <sstream>
+
+using rnc_test::read_lines;
+using rnc_test::read_text;
 
 namespace {
-
-std::string
-read_file (const std::string &path)
-{
-  std::ifstream f (path, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf ();
-  return ss.str ();
-}
-
-std::vector<std::string>
-read_lines (const std::string &path)
-{
-  std::vector<std::string> lines;
-  std::ifstream f (path, std::ios::binary);
-  std::string line;
-  while (std::getline (f, line))
-    lines.push_back (line);
-  return lines;
-}
 
 RncVocab *
 from_text (const std::string &text, GError **error = nullptr)
@@ -399,7 +380,7 @@ TEST (RncVocab, MobyDickVocabularyMatchesNotebook)
   size_t size = 0;
   char *data = rnc_vocab_to_data (v, &size);
   EXPECT_TRUE (std::string (data, size) ==
-      read_file (dir + "/moby/moby_vocab_first50000.txt"))
+      read_text (dir + "/moby/moby_vocab_first50000.txt"))
       << "vocabulary differs from moby_vocab_first50000.txt";
   g_free (data);
 
@@ -439,16 +420,10 @@ TEST (RncVocab, LoadAnyReadsModelMetadata)
           nullptr));
   ASSERT_TRUE (g_file_set_contents (text_path.c_str (), "x\ny\n", -1, nullptr));
 
-  RncModelConfig cfg = {};
-  cfg.cell = RNC_CELL_RNN;
-  cfg.input = RNC_INPUT_DENSE;
-  cfg.head = RNC_HEAD_NONE;
-  cfg.input_size = 2;
-  cfg.hidden_size = 3;
-  cfg.num_layers = 1;
-  GError *error = nullptr;
-  RncModel *m = rnc_model_new (&cfg, &error);
+  RncModel *m = rnc_test::model_new (RNC_CELL_RNN, RNC_INPUT_DENSE, 2, 0, 3,
+      1, RNC_HEAD_NONE, 0);
   ASSERT_NE (m, nullptr);
+  GError *error = nullptr;
   rnc_model_set_metadata (m, "rnc.vocab", "[\"<unk>\", \"the\", \"whale\"]");
   rnc_model_set_metadata (m, "rnc.labels", "tags.txt");
   ASSERT_TRUE (rnc_model_save (m, model_path.c_str (), &error))

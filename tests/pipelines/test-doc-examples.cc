@@ -74,8 +74,8 @@ TEST_P (DocExamples, LaunchLinesRunAsWritten)
     csv += "2024-01-01T00:" + std::to_string (10 + i) + "," +
         std::to_string (20.0 + 0.1 * i) + "\n";
   write_file (dir.file ("sensor.csv"), csv);
-  RncModel *m = make_model (RNC_CELL_LSTM, RNC_INPUT_DENSE, 1, 4, 1,
-      RNC_HEAD_REGRESSION, 1, 3);
+  RncModel *m = random_model (RNC_CELL_LSTM, RNC_INPUT_DENSE, 1, 0, 4, 1,
+      RNC_HEAD_REGRESSION, 1, 3, 0.7f);
   save_model (m, dir.file ("m.safetensors"));
   rnc_model_free (m);
   /* generate's examples: the Q8 seed, the default models, a prompt */

@@ -23,48 +23,22 @@ json_list (const std::vector<std::string> &v)
   return s + "]";
 }
 
-/* Greedy ids after @prompt, the scalar reference path re-run each step. */
-std::vector<int32_t>
-ref_greedy (const RncModel *m, std::vector<int32_t> seq, size_t steps)
+struct TextFixture : SavedModel
 {
-  size_t V = rnc_model_get_config (m)->output_size;
-  std::vector<int32_t> out;
-  for (size_t k = 0; k < steps; k++) {
-    RncState *s = rnc_state_new (m, 1, 0);
-    std::vector<float> y (seq.size () * V);
-    EXPECT_TRUE (rnc_forward_ids_ref (s, seq.data (), seq.size (), nullptr,
-            y.data ()));
-    rnc_state_free (s);
-    auto last = y.end () - V;
-    int32_t id = (int32_t) (std::max_element (last, y.end ()) - last);
-    out.push_back (id);
-    seq.push_back (id);
-  }
-  return out;
-}
-
-struct TextFixture
-{
-  TempDir dir;
-  RncModel *model;
-  std::string path, prompt;
+  std::string prompt;
 
   TextFixture ()
   {
-    model = make_model (RNC_CELL_LSTM, RNC_INPUT_INDEX, kVocab.size (), 12, 1,
-        RNC_HEAD_CLASSES, kVocab.size (), 41);
-    size_t n;
-    float *p = rnc_model_get_params (model, &n);
-    for (size_t i = 0; i < n; i++)
-      p[i] *= 3.0f;
+    model = random_model (RNC_CELL_LSTM, RNC_INPUT_INDEX, kVocab.size (), 0,
+        12, 1, RNC_HEAD_CLASSES, kVocab.size (), 41, 0.7f);
+    scale_params (model, 3.0f);
     rnc_model_set_metadata (model, "rnc.vocab", json_list (kVocab).c_str ());
     rnc_model_set_metadata (model, "rnc.labels", json_list (kVocab).c_str ());
-    path = save_model (model, dir.file ("lm.safetensors"));
+    save ("lm.safetensors");
     prompt = dir.file ("prompt.txt");
     /* "zebra" is not in the vocabulary: <unk> */
     write_file (prompt, "the zebra sat on\n");
   }
-  ~TextFixture () { rnc_model_free (model); }
 
   std::string run (const std::string &generate, const char *src = "")
   {
@@ -117,8 +91,8 @@ TEST (GeneratePipelines, SeededSamplingAndStopId)
 TEST (GeneratePipelines, CsvHorizonForecasts)
 {
   TempDir dir;
-  RncModel *m = make_model (RNC_CELL_RNN, RNC_INPUT_DENSE, 1, 5, 1,
-      RNC_HEAD_REGRESSION, 1, 43);
+  RncModel *m = random_model (RNC_CELL_RNN, RNC_INPUT_DENSE, 1, 0, 5, 1,
+      RNC_HEAD_REGRESSION, 1, 43, 0.7f);
   const float mean[] = { 100.0f }, sd[] = { 10.0f };
   rnc_model_set_input_scaling (m, mean, sd);
   rnc_model_set_output_scaling (m, mean, sd);

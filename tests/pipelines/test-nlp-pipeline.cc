@@ -5,89 +5,24 @@
 #include <gst/check/gstharness.h>
 #include <gst/gst.h>
 
+#include "rnc-gst-test-util.h"
 #include "rnc-test-util.h"
 
 #include <algorithm>
 #include <cstring>
-#include <fstream>
 #include <map>
-#include <sstream>
+
+using rnc_test::as_ids;
+using rnc_test::read_text;
+using rnc_test::split_lines;
 
 namespace {
-
-std::string
-read_file (const std::string &path)
-{
-  std::ifstream f (path, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf ();
-  return ss.str ();
-}
-
-std::vector<std::string>
-split_lines (const std::string &text)
-{
-  std::vector<std::string> lines;
-  std::istringstream in (text);
-  std::string line;
-  while (std::getline (in, line))
-    lines.push_back (line);
-  return lines;
-}
-
-std::vector<int32_t>
-read_ids (const std::string &path)
-{
-  std::string b = read_file (path);
-  std::vector<int32_t> ids (b.size () / 4);
-  memcpy (ids.data (), b.data (), ids.size () * 4);
-  for (auto &v : ids)
-    v = GINT32_FROM_LE (v);
-  return ids;
-}
-
-/* Runs a gst-launch description to EOS; returns the error text, or "". */
-std::string
-run (const std::string &desc, GstElement **keep = nullptr)
-{
-  GError *err = nullptr;
-  GstElement *p = gst_parse_launch (desc.c_str (), &err);
-  if (!p) {
-    std::string m = err ? err->message : "parse failed";
-    g_clear_error (&err);
-    return m;
-  }
-  g_clear_error (&err);
-  std::string result;
-  GstBus *bus = gst_element_get_bus (p);
-  if (gst_element_set_state (p, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE)
-    result = "state change failed";
-  GstMessage *msg = gst_bus_timed_pop_filtered (bus, 120 * GST_SECOND,
-      (GstMessageType) (GST_MESSAGE_EOS | GST_MESSAGE_ERROR));
-  if (!msg) {
-    result = "timeout";
-  } else if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR) {
-    gchar *dbg = nullptr;
-    gst_message_parse_error (msg, &err, &dbg);
-    result = std::string (err->message) + " | " + (dbg ? dbg : "");
-    g_clear_error (&err);
-    g_free (dbg);
-  }
-  if (msg)
-    gst_message_unref (msg);
-  gst_object_unref (bus);
-  gst_element_set_state (p, GST_STATE_NULL);
-  if (keep)
-    *keep = p;
-  else
-    gst_object_unref (p);
-  return result;
-}
 
 class NlpPipeline : public ::testing::Test
 {
 protected:
-  std::string data, book, words, tmp;
+  std::string data, book, words;
+  rnc_test::TempDir tmp;
 
   void
   SetUp () override
@@ -98,35 +33,25 @@ protected:
     gst_init (nullptr, nullptr);
     book = data + "/nltk_data_subset/corpora/gutenberg/melville-moby_dick.txt";
     words = data + "/nltk_data_subset/corpora/words/en";
-    gchar *d = g_dir_make_tmp ("rnc-nlp-XXXXXX", nullptr);
-    tmp = d;
-    g_free (d);
-  }
-
-  void
-  TearDown () override
-  {
-    if (tmp.empty ())
-      return;
-    GDir *dir = g_dir_open (tmp.c_str (), 0, nullptr);
-    const gchar *name;
-    while (dir && (name = g_dir_read_name (dir)) != nullptr)
-      g_unlink ((tmp + "/" + name).c_str ());
-    if (dir)
-      g_dir_close (dir);
-    g_rmdir (tmp.c_str ());
   }
 
   std::string
   path (const char *name)
   {
-    return "\"" + tmp + "/" + name + "\"";
+    return "\"" + tmp.file (name) + "\"";
   }
 
   std::string
   file (const char *name)
   {
-    return tmp + "/" + name;
+    return tmp.file (name);
+  }
+
+  /* To EOS; the error text, or "" (whole books: a longer timeout). */
+  std::string
+  run (const std::string &desc)
+  {
+    return rnc_test::run_pipeline (desc, 120 * GST_SECOND);
   }
 
   std::string
@@ -153,12 +78,12 @@ TEST_F (NlpPipeline, WholeBookGivesNltkTokens)
 {
   ASSERT_EQ (run ("filesrc location=" + quoted (book) +
           " ! tokenize ! filesink location=" + path ("tokens.txt")), "");
-  auto tokens = split_lines (read_file (file ("tokens.txt")));
+  auto tokens = split_lines (read_text (file ("tokens.txt")));
   EXPECT_EQ (tokens.size (), 260819u);
   std::string first;
   for (size_t i = 0; i < 50000 && i < tokens.size (); i++)
     first += tokens[i] + "\n";
-  EXPECT_TRUE (first == read_file (data + "/moby/moby_tokens_first50000.txt"))
+  EXPECT_TRUE (first == read_text (data + "/moby/moby_tokens_first50000.txt"))
       << "the first 50,000 tokens differ from moby_tokens_first50000.txt";
   EXPECT_EQ (tokens[0], "[");
   EXPECT_EQ (tokens[50000], ".");
@@ -172,8 +97,8 @@ TEST_F (NlpPipeline, PreprocessingFromTheBookMatchesNotebook)
           " ! tokenize max-tokens=50000 lowercase=true stopwords=english "
           "dictionary=" + quoted (words) + " ! filesink location=" +
           path ("pre.txt")), "");
-  std::string pre = read_file (file ("pre.txt"));
-  EXPECT_TRUE (pre == read_file (data + "/moby/moby_preprocessed_first50000.txt"));
+  std::string pre = read_text (file ("pre.txt"));
+  EXPECT_TRUE (pre == read_text (data + "/moby/moby_preprocessed_first50000.txt"));
   auto lines = split_lines (pre);
   ASSERT_EQ (lines.size (), 16377u);
   const char *ans[] = { "last", "fire", "took", "idol", "unceremoniously",
@@ -193,8 +118,8 @@ TEST_F (NlpPipeline, PreprocessingTheReferenceTokensInTinyBuffers)
           quoted (data + "/moby/moby_tokens_first50000.txt") +
           " ! tokenize lowercase=true stopwords=english dictionary=" +
           quoted (words) + " ! filesink location=" + path ("pre.txt")), "");
-  EXPECT_TRUE (read_file (file ("pre.txt")) ==
-      read_file (data + "/moby/moby_preprocessed_first50000.txt"));
+  EXPECT_TRUE (read_text (file ("pre.txt")) ==
+      read_text (data + "/moby/moby_preprocessed_first50000.txt"));
 }
 
 /* Q10: the sorted unique vocabulary and the word indices. */
@@ -204,8 +129,8 @@ TEST_F (NlpPipeline, BuildWritesTheNotebooksVocabularyAndIds)
   ASSERT_EQ (run ("filesrc blocksize=1000 location=" + quoted (pre) +
           " ! vocab-encode build=true vocab=" + path ("vocab.txt") +
           " ! filesink location=" + path ("ids.s32")), "");
-  std::string vocab = read_file (file ("vocab.txt"));
-  EXPECT_TRUE (vocab == read_file (data + "/moby/moby_vocab_first50000.txt"))
+  std::string vocab = read_text (file ("vocab.txt"));
+  EXPECT_TRUE (vocab == read_text (data + "/moby/moby_vocab_first50000.txt"))
       << "vocabulary differs from moby_vocab_first50000.txt";
   auto v = split_lines (vocab);
   ASSERT_EQ (v.size (), 4357u);
@@ -215,8 +140,8 @@ TEST_F (NlpPipeline, BuildWritesTheNotebooksVocabularyAndIds)
   EXPECT_EQ (v[102], "amazingly");
   EXPECT_EQ (std::find (v.begin (), v.end (), "captain") - v.begin (), 544);
 
-  auto ids = read_ids (file ("ids.s32"));
-  auto ref = split_lines (read_file (data + "/moby/moby_preprocessed_indices.txt"));
+  auto ids = as_ids (read_text (file ("ids.s32")));
+  auto ref = split_lines (read_text (data + "/moby/moby_preprocessed_indices.txt"));
   ASSERT_EQ (ids.size (), 16377u);
   ASSERT_EQ (ref.size (), ids.size ());
   size_t bad = 0;
@@ -229,14 +154,14 @@ TEST_F (NlpPipeline, BuildWritesTheNotebooksVocabularyAndIds)
   /* the same vocabulary, read back, streams the same ids */
   ASSERT_EQ (run ("filesrc location=" + quoted (pre) + " ! vocab-encode vocab="
           + path ("vocab.txt") + " ! filesink location=" + path ("ids2.s32")), "");
-  EXPECT_EQ (read_ids (file ("ids2.s32")), ids);
+  EXPECT_EQ (as_ids (read_text (file ("ids2.s32"))), ids);
 
   /* decode(encode(x)) == x */
   ASSERT_EQ (run ("filesrc blocksize=10 location=" + path ("ids.s32") +
           " ! other/x-frames,format=S32LE,width=1,framerate=0/1 ! vocab-decode "
           "vocab=" + path ("vocab.txt") + " ! filesink location=" +
           path ("decoded.txt")), "");
-  EXPECT_TRUE (read_file (file ("decoded.txt")) == read_file (pre));
+  EXPECT_TRUE (read_text (file ("decoded.txt")) == read_text (pre));
 }
 
 /* Q11: one-hot frames (16377, 4357), row 102 hot at 591 (cetology). */
@@ -322,8 +247,8 @@ TEST_F (NlpPipeline, OnehotFramesMatchNotebook)
           " ! vocab-encode output=onehot vocab=" + quoted (vocab) +
           " ! vocab-decode vocab=" + quoted (vocab) + " ! filesink location=" +
           path ("decoded.txt")), "");
-  auto dec = split_lines (read_file (file ("decoded.txt")));
-  EXPECT_TRUE (read_file (file ("decoded.txt")) == read_file (pre));
+  auto dec = split_lines (read_text (file ("decoded.txt")));
+  EXPECT_TRUE (read_text (file ("decoded.txt")) == read_text (pre));
   ASSERT_GT (dec.size (), 102u);
   EXPECT_EQ (dec[102], "cetology");
 }
@@ -333,7 +258,7 @@ TEST_F (NlpPipeline, OnehotFramesMatchNotebook)
 TEST_F (NlpPipeline, FrequencyOrderMaxSizeAndMinCount)
 {
   std::string pre = data + "/moby/moby_preprocessed_first50000.txt";
-  auto words = split_lines (read_file (pre));
+  auto words = split_lines (read_text (pre));
   auto counts = count_words (words);
   std::vector<std::pair<std::string, int>> by_freq (counts.begin (), counts.end ());
   std::stable_sort (by_freq.begin (), by_freq.end (),
@@ -343,14 +268,14 @@ TEST_F (NlpPipeline, FrequencyOrderMaxSizeAndMinCount)
           " ! vocab-encode build=true order=frequency max-size=1000 unknown=unk "
           "vocab=" + path ("freq.txt") + " ! filesink location=" +
           path ("freq.s32")), "");
-  auto v = split_lines (read_file (file ("freq.txt")));
+  auto v = split_lines (read_text (file ("freq.txt")));
   ASSERT_EQ (v.size (), 1000u);
   EXPECT_EQ (v[0], "<unk>");
   for (size_t i = 1; i < v.size (); i++)
     EXPECT_EQ (v[i], by_freq[i - 1].first) << "rank " << i;
   EXPECT_EQ (v[1], "one");
   EXPECT_EQ (v[8], "captain");
-  auto ids = read_ids (file ("freq.s32"));
+  auto ids = as_ids (read_text (file ("freq.s32")));
   ASSERT_EQ (ids.size (), words.size ());
   std::map<std::string, int> rank;
   for (size_t i = 0; i < v.size (); i++)
@@ -373,9 +298,9 @@ TEST_F (NlpPipeline, FrequencyOrderMaxSizeAndMinCount)
       expect += kv.first + "\n";
       kept += kv.second;
     }
-  EXPECT_TRUE (read_file (file ("min5.txt")) == expect);
+  EXPECT_TRUE (read_text (file ("min5.txt")) == expect);
   /* unknown=skip (default) drops the rarer words */
-  EXPECT_EQ (read_ids (file ("min5.s32")).size (), kept);
+  EXPECT_EQ (as_ids (read_text (file ("min5.s32"))).size (), kept);
 }
 
 TEST_F (NlpPipeline, UnknownErrorStopsWithTheTokenAndLine)
@@ -399,7 +324,7 @@ TEST_F (NlpPipeline, NonAsciiAndInvalidUtf8RoundTrip)
   ASSERT_EQ (run ("filesrc blocksize=3 location=" + path ("in.txt") +
           " ! tokenize lowercase=true ! filesink location=" + path ("tok.txt")),
       "");
-  EXPECT_EQ (read_file (file ("tok.txt")),
+  EXPECT_EQ (read_text (file ("tok.txt")),
       "ünïcödé\n«€\nuro\n»\nx²\n-\ny\n\xef\xbf\xbd\ntail\n🙂🙂!!\nοδος\n"
       "naïve\n\xef\xbf\xbd\n");
   /* one pipeline: vocab-decode reads the vocabulary that vocab-encode
@@ -408,7 +333,7 @@ TEST_F (NlpPipeline, NonAsciiAndInvalidUtf8RoundTrip)
           " ! vocab-encode build=true vocab=" + path ("v.txt") +
           " ! vocab-decode vocab=" + path ("v.txt") + " ! filesink location=" +
           path ("rt.txt")), "");
-  EXPECT_EQ (read_file (file ("rt.txt")), read_file (file ("tok.txt")));
+  EXPECT_EQ (read_text (file ("rt.txt")), read_text (file ("tok.txt")));
 }
 
 /* gst_harness_new_parse over the three elements: text in, tokens out,
@@ -422,15 +347,7 @@ TEST_F (NlpPipeline, HarnessedChainKeepsSentenceBoundaries)
   const char *in = "captain\nahab\nwhale\n\nsea\nboat\n";
   gst_harness_push (h, gst_buffer_new_memdup (in, strlen (in)));
   gst_harness_push_event (h, gst_event_new_eos ());
-  std::string out;
-  GstBuffer *b;
-  while ((b = gst_harness_try_pull (h)) != nullptr) {
-    GstMapInfo map;
-    gst_buffer_map (b, &map, GST_MAP_READ);
-    out.append ((const char *) map.data, map.size);
-    gst_buffer_unmap (b, &map);
-    gst_buffer_unref (b);
-  }
+  std::string out = rnc_test::pull_all_text (h);
   /* "ahab" is not in the vocabulary (a name): skipped */
   EXPECT_EQ (out, "captain\nwhale\n\nsea\nboat\n");
   gst_harness_teardown (h);
