@@ -218,12 +218,11 @@ rnc_split_policy_record (RncSplitPolicy *p, gboolean two, gint64 ns)
   gboolean was_two = p->two;
 
   if (p->probing) {
-    /* the other choice's figure is old: the probe's mean replaces it */
+    /* the other choice's figure is old: the probe's fastest timed step
+     * replaces it (one preempted step must not sink a probe) */
     p->probe_timed++;
-    if (p->probe_timed == 1)
+    if (p->probe_timed == 1 || (float) ns < *t)
       *t = (float) ns;
-    else
-      *t += ((float) ns - *t) / (float) p->probe_timed;
     if (p->probe > 0)
       return;                   /* decide when the probe is over */
   } else {

@@ -41,8 +41,9 @@ gint64 rnc_split_now_ns (void);
  * RNC_SPLIT_PROBE_TWO steps (the helper must wake up, its core get going
  * and its half of the weights reach its cache: a steady split, not the
  * first steps, is what is compared), one thread for RNC_SPLIT_PROBE_ONE;
- * the mean of the probe's last RNC_SPLIT_PROBE_TIMED steps replaces that
- * choice's figure. A probe of the split that shows no gain doubles the
+ * the fastest of the probe's last RNC_SPLIT_PROBE_TIMED steps replaces
+ * that choice's figure (one preempted step must not sink a probe; a split
+ * chosen on a lucky step is undone by the timed steps that follow). A probe of the split that shows no gain doubles the
  * interval (up to RNC_SPLIT_MAX_INTERVAL). */
 typedef struct {
   float t_one, t_two;           /* smoothed ns per step; 0 = not measured */
@@ -57,8 +58,8 @@ typedef struct {
 #define RNC_SPLIT_MIN_INTERVAL 256
 #define RNC_SPLIT_MAX_INTERVAL 8192
 #define RNC_SPLIT_PROBE_TWO 24
-#define RNC_SPLIT_PROBE_ONE 4
-#define RNC_SPLIT_PROBE_TIMED 2
+#define RNC_SPLIT_PROBE_ONE 6
+#define RNC_SPLIT_PROBE_TIMED 4
 
 void rnc_split_policy_init (RncSplitPolicy *policy);
 /* Whether the next step runs split; *measure: whether to time it and pass
