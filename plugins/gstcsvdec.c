@@ -47,6 +47,7 @@
 #include "gstcsvdec.h"
 
 #include "gstrecurrentelements.h"
+#include "gstrecurrentutil.h"
 
 GST_DEBUG_CATEGORY_STATIC (gst_csv_dec_debug);
 #define GST_CAT_DEFAULT gst_csv_dec_debug
@@ -254,19 +255,6 @@ gst_csv_dec_finalize (GObject * object)
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
 
-/* Structural properties are refused once streaming (above READY). Called
- * with OBJECT_LOCK held. */
-static gboolean
-gst_csv_dec_can_configure (GstCsvDec * self, GParamSpec * pspec)
-{
-  if (GST_STATE (self) > GST_STATE_READY) {
-    GST_WARNING_OBJECT (self, "property '%s' can only be changed in the NULL "
-        "or READY state; ignored", pspec->name);
-    return FALSE;
-  }
-  return TRUE;
-}
-
 static void
 gst_csv_dec_set_property (GObject * object, guint prop_id,
     const GValue * value, GParamSpec * pspec)
@@ -274,7 +262,7 @@ gst_csv_dec_set_property (GObject * object, guint prop_id,
   GstCsvDec *self = GST_CSV_DEC (object);
 
   GST_OBJECT_LOCK (self);
-  if (prop_id != PROP_0 && !gst_csv_dec_can_configure (self, pspec)) {
+  if (gst_recurrent_property_locked (GST_ELEMENT (self), pspec)) {
     GST_OBJECT_UNLOCK (self);
     return;
   }
@@ -329,8 +317,9 @@ gst_csv_dec_get_property (GObject * object, guint prop_id, GValue * value,
 
 /* READY -> PAUSED: a reader from the properties. */
 static gboolean
-gst_csv_dec_start (GstCsvDec * self)
+gst_csv_dec_start (GstElement * element)
 {
+  GstCsvDec *self = GST_CSV_DEC (element);
   RncCsvOptions opts;
   GError *err = NULL;
   gchar *column, *delimiter;
@@ -368,8 +357,10 @@ bad_options:
 }
 
 static void
-gst_csv_dec_stop (GstCsvDec * self)
+gst_csv_dec_stop (GstElement * element)
 {
+  GstCsvDec *self = GST_CSV_DEC (element);
+
   g_clear_pointer (&self->reader, rnc_csv_reader_free);
   gst_adapter_clear (self->adapter);
   g_array_set_size (self->frames, 0);
@@ -380,18 +371,8 @@ gst_csv_dec_stop (GstCsvDec * self)
 static GstStateChangeReturn
 gst_csv_dec_change_state (GstElement * element, GstStateChange transition)
 {
-  GstCsvDec *self = GST_CSV_DEC (element);
-  GstStateChangeReturn ret;
-
-  if (transition == GST_STATE_CHANGE_READY_TO_PAUSED
-      && !gst_csv_dec_start (self))
-    return GST_STATE_CHANGE_FAILURE;
-
-  ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
-
-  if (transition == GST_STATE_CHANGE_PAUSED_TO_READY)
-    gst_csv_dec_stop (self);
-  return ret;
+  return gst_recurrent_change_state (element, transition,
+      GST_ELEMENT_CLASS (parent_class), gst_csv_dec_start, gst_csv_dec_stop);
 }
 
 /* Sends the caps (once the width is known) and the held segment. */
@@ -524,26 +505,15 @@ gst_csv_dec_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
       /* the input caps say nothing the parser needs; ours follow the data */
       gst_event_unref (event);
       return TRUE;
-    case GST_EVENT_SEGMENT:{
-      const GstSegment *in;
-      GstSegment seg;
-
-      gst_event_parse_segment (event, &in);
-      if (in->format == GST_FORMAT_TIME) {
-        seg = *in;
-      } else {
-        /* frames of a byte stream have no time: a fresh time segment */
-        gst_segment_init (&seg, GST_FORMAT_TIME);
-      }
-      gst_event_unref (event);
-      event = gst_event_new_segment (&seg);
+    case GST_EVENT_SEGMENT:
+      /* frames of a byte stream have no time: a fresh time segment */
+      event = gst_recurrent_segment_for_output (event, GST_FORMAT_TIME);
       if (self->width == 0) {
         gst_event_replace (&self->pending_segment, event);
         gst_event_unref (event);
         return TRUE;
       }
       return gst_pad_push_event (self->srcpad, event);
-    }
     case GST_EVENT_FLUSH_STOP:
     case GST_EVENT_STREAM_START:
       gst_adapter_clear (self->adapter);

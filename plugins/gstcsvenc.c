@@ -40,6 +40,7 @@
 #include "gstcsvenc.h"
 
 #include "gstrecurrentelements.h"
+#include "gstrecurrentutil.h"
 #include "rnc-csv.h"
 
 GST_DEBUG_CATEGORY_STATIC (gst_csv_enc_debug);
@@ -191,10 +192,7 @@ gst_csv_enc_set_property (GObject * object, guint prop_id,
   GstCsvEnc *self = GST_CSV_ENC (object);
 
   GST_OBJECT_LOCK (self);
-  if ((prop_id == PROP_HEADER || prop_id == PROP_DELIMITER)
-      && GST_STATE (self) > GST_STATE_READY) {
-    GST_WARNING_OBJECT (self, "property '%s' can only be changed in the NULL "
-        "or READY state; ignored", pspec->name);
+  if (gst_recurrent_property_locked (GST_ELEMENT (self), pspec)) {
     GST_OBJECT_UNLOCK (self);
     return;
   }
@@ -241,8 +239,9 @@ gst_csv_enc_get_property (GObject * object, guint prop_id, GValue * value,
 }
 
 static gboolean
-gst_csv_enc_start (GstCsvEnc * self)
+gst_csv_enc_start (GstElement * element)
 {
+  GstCsvEnc *self = GST_CSV_ENC (element);
   GError *err = NULL;
   gchar *delimiter;
   gboolean ok;
@@ -264,24 +263,21 @@ gst_csv_enc_start (GstCsvEnc * self)
   return TRUE;
 }
 
+static void
+gst_csv_enc_stop (GstElement * element)
+{
+  GstCsvEnc *self = GST_CSV_ENC (element);
+
+  gst_adapter_clear (self->adapter);
+  g_clear_pointer (&self->names, g_strfreev);
+  self->width = 0;
+}
+
 static GstStateChangeReturn
 gst_csv_enc_change_state (GstElement * element, GstStateChange transition)
 {
-  GstCsvEnc *self = GST_CSV_ENC (element);
-  GstStateChangeReturn ret;
-
-  if (transition == GST_STATE_CHANGE_READY_TO_PAUSED
-      && !gst_csv_enc_start (self))
-    return GST_STATE_CHANGE_FAILURE;
-
-  ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
-
-  if (transition == GST_STATE_CHANGE_PAUSED_TO_READY) {
-    gst_adapter_clear (self->adapter);
-    g_clear_pointer (&self->names, g_strfreev);
-    self->width = 0;
-  }
-  return ret;
+  return gst_recurrent_change_state (element, transition,
+      GST_ELEMENT_CLASS (parent_class), gst_csv_enc_start, gst_csv_enc_stop);
 }
 
 static gboolean

@@ -70,6 +70,7 @@
 #include "gstgenerate.h"
 
 #include "gstrecurrentelements.h"
+#include "gstrecurrentutil.h"
 #include "rnc-generate.h"
 
 GST_DEBUG_CATEGORY_STATIC (gst_generate_debug);
@@ -228,8 +229,7 @@ gst_generate_set_property (GObject * object, guint prop_id,
   }
 
   GST_OBJECT_LOCK (self);
-  if ((pspec->flags & GST_PARAM_MUTABLE_READY)
-      && GST_STATE (self) > GST_STATE_READY) {
+  if (gst_recurrent_property_locked (GST_ELEMENT (self), pspec)) {
     refused = TRUE;
     goto done;
   }
@@ -259,14 +259,9 @@ gst_generate_set_property (GObject * object, guint prop_id,
 done:
   GST_OBJECT_UNLOCK (self);
 
-  if (refused) {
-    /* posted without the object lock: posting takes it */
-    GST_WARNING_OBJECT (self, "property '%s' can only be changed in the NULL "
-        "or READY state; ignored", pspec->name);
-    GST_ELEMENT_WARNING (self, CORE, STATE_CHANGE,
-        ("Property '%s' can only be changed in the NULL or READY state; the "
-            "new value is ignored.", pspec->name), (NULL));
-  }
+  /* posted without the object lock: posting takes it */
+  if (refused)
+    gst_recurrent_post_property_refused (GST_ELEMENT (self), pspec);
 }
 
 static void

@@ -31,6 +31,7 @@
 #endif
 
 #include "gstrecurrentbase.h"
+#include "gstrecurrentutil.h"
 
 #include "rnc-model-io.h"
 
@@ -462,8 +463,7 @@ gst_recurrent_base_set_property (GObject * object, guint prop_id,
   gboolean refused = FALSE;
 
   GST_OBJECT_LOCK (self);
-  if ((pspec->flags & GST_PARAM_MUTABLE_READY)
-      && GST_STATE (self) > GST_STATE_READY) {
+  if (gst_recurrent_property_locked (GST_ELEMENT (self), pspec)) {
     refused = TRUE;
     goto done;
   }
@@ -501,14 +501,9 @@ gst_recurrent_base_set_property (GObject * object, guint prop_id,
 done:
   GST_OBJECT_UNLOCK (self);
 
-  if (refused) {
-    /* posted without the object lock: posting takes it */
-    GST_WARNING_OBJECT (self, "property '%s' can only be changed in the NULL "
-        "or READY state; ignored", pspec->name);
-    GST_ELEMENT_WARNING (self, CORE, STATE_CHANGE,
-        ("Property '%s' can only be changed in the NULL or READY state; the "
-            "new value is ignored.", pspec->name), (NULL));
-  }
+  /* posted without the object lock: posting takes it */
+  if (refused)
+    gst_recurrent_post_property_refused (GST_ELEMENT (self), pspec);
 }
 
 static void
@@ -1675,26 +1670,14 @@ gst_recurrent_base_sink_event (GstBaseTransform * trans, GstEvent * event)
       gst_recurrent_base_reset_timing (self);
       priv->failed = FALSE;
       break;
-    case GST_EVENT_SEGMENT:{
-      const GstSegment *in;
-
-      gst_event_parse_segment (event, &in);
-      if (in->format != GST_FORMAT_TIME) {
-        /* output frames are not the input's bytes: a sink must not seek to
-         * byte positions of the input (filesink, fdsink would) */
-        GstSegment seg;
-        guint32 seqnum = gst_event_get_seqnum (event);
-
-        gst_segment_init (&seg, GST_FORMAT_TIME);
-        gst_event_unref (event);
-        event = gst_event_new_segment (&seg);
-        gst_event_set_seqnum (event, seqnum);
-      }
+    case GST_EVENT_SEGMENT:
+      /* output frames are not the input's bytes: a sink must not seek to
+       * byte positions of the input (filesink, fdsink would) */
+      event = gst_recurrent_segment_for_output (event, GST_FORMAT_TIME);
       gst_recurrent_base_reset_timing (self);
       if (gst_recurrent_base_get_reset_on (self) & GST_RECURRENT_RESET_ON_SEGMENT)
         gst_recurrent_base_reset_stream (self, "segment");
       break;
-    }
     case GST_EVENT_EOS:
       gst_recurrent_base_drain (self);
       break;

@@ -50,6 +50,7 @@
 
 #include "gsttokenize.h"
 #include "gstrecurrentelements.h"
+#include "gstrecurrentutil.h"
 
 #include <string.h>
 
@@ -259,19 +260,6 @@ gst_tokenize_finalize (GObject * object)
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
 
-/* READY-only properties are refused once the element has started. Called
- * with OBJECT_LOCK held. */
-static gboolean
-gst_tokenize_check_ready_locked (GstTokenize * self, GParamSpec * pspec)
-{
-  if (self->started) {
-    GST_WARNING_OBJECT (self, "property '%s' can only be changed in the NULL "
-        "or READY state; ignored", pspec->name);
-    return FALSE;
-  }
-  return TRUE;
-}
-
 static void
 gst_tokenize_set_property (GObject * object, guint prop_id,
     const GValue * value, GParamSpec * pspec)
@@ -279,8 +267,7 @@ gst_tokenize_set_property (GObject * object, guint prop_id,
   GstTokenize *self = GST_TOKENIZE (object);
 
   GST_OBJECT_LOCK (self);
-  if (prop_id != PROP_LOWERCASE
-      && !gst_tokenize_check_ready_locked (self, pspec)) {
+  if (gst_recurrent_property_locked (GST_ELEMENT (self), pspec)) {
     GST_OBJECT_UNLOCK (self);
     return;
   }
@@ -359,8 +346,9 @@ gst_tokenize_get_property (GObject * object, guint prop_id, GValue * value,
 
 /* READY -> PAUSED: reads the word lists and builds the tokenizer. */
 static gboolean
-gst_tokenize_start (GstTokenize * self)
+gst_tokenize_start (GstElement * element)
 {
+  GstTokenize *self = GST_TOKENIZE (element);
   RncTokenizerConfig config;
   RncWordSet *dict = NULL, *stop = NULL;
   RncWordSetRule rule;
@@ -377,7 +365,6 @@ gst_tokenize_start (GstTokenize * self)
   rule = self->dictionary_rule;
   dictionary = g_strdup (self->dictionary);
   stopwords = g_strdup (self->stopwords);
-  self->started = TRUE;
   GST_OBJECT_UNLOCK (self);
 
   if (dictionary && dictionary[0]) {
@@ -423,40 +410,24 @@ failed:
   rnc_word_set_free (stop);
   g_free (dictionary);
   g_free (stopwords);
-  GST_OBJECT_LOCK (self);
-  self->started = FALSE;
-  GST_OBJECT_UNLOCK (self);
   return FALSE;
 }
 
 static void
-gst_tokenize_stop (GstTokenize * self)
+gst_tokenize_stop (GstElement * element)
 {
+  GstTokenize *self = GST_TOKENIZE (element);
+
   rnc_tokenizer_free (self->tok);
   self->tok = NULL;
   g_byte_array_set_size (self->out, 0);
-  GST_OBJECT_LOCK (self);
-  self->started = FALSE;
-  GST_OBJECT_UNLOCK (self);
 }
 
 static GstStateChangeReturn
 gst_tokenize_change_state (GstElement * element, GstStateChange transition)
 {
-  GstTokenize *self = GST_TOKENIZE (element);
-  GstStateChangeReturn ret;
-
-  if (transition == GST_STATE_CHANGE_READY_TO_PAUSED
-      && !gst_tokenize_start (self))
-    return GST_STATE_CHANGE_FAILURE;
-
-  ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
-
-  if (transition == GST_STATE_CHANGE_PAUSED_TO_READY
-      || (transition == GST_STATE_CHANGE_READY_TO_PAUSED
-          && ret == GST_STATE_CHANGE_FAILURE))
-    gst_tokenize_stop (self);
-  return ret;
+  return gst_recurrent_change_state (element, transition,
+      GST_ELEMENT_CLASS (parent_class), gst_tokenize_start, gst_tokenize_stop);
 }
 
 /* Tokenizer callback: appends "token\n" (streaming thread). */
@@ -564,19 +535,9 @@ gst_tokenize_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
       gst_caps_unref (caps);
       return ok;
     }
-    case GST_EVENT_SEGMENT:{
-      const GstSegment *in;
-      gst_event_parse_segment (event, &in);
-      if (in->format != GST_FORMAT_TIME) {
-        GstSegment seg;
-        guint32 seqnum = gst_event_get_seqnum (event);
-        gst_segment_init (&seg, GST_FORMAT_BYTES);
-        gst_event_unref (event);
-        event = gst_event_new_segment (&seg);
-        gst_event_set_seqnum (event, seqnum);
-      }
+    case GST_EVENT_SEGMENT:
+      event = gst_recurrent_segment_for_output (event, GST_FORMAT_BYTES);
       break;
-    }
     case GST_EVENT_EOS:
       if (self->tok) {
         rnc_tokenizer_finish (self->tok, gst_tokenize_append, self->out);

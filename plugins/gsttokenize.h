@@ -33,7 +33,6 @@ struct _GstTokenize
   guint max_token_bytes;
   guint64 max_tokens;
   RncTokenizerInvalid invalid;
-  gboolean started;             /* READY -> PAUSED done: READY-only knobs locked */
 
   /* streaming thread */
   RncTokenizer *tok;

@@ -51,6 +51,7 @@
 
 #include "gstvocabdecode.h"
 #include "gstrecurrentelements.h"
+#include "gstrecurrentutil.h"
 
 #include "rnc-activation.h"
 
@@ -181,9 +182,7 @@ gst_vocab_decode_set_property (GObject * object, guint prop_id,
   GstVocabDecode *self = GST_VOCAB_DECODE (object);
 
   GST_OBJECT_LOCK (self);
-  if (self->started) {
-    GST_WARNING_OBJECT (self, "property '%s' can only be changed in the NULL "
-        "or READY state; ignored", pspec->name);
+  if (gst_recurrent_property_locked (GST_ELEMENT (self), pspec)) {
     GST_OBJECT_UNLOCK (self);
     return;
   }
@@ -282,15 +281,16 @@ empty:
  * does not exist yet (written by vocab-encode build=true upstream in the
  * same pipeline) is read when the caps arrive. */
 static gboolean
-gst_vocab_decode_start (GstVocabDecode * self)
+gst_vocab_decode_start (GstElement * element)
 {
+  GstVocabDecode *self = GST_VOCAB_DECODE (element);
+
   GST_OBJECT_LOCK (self);
   g_free (self->location);
   self->location = g_strdup (self->vocab_location);
   g_free (self->sep);
   self->sep = g_strdup (self->separator ? self->separator : "");
   self->sep_len = strlen (self->sep);
-  self->started = TRUE;
   GST_OBJECT_UNLOCK (self);
 
   self->width = 0;
@@ -299,24 +299,21 @@ gst_vocab_decode_start (GstVocabDecode * self)
     goto no_location;
   if (g_file_test (self->location, G_FILE_TEST_EXISTS)
       && !gst_vocab_decode_load (self))
-    goto failed;
+    return FALSE;
   return TRUE;
 
   /* ERRORS */
 no_location:
   GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
       ("No vocabulary file given (the vocab property)."), (NULL));
-  goto failed;
-failed:
-  GST_OBJECT_LOCK (self);
-  self->started = FALSE;
-  GST_OBJECT_UNLOCK (self);
   return FALSE;
 }
 
 static void
-gst_vocab_decode_stop (GstVocabDecode * self)
+gst_vocab_decode_stop (GstElement * element)
 {
+  GstVocabDecode *self = GST_VOCAB_DECODE (element);
+
   rnc_vocab_free (self->vocab);
   self->vocab = NULL;
   g_free (self->row);
@@ -324,28 +321,14 @@ gst_vocab_decode_stop (GstVocabDecode * self)
   self->width = 0;
   gst_adapter_clear (self->adapter);
   g_byte_array_set_size (self->out, 0);
-  GST_OBJECT_LOCK (self);
-  self->started = FALSE;
-  GST_OBJECT_UNLOCK (self);
 }
 
 static GstStateChangeReturn
 gst_vocab_decode_change_state (GstElement * element, GstStateChange transition)
 {
-  GstVocabDecode *self = GST_VOCAB_DECODE (element);
-  GstStateChangeReturn ret;
-
-  if (transition == GST_STATE_CHANGE_READY_TO_PAUSED
-      && !gst_vocab_decode_start (self))
-    return GST_STATE_CHANGE_FAILURE;
-
-  ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
-
-  if (transition == GST_STATE_CHANGE_PAUSED_TO_READY
-      || (transition == GST_STATE_CHANGE_READY_TO_PAUSED
-          && ret == GST_STATE_CHANGE_FAILURE))
-    gst_vocab_decode_stop (self);
-  return ret;
+  return gst_recurrent_change_state (element, transition,
+      GST_ELEMENT_CLASS (parent_class), gst_vocab_decode_start,
+      gst_vocab_decode_stop);
 }
 
 static gboolean
@@ -509,19 +492,9 @@ gst_vocab_decode_sink_event (GstPad * pad, GstObject * parent,
       gst_caps_unref (out);
       return ok;
     }
-    case GST_EVENT_SEGMENT:{
-      const GstSegment *in;
-      gst_event_parse_segment (event, &in);
-      if (in->format != GST_FORMAT_TIME) {
-        GstSegment seg;
-        guint32 seqnum = gst_event_get_seqnum (event);
-        gst_segment_init (&seg, GST_FORMAT_BYTES);
-        gst_event_unref (event);
-        event = gst_event_new_segment (&seg);
-        gst_event_set_seqnum (event, seqnum);
-      }
+    case GST_EVENT_SEGMENT:
+      event = gst_recurrent_segment_for_output (event, GST_FORMAT_BYTES);
       break;
-    }
     case GST_EVENT_CUSTOM_DOWNSTREAM:{
       const GstStructure *s = gst_event_get_structure (event);
       if (s && gst_structure_has_name (s, RESET_EVENT_NAME)) {

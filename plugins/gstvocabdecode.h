@@ -22,7 +22,6 @@ struct _GstVocabDecode
   /* properties, OBJECT_LOCK */
   gchar *vocab_location;
   gchar *separator;
-  gboolean started;             /* READY -> PAUSED done: knobs locked */
 
   /* settings copied at start (streaming thread) */
   gchar *location;

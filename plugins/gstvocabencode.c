@@ -62,6 +62,7 @@
 
 #include "gstvocabencode.h"
 #include "gstrecurrentelements.h"
+#include "gstrecurrentutil.h"
 
 #include <string.h>
 
@@ -283,10 +284,8 @@ gst_vocab_encode_set_property (GObject * object, guint prop_id,
   GstVocabEncode *self = GST_VOCAB_ENCODE (object);
 
   GST_OBJECT_LOCK (self);
-  if (self->started) {
-    /* every property shapes the vocabulary or the caps: READY only */
-    GST_WARNING_OBJECT (self, "property '%s' can only be changed in the NULL "
-        "or READY state; ignored", pspec->name);
+  /* every property shapes the vocabulary or the caps: READY only */
+  if (gst_recurrent_property_locked (GST_ELEMENT (self), pspec)) {
     GST_OBJECT_UNLOCK (self);
     return;
   }
@@ -391,9 +390,10 @@ gst_vocab_encode_check_unk (GstVocabEncode * self)
 }
 
 static gboolean
-gst_vocab_encode_start (GstVocabEncode * self)
+gst_vocab_encode_start (GstElement * element)
 {
   static const char *const keys[] = { "rnc.vocab", NULL };
+  GstVocabEncode *self = GST_VOCAB_ENCODE (element);
   GError *err = NULL;
 
   GST_OBJECT_LOCK (self);
@@ -407,7 +407,6 @@ gst_vocab_encode_start (GstVocabEncode * self)
   self->build_options.max_size = self->max_size;
   self->build_options.min_count = self->min_count;
   self->build_options.add_unk = self->unknown == GST_VOCAB_ENCODE_UNKNOWN_UNK;
-  self->started = TRUE;
   GST_OBJECT_UNLOCK (self);
 
   if (self->location == NULL || self->location[0] == '\0')
@@ -455,15 +454,14 @@ load_failed:
 failed:
   rnc_vocab_free (self->vocab);
   self->vocab = NULL;
-  GST_OBJECT_LOCK (self);
-  self->started = FALSE;
-  GST_OBJECT_UNLOCK (self);
   return FALSE;
 }
 
 static void
-gst_vocab_encode_stop (GstVocabEncode * self)
+gst_vocab_encode_stop (GstElement * element)
 {
+  GstVocabEncode *self = GST_VOCAB_ENCODE (element);
+
   gst_vocab_encode_reset_stream (self);
   rnc_vocab_free (self->vocab);
   self->vocab = NULL;
@@ -471,28 +469,14 @@ gst_vocab_encode_stop (GstVocabEncode * self)
   self->counter = NULL;
   gst_event_replace (&self->pending_segment, NULL);
   self->caps_sent = FALSE;
-  GST_OBJECT_LOCK (self);
-  self->started = FALSE;
-  GST_OBJECT_UNLOCK (self);
 }
 
 static GstStateChangeReturn
 gst_vocab_encode_change_state (GstElement * element, GstStateChange transition)
 {
-  GstVocabEncode *self = GST_VOCAB_ENCODE (element);
-  GstStateChangeReturn ret;
-
-  if (transition == GST_STATE_CHANGE_READY_TO_PAUSED
-      && !gst_vocab_encode_start (self))
-    return GST_STATE_CHANGE_FAILURE;
-
-  ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
-
-  if (transition == GST_STATE_CHANGE_PAUSED_TO_READY
-      || (transition == GST_STATE_CHANGE_READY_TO_PAUSED
-          && ret == GST_STATE_CHANGE_FAILURE))
-    gst_vocab_encode_stop (self);
-  return ret;
+  return gst_recurrent_change_state (element, transition,
+      GST_ELEMENT_CLASS (parent_class), gst_vocab_encode_start,
+      gst_vocab_encode_stop);
 }
 
 /* Sends the output caps (and the segment held back until then) before the
@@ -845,24 +829,14 @@ gst_vocab_encode_sink_event (GstPad * pad, GstObject * parent,
       /* output caps depend on the vocabulary: sent before the first output */
       gst_event_unref (event);
       return TRUE;
-    case GST_EVENT_SEGMENT:{
-      const GstSegment *in;
-      gst_event_parse_segment (event, &in);
-      if (in->format != GST_FORMAT_TIME) {
-        GstSegment seg;
-        guint32 seqnum = gst_event_get_seqnum (event);
-        gst_segment_init (&seg, GST_FORMAT_BYTES);
-        gst_event_unref (event);
-        event = gst_event_new_segment (&seg);
-        gst_event_set_seqnum (event, seqnum);
-      }
+    case GST_EVENT_SEGMENT:
+      event = gst_recurrent_segment_for_output (event, GST_FORMAT_BYTES);
       if (!self->caps_sent) {
         gst_event_replace (&self->pending_segment, event);
         gst_event_unref (event);
         return TRUE;
       }
       break;
-    }
     case GST_EVENT_CUSTOM_DOWNSTREAM:
       if (gst_vocab_encode_is_reset_event (event)) {
         if (self->building) {

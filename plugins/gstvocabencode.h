@@ -49,7 +49,6 @@ struct _GstVocabEncode
   guint64 min_count;
   GstVocabEncodeUnknown unknown;
   GstVocabEncodeOutput output;
-  gboolean started;             /* READY -> PAUSED done: knobs locked */
 
   /* settings copied at start (streaming thread) */
   gchar *location;
