@@ -184,6 +184,7 @@ gst_vocab_decode_set_property (GObject * object, guint prop_id,
   GST_OBJECT_LOCK (self);
   if (gst_recurrent_property_locked (GST_ELEMENT (self), pspec)) {
     GST_OBJECT_UNLOCK (self);
+    gst_recurrent_post_property_refused (GST_ELEMENT (self), pspec);
     return;
   }
   switch (prop_id) {

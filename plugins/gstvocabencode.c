@@ -287,6 +287,7 @@ gst_vocab_encode_set_property (GObject * object, guint prop_id,
   /* every property shapes the vocabulary or the caps: READY only */
   if (gst_recurrent_property_locked (GST_ELEMENT (self), pspec)) {
     GST_OBJECT_UNLOCK (self);
+    gst_recurrent_post_property_refused (GST_ELEMENT (self), pspec);
     return;
   }
   switch (prop_id) {

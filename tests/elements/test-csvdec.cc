@@ -228,7 +228,12 @@ TEST (GstCsvDec, PropertiesRoundTripAndAreReadyOnly)
   gst_object_unref (e);
 
   GstHarness *h = make ("column=value");
-  g_object_set (h->element, "column", "time", nullptr);
+  {
+    BusWatch bus (h->element);
+    g_object_set (h->element, "column", "time", nullptr);
+    std::string w = bus.pop (GST_MESSAGE_WARNING);
+    EXPECT_NE (w.find ("'column'"), std::string::npos) << w;
+  }
   g_object_get (h->element, "column", &column, nullptr);
   EXPECT_STREQ (column, "value") << "column must not change while PLAYING";
   g_free (column);

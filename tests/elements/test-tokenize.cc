@@ -219,6 +219,8 @@ TEST (GstTokenize, ReadyOnlyPropertiesAreIgnoredWhilePlaying)
 {
   Harness t (make ("stopwords=english"), TEXT_CAPS);
   g_object_set (t.element, "stopwords", "none", "max-token-bytes", 8u, NULL);
+  std::string w = t.message (GST_MESSAGE_WARNING);
+  EXPECT_NE (w.find ("'stopwords'"), std::string::npos) << w;
   gchar *stop = nullptr;
   guint max_bytes = 0;
   g_object_get (t.element, "stopwords", &stop, "max-token-bytes", &max_bytes,
