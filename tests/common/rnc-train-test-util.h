@@ -50,6 +50,9 @@ run_rnc_train (const std::vector<std::string> &args)
   }
   ToolRun r = { WIFEXITED (status) ? WEXITSTATUS (status) : -1,
     out ? out : "", err ? err : "" };
+  if (WIFSIGNALED (status))
+    r.err += "\n[rnc-train killed by signal " +
+        std::to_string (WTERMSIG (status)) + "]";
   g_free (out);
   g_free (err);
   return r;

@@ -59,15 +59,15 @@ run_tool (const std::vector<std::string> &args)
 TEST (RncTrainTool, HelpAndUsageErrors)
 {
   ToolRun r = run_tool ({ "--help" });
-  EXPECT_EQ (r.status, 0);
+  EXPECT_EQ (r.status, 0) << r.err;
   EXPECT_NE (r.out.find ("forecast"), std::string::npos);
   r = run_tool ({ "forecast", "--help" });
-  EXPECT_EQ (r.status, 0);
+  EXPECT_EQ (r.status, 0) << r.err;
   EXPECT_NE (r.out.find ("--window"), std::string::npos);
   r = run_tool ({ "bogus" });
-  EXPECT_EQ (r.status, 2);
+  EXPECT_EQ (r.status, 2) << r.err;
   r = run_tool ({ "forecast", "--data", "x.csv" });
-  EXPECT_EQ (r.status, 2);
+  EXPECT_EQ (r.status, 2) << r.err;
   EXPECT_NE (r.err.find ("--output"), std::string::npos) << r.err;
   r = run_tool ({ "forecast", "--data", "x.csv", "-o", "m", "--cell", "gru" });
   EXPECT_NE (r.status, 0);
@@ -116,7 +116,7 @@ TEST (RncTrainTool, ForecastBadDataIsAnErrorNamingFileAndLine)
   std::string csv = d.file ("bad.csv", seasonal_csv (60) + "2001-1,abc,x\n");
   std::string model = d.file ("m.safetensors");
   ToolRun r = run_tool ({ "forecast", "--data", csv, "-o", model });
-  EXPECT_EQ (r.status, 1);
+  EXPECT_EQ (r.status, 1) << r.err;
   EXPECT_NE (r.err.find ("rnc-train forecast: " + csv + ":62: \"abc\" in "
           "column \"passengers\" is not a number"), std::string::npos) << r.err;
   EXPECT_FALSE (g_file_test (model.c_str (), G_FILE_TEST_EXISTS));
@@ -126,7 +126,7 @@ TEST (RncTrainTool, ForecastBadDataIsAnErrorNamingFileAndLine)
   std::string gap = d.file ("gap.csv", seasonal_csv (60) + "2001-1,,x\n"
       + "2001-2,7,x\n");
   r = run_tool ({ "forecast", "--data", gap, "-o", model });
-  EXPECT_EQ (r.status, 1);
+  EXPECT_EQ (r.status, 1) << r.err;
   EXPECT_NE (r.err.find (gap + ":62: missing value in column \"passengers\""),
       std::string::npos) << r.err;
   r = run_tool ({ "forecast", "--data", gap, "--nan", "skip", "--epochs", "1",
@@ -149,7 +149,7 @@ TEST (RncTrainTool, ForecastBadDataIsAnErrorNamingFileAndLine)
 
   std::string shortcsv = d.file ("short.csv", "v\n1\n2\n3\n");
   r = run_tool ({ "forecast", "--data", shortcsv, "-o", model });
-  EXPECT_EQ (r.status, 1);
+  EXPECT_EQ (r.status, 1) << r.err;
   EXPECT_NE (r.err.find ("too few"), std::string::npos) << r.err;
 }
 
@@ -214,7 +214,7 @@ TEST (RncTrainTool, TagBadDataIsAnErrorNamingFileAndLine)
   TempDir d;
   std::string train = d.file ("bad.conll", "the\tDT\ncat NN\n");
   ToolRun r = run_tool ({ "tag", "--data", train, "-o", d.file ("m") });
-  EXPECT_EQ (r.status, 1);
+  EXPECT_EQ (r.status, 1) << r.err;
   EXPECT_NE (r.err.find (train + ":2"), std::string::npos) << r.err;
 }
 
