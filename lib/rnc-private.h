@@ -12,7 +12,7 @@ struct _RncState
   size_t N, L, H, G, max_frames;
   float *h;                     /* (L, N, H) */
   float *c;                     /* (L, N, H) or NULL */
-  float *h0, *c0;               /* (L, H) given initial state, or NULL */
+  float *h0, *c0;               /* (L, N, H) given initial state, or NULL */
   RncInitKind init;
 
   /* Forward scratch, time-major: row (t * N + n) is stream n at frame t. */

@@ -122,8 +122,11 @@ void rnc_safetensors_writer_set_metadata (RncSafetensorsWriter *w,
  * starts on an 8-byte boundary. */
 guint8 *rnc_safetensors_writer_to_data (RncSafetensorsWriter *w,
     size_t *size, GError **error);
-/* Writes the file atomically: a temporary file in the same folder, then a
- * rename over @path, so readers never see a half-written file. */
+/* Writes the file atomically: "@path.tmp" in the same folder, fsync, a
+ * rename over @path, fsync of the folder; readers never see a half-written
+ * file and a crash at any moment leaves the old file or the new one. On
+ * failure @path is untouched and RNC_MODEL_ERROR_IO names it, the failed
+ * step and the reason. */
 gboolean rnc_safetensors_writer_to_file (RncSafetensorsWriter *w,
     const char *path, GError **error);
 

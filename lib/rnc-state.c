@@ -187,24 +187,65 @@ rnc_state_get_init (const RncState *s)
   return s->init;
 }
 
+/* Allocates h0 (and c0 for LSTM), (L, N, H) each. */
+static void
+ensure_initial (RncState *s)
+{
+  size_t total = s->L * s->N * s->H;
+
+  if (!s->h0)
+    s->h0 = g_new (float, total);
+  if (s->c && !s->c0)
+    s->c0 = g_new (float, total);
+}
+
 void
 rnc_state_set_initial (RncState *s, const float *h, const float *c)
 {
-  size_t n = s->L * s->H;
+  size_t l, n, row = s->H * sizeof (float);
 
   g_return_if_fail (h != NULL);
-  if (!s->h0)
-    s->h0 = g_new (float, n);
-  memcpy (s->h0, h, n * sizeof (float));
+  ensure_initial (s);
+  for (l = 0; l < s->L; l++)
+    for (n = 0; n < s->N; n++) {
+      memcpy (s->h0 + (l * s->N + n) * s->H, h + l * s->H, row);
+      if (!s->c)
+        continue;
+      if (c)
+        memcpy (s->c0 + (l * s->N + n) * s->H, c + l * s->H, row);
+      else
+        memset (s->c0 + (l * s->N + n) * s->H, 0, row);
+    }
+  s->init = RNC_INIT_GIVEN;
+}
+
+void
+rnc_state_set_initial_streams (RncState *s, const float *h, const float *c)
+{
+  size_t total = s->L * s->N * s->H;
+
+  g_return_if_fail (h != NULL);
+  ensure_initial (s);
+  memcpy (s->h0, h, total * sizeof (float));
   if (s->c) {
-    if (!s->c0)
-      s->c0 = g_new0 (float, n);
     if (c)
-      memcpy (s->c0, c, n * sizeof (float));
+      memcpy (s->c0, c, total * sizeof (float));
     else
-      memset (s->c0, 0, n * sizeof (float));
+      memset (s->c0, 0, total * sizeof (float));
   }
   s->init = RNC_INIT_GIVEN;
+}
+
+const float *
+rnc_state_peek_initial_h (const RncState *s)
+{
+  return s->init == RNC_INIT_GIVEN ? s->h0 : NULL;
+}
+
+const float *
+rnc_state_peek_initial_c (const RncState *s)
+{
+  return s->init == RNC_INIT_GIVEN ? s->c0 : NULL;
 }
 
 static void
@@ -219,7 +260,7 @@ fill (float *dst, size_t count, float v)
 void
 rnc_state_reset (RncState *s)
 {
-  size_t total = s->L * s->N * s->H, l, n;
+  size_t total = s->L * s->N * s->H;
 
   switch (s->init) {
     case RNC_INIT_ONES:
@@ -228,14 +269,9 @@ rnc_state_reset (RncState *s)
         fill (s->c, total, 1.0f);
       break;
     case RNC_INIT_GIVEN:
-      for (l = 0; l < s->L; l++)
-        for (n = 0; n < s->N; n++) {
-          memcpy (s->h + (l * s->N + n) * s->H, s->h0 + l * s->H,
-              s->H * sizeof (float));
-          if (s->c)
-            memcpy (s->c + (l * s->N + n) * s->H, s->c0 + l * s->H,
-                s->H * sizeof (float));
-        }
+      memcpy (s->h, s->h0, total * sizeof (float));
+      if (s->c)
+        memcpy (s->c, s->c0, total * sizeof (float));
       break;
     case RNC_INIT_ZEROS:
     default:

@@ -46,6 +46,14 @@ RncInitKind rnc_state_get_init (const RncState *state);
 /* Copies a given initial state h (L, H) and c (L, H; NULL for rnn, ignored
  * for rnn), broadcast to every stream, and selects RNC_INIT_GIVEN. */
 void rnc_state_set_initial (RncState *state, const float *h, const float *c);
+/* Copies a per-stream initial state h (L, N, H) and c (L, N, H; NULL: zeros,
+ * ignored for rnn) and selects RNC_INIT_GIVEN. */
+void rnc_state_set_initial_streams (RncState *state, const float *h,
+    const float *c);
+/* (transfer none) The given initial state, (L, N, H) each (c NULL for rnn),
+ * or NULL unless the init kind is RNC_INIT_GIVEN. */
+const float *rnc_state_peek_initial_h (const RncState *state);
+const float *rnc_state_peek_initial_c (const RncState *state);
 /* Sets every stream to the initial state. */
 void rnc_state_reset (RncState *state);
 /* Copies h and c (not the initial state nor scratch) from @src, which must
