@@ -859,6 +859,11 @@ gst_recurrent_base_start (GstBaseTransform * trans)
   priv->ready = TRUE;
   GST_OBJECT_UNLOCK (self);
 
+  if (priv->ckpt_every > 0 && (!priv->state_path
+          || priv->state_path[0] == '\0'))
+    GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS,
+        ("checkpoint-frames is set but state-location is not: no "
+            "checkpoints will be written."), (NULL));
   if (priv->resume_file)
     GST_INFO_OBJECT (self, "resuming from %s at frame %" G_GUINT64_FORMAT
         " (%" G_GUINT64_FORMAT " input frames dropped first)", priv->state_path,
@@ -1847,7 +1852,7 @@ gst_recurrent_base_drain (GstRecurrentBase * self)
             gst_flow_get_name (ret));
     }
   }
-  if (priv->resume_file)
+  if (priv->resume_file && priv->skip_left > 0)
     GST_ELEMENT_WARNING (self, STREAM, FAILED,
         ("The input ended after %" G_GUINT64_FORMAT " frames, before the "
             "position %" G_GUINT64_FORMAT " of state file \"%s\": nothing "

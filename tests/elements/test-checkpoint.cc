@@ -495,6 +495,20 @@ TEST (GstCheckpoint, ResumeErrorsAreClear)
   gst_element_set_state (e, GST_STATE_NULL);
   gst_object_unref (e);
 
+  /* checkpoints without a file to write them to: a warning at start */
+  e = gst_element_factory_make ("lstm", nullptr);
+  g_object_set (e, "model", m.path.c_str (), "checkpoint-frames",
+      (guint64) 10, nullptr);
+  {
+    BusWatch bus (e);
+    EXPECT_NE (gst_element_set_state (e, GST_STATE_PAUSED),
+        GST_STATE_CHANGE_FAILURE);
+    std::string w = bus.pop (GST_MESSAGE_WARNING);
+    EXPECT_NE (w.find ("state-location"), std::string::npos) << w;
+    gst_element_set_state (e, GST_STATE_NULL);
+  }
+  gst_object_unref (e);
+
   /* an input shorter than the position: a warning, the file kept */
   auto x = normal_vec (20 * m.D, 11);
   GstHarness *h = m.harness ("checkpoint-frames=10 state-location=" + state);
