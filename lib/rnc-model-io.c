@@ -993,8 +993,11 @@ init_kind_to_string (RncInitKind kind)
   }
 }
 
-static RncSafetensorsWriter *
-state_writer (const RncState *state, guint64 position, GError **error)
+/* The state file in memory: every stream's h (and c), the initial state
+ * when given, the metadata. */
+static guint8 *
+state_to_data (const RncState *state, guint64 position, size_t *size,
+    GError **error)
 {
   const RncModel *m = rnc_state_get_model (state);
   const RncModelConfig *c = rnc_model_get_config (m);
@@ -1003,6 +1006,8 @@ state_writer (const RncState *state, guint64 position, GError **error)
   gboolean lstm = c->cell == RNC_CELL_LSTM;
   RncInitKind init = rnc_state_get_init (state);
   RncSafetensorsWriter *w;
+  float *h0 = NULL, *c0 = NULL;
+  guint8 *data = NULL;
   char num[32];
 
   w = rnc_safetensors_writer_new ();
@@ -1010,13 +1015,16 @@ state_writer (const RncState *state, guint64 position, GError **error)
           error)
       || (lstm && !add_state_tensor (w, "state.c", rnc_state_peek_c (state),
               L, N, H, error)))
-    goto fail;
-  if (init == RNC_INIT_GIVEN
-      && (!add_state_tensor (w, "initial.h", rnc_state_peek_initial_h (state),
-              L, N, H, error)
-          || (lstm && !add_state_tensor (w, "initial.c",
-                  rnc_state_peek_initial_c (state), L, N, H, error))))
-    goto fail;
+    goto out;
+  if (init == RNC_INIT_GIVEN) {
+    /* the writer borrows them until the file is built */
+    h0 = g_new (float, L * N * H);
+    c0 = lstm ? g_new (float, L * N * H) : NULL;
+    rnc_state_copy_initial (state, h0, c0);
+    if (!add_state_tensor (w, "initial.h", h0, L, N, H, error)
+        || (lstm && !add_state_tensor (w, "initial.c", c0, L, N, H, error)))
+      goto out;
+  }
   rnc_safetensors_writer_set_metadata (w, "rnc.cell",
       rnc_cell_to_string (c->cell));
   g_snprintf (num, sizeof (num), "%zu", N);
@@ -1027,22 +1035,21 @@ state_writer (const RncState *state, guint64 position, GError **error)
   }
   rnc_safetensors_writer_set_metadata (w, "rnc.initial",
       init_kind_to_string (init));
-  return w;
+  data = rnc_safetensors_writer_to_data (w, size, error);
 
-fail:
+out:
   rnc_safetensors_writer_free (w);
-  return NULL;
+  g_free (h0);
+  g_free (c0);
+  return data;
 }
 
 guint8 *
 rnc_state_save_to_data_at (const RncState *state, guint64 position,
     size_t *size, GError **error)
 {
-  g_autoptr (RncSafetensorsWriter) w = NULL;
-
   g_return_val_if_fail (state != NULL && size != NULL, NULL);
-  w = state_writer (state, position, error);
-  return w ? rnc_safetensors_writer_to_data (w, size, error) : NULL;
+  return state_to_data (state, position, size, error);
 }
 
 guint8 *
@@ -1056,11 +1063,17 @@ gboolean
 rnc_state_save_at (const RncState *state, guint64 position, const char *path,
     GError **error)
 {
-  g_autoptr (RncSafetensorsWriter) w = NULL;
+  size_t size = 0;
+  guint8 *data;
+  gboolean ok;
 
   g_return_val_if_fail (state != NULL && path != NULL, FALSE);
-  w = state_writer (state, position, error);
-  return w && rnc_safetensors_writer_to_file (w, path, error);
+  data = state_to_data (state, position, &size, error);
+  if (!data)
+    return FALSE;
+  ok = rnc_safetensors_write_atomic (path, data, size, error);
+  g_free (data);
+  return ok;
 }
 
 gboolean

@@ -63,7 +63,7 @@ guint8 *rnc_model_save_to_data (const RncModel *model, size_t *size,
  * absent when unknown) and `rnc.initial`, what a reset restores: "zeros",
  * "ones", or "given" with the values in `initial.h` (and `initial.c`) of
  * the same shape. Files are written atomically
- * (rnc_safetensors_writer_to_file): a crash at any moment leaves either
+ * (rnc_safetensors_write_atomic): a crash at any moment leaves either
  * the previous file or the new one. */
 
 /* rnc_state_save_at() without a position. */

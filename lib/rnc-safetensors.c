@@ -1048,10 +1048,28 @@ out:
 }
 
 gboolean
+rnc_safetensors_write_atomic (const char *path, const guint8 *data,
+    size_t size, GError **error)
+{
+  GError *err = NULL;
+
+  g_return_val_if_fail (path != NULL, FALSE);
+  if (write_atomic (path, data, size, &err))
+    return TRUE;
+  {
+    char *disp = g_filename_display_name (path);
+    g_set_error (error, RNC_MODEL_ERROR, RNC_MODEL_ERROR_IO,
+        "%s: cannot write: %s", disp, err->message);
+    g_free (disp);
+    g_clear_error (&err);
+  }
+  return FALSE;
+}
+
+gboolean
 rnc_safetensors_writer_to_file (RncSafetensorsWriter *w, const char *path,
     GError **error)
 {
-  GError *err = NULL;
   size_t size = 0;
   guint8 *data;
   gboolean ok;
@@ -1061,14 +1079,7 @@ rnc_safetensors_writer_to_file (RncSafetensorsWriter *w, const char *path,
   data = rnc_safetensors_writer_to_data (w, &size, error);
   if (!data)
     return FALSE;
-  ok = write_atomic (path, data, size, &err);
+  ok = rnc_safetensors_write_atomic (path, data, size, error);
   g_free (data);
-  if (!ok) {
-    char *disp = g_filename_display_name (path);
-    g_set_error (error, RNC_MODEL_ERROR, RNC_MODEL_ERROR_IO,
-        "%s: cannot write: %s", disp, err->message);
-    g_free (disp);
-    g_clear_error (&err);
-  }
   return ok;
 }

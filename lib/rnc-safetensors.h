@@ -129,6 +129,9 @@ guint8 *rnc_safetensors_writer_to_data (RncSafetensorsWriter *w,
  * step and the reason. */
 gboolean rnc_safetensors_writer_to_file (RncSafetensorsWriter *w,
     const char *path, GError **error);
+/* The same atomic write for @size bytes of @data. */
+gboolean rnc_safetensors_write_atomic (const char *path, const guint8 *data,
+    size_t size, GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (RncSafetensors, rnc_safetensors_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (RncSafetensorsWriter, rnc_safetensors_writer_free)

@@ -236,16 +236,17 @@ rnc_state_set_initial_streams (RncState *s, const float *h, const float *c)
   s->init = RNC_INIT_GIVEN;
 }
 
-const float *
-rnc_state_peek_initial_h (const RncState *s)
+gboolean
+rnc_state_copy_initial (const RncState *s, float *h, float *c)
 {
-  return s->init == RNC_INIT_GIVEN ? s->h0 : NULL;
-}
+  size_t total = s->L * s->N * s->H;
 
-const float *
-rnc_state_peek_initial_c (const RncState *s)
-{
-  return s->init == RNC_INIT_GIVEN ? s->c0 : NULL;
+  if (s->init != RNC_INIT_GIVEN)
+    return FALSE;
+  memcpy (h, s->h0, total * sizeof (float));
+  if (s->c)
+    memcpy (c, s->c0, total * sizeof (float));
+  return TRUE;
 }
 
 static void

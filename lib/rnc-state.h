@@ -50,10 +50,10 @@ void rnc_state_set_initial (RncState *state, const float *h, const float *c);
  * ignored for rnn) and selects RNC_INIT_GIVEN. */
 void rnc_state_set_initial_streams (RncState *state, const float *h,
     const float *c);
-/* (transfer none) The given initial state, (L, N, H) each (c NULL for rnn),
- * or NULL unless the init kind is RNC_INIT_GIVEN. */
-const float *rnc_state_peek_initial_h (const RncState *state);
-const float *rnc_state_peek_initial_c (const RncState *state);
+/* Copies the given initial state of every stream into @h (L, N, H) and @c
+ * (L, N, H; not touched for rnn): what a reset restores. Returns FALSE
+ * (copies nothing) unless the init kind is RNC_INIT_GIVEN. */
+gboolean rnc_state_copy_initial (const RncState *state, float *h, float *c);
 /* Sets every stream to the initial state. */
 void rnc_state_reset (RncState *state);
 /* Copies h and c (not the initial state nor scratch) from @src, which must
