@@ -187,65 +187,62 @@ rnc_state_get_init (const RncState *s)
   return s->init;
 }
 
-/* Allocates h0 (and c0 for LSTM), (L, N, H) each. */
-static void
-ensure_initial (RncState *s)
-{
-  size_t total = s->L * s->N * s->H;
-
-  if (!s->h0)
-    s->h0 = g_new (float, total);
-  if (s->c && !s->c0)
-    s->c0 = g_new (float, total);
-}
-
 void
 rnc_state_set_initial (RncState *s, const float *h, const float *c)
 {
-  size_t l, n, row = s->H * sizeof (float);
+  size_t n = s->L * s->H;
 
   g_return_if_fail (h != NULL);
-  ensure_initial (s);
-  for (l = 0; l < s->L; l++)
-    for (n = 0; n < s->N; n++) {
-      memcpy (s->h0 + (l * s->N + n) * s->H, h + l * s->H, row);
-      if (!s->c)
-        continue;
-      if (c)
-        memcpy (s->c0 + (l * s->N + n) * s->H, c + l * s->H, row);
-      else
-        memset (s->c0 + (l * s->N + n) * s->H, 0, row);
-    }
+  if (s->h0_streams) {
+    g_clear_pointer (&s->h0, g_free);
+    g_clear_pointer (&s->c0, g_free);
+  }
+  if (!s->h0)
+    s->h0 = g_new (float, n);
+  memcpy (s->h0, h, n * sizeof (float));
+  if (s->c) {
+    if (!s->c0)
+      s->c0 = g_new0 (float, n);
+    if (c)
+      memcpy (s->c0, c, n * sizeof (float));
+    else
+      memset (s->c0, 0, n * sizeof (float));
+  }
+  s->h0_streams = FALSE;
   s->init = RNC_INIT_GIVEN;
 }
 
 void
 rnc_state_set_initial_streams (RncState *s, const float *h, const float *c)
 {
-  size_t total = s->L * s->N * s->H;
+  size_t n = s->L * s->N * s->H;
 
   g_return_if_fail (h != NULL);
-  ensure_initial (s);
-  memcpy (s->h0, h, total * sizeof (float));
-  if (s->c) {
-    if (c)
-      memcpy (s->c0, c, total * sizeof (float));
-    else
-      memset (s->c0, 0, total * sizeof (float));
-  }
+  /* (L, H) buffers become (L, N, H): allocated again */
+  g_clear_pointer (&s->h0, g_free);
+  g_clear_pointer (&s->c0, g_free);
+  s->h0 = g_memdup2 (h, n * sizeof (float));
+  if (s->c)
+    s->c0 = c ? g_memdup2 (c, n * sizeof (float)) : g_new0 (float, n);
+  s->h0_streams = TRUE;
   s->init = RNC_INIT_GIVEN;
 }
 
 gboolean
 rnc_state_copy_initial (const RncState *s, float *h, float *c)
 {
-  size_t total = s->L * s->N * s->H;
+  size_t l, n, H = s->H;
 
   if (s->init != RNC_INIT_GIVEN)
     return FALSE;
-  memcpy (h, s->h0, total * sizeof (float));
-  if (s->c)
-    memcpy (c, s->c0, total * sizeof (float));
+  for (l = 0; l < s->L; l++)
+    for (n = 0; n < s->N; n++) {
+      /* per stream, or row l broadcast to every stream */
+      size_t src = s->h0_streams ? (l * s->N + n) * H : l * H;
+      memcpy (h + (l * s->N + n) * H, s->h0 + src, H * sizeof (float));
+      if (s->c)
+        memcpy (c + (l * s->N + n) * H, s->c0 + src, H * sizeof (float));
+    }
   return TRUE;
 }
 
@@ -261,7 +258,7 @@ fill (float *dst, size_t count, float v)
 void
 rnc_state_reset (RncState *s)
 {
-  size_t total = s->L * s->N * s->H;
+  size_t total = s->L * s->N * s->H, n;
 
   switch (s->init) {
     case RNC_INIT_ONES:
@@ -270,9 +267,8 @@ rnc_state_reset (RncState *s)
         fill (s->c, total, 1.0f);
       break;
     case RNC_INIT_GIVEN:
-      memcpy (s->h, s->h0, total * sizeof (float));
-      if (s->c)
-        memcpy (s->c, s->c0, total * sizeof (float));
+      for (n = 0; n < s->N; n++)
+        rnc_state_reset_stream (s, n);
       break;
     case RNC_INIT_ZEROS:
     default:
@@ -280,6 +276,39 @@ rnc_state_reset (RncState *s)
       if (s->c)
         memset (s->c, 0, total * sizeof (float));
       break;
+  }
+}
+
+void
+rnc_state_reset_stream (RncState *s, size_t n)
+{
+  size_t H = s->H, l;
+
+  g_return_if_fail (s != NULL && n < s->N);
+  for (l = 0; l < s->L; l++) {
+    float *h = s->h + (l * s->N + n) * H;
+    float *c = s->c ? s->c + (l * s->N + n) * H : NULL;
+    /* the given initial state: row (l, n) per stream, or row l for all */
+    size_t src = s->h0_streams ? (l * s->N + n) * H : l * H;
+
+    switch (s->init) {
+      case RNC_INIT_ONES:
+        fill (h, H, 1.0f);
+        if (c)
+          fill (c, H, 1.0f);
+        break;
+      case RNC_INIT_GIVEN:
+        memcpy (h, s->h0 + src, H * sizeof (float));
+        if (c)
+          memcpy (c, s->c0 + src, H * sizeof (float));
+        break;
+      case RNC_INIT_ZEROS:
+      default:
+        memset (h, 0, H * sizeof (float));
+        if (c)
+          memset (c, 0, H * sizeof (float));
+        break;
+    }
   }
 }
 
