@@ -142,6 +142,8 @@ expect_close (const std::vector<float> &got, const std::vector<float> &want,
   ASSERT_EQ (got.size (), want.size ()) << what;
   double e = max_abs_diff (got, want);
   EXPECT_LT (e, kTol) << what << " (" << how << "): largest error " << e;
+  std::printf ("    %s (%s): largest error from torch %.3g\n", what,
+      how.c_str (), e);
 }
 
 class RncTorchInterop : public ::testing::TestWithParam<Dense> {};
@@ -162,7 +164,8 @@ TEST_P (RncTorchInterop, MatchesTorchOutputs)
   EXPECT_EQ (c->output_size, p.Q);
   /* a Linear head imports as regression unless the metadata says otherwise */
   EXPECT_EQ (c->head, p.Q ? RNC_HEAD_REGRESSION : RNC_HEAD_NONE);
-  EXPECT_STREQ (rnc_model_get_metadata (m, "rnc.gate_order"), "ifog");
+  EXPECT_STREQ (rnc_model_get_metadata (m, "rnc.gate_order"),
+      p.cell == RNC_CELL_GRU ? "rzn" : "ifog");
 
   Fixture io (fixture (std::string (p.name) + "-io.safetensors"));
   auto x = io.floats ("x");
@@ -206,7 +209,10 @@ TEST_P (RncTorchInterop, MatchesTorchOutputs)
 INSTANTIATE_TEST_SUITE_P (Fixtures, RncTorchInterop, ::testing::Values (
         Dense {"torch-lstm", RNC_CELL_LSTM, 5, 7, 2, 3, true},
         Dense {"torch-rnn", RNC_CELL_RNN, 3, 6, 2, 2, true},
-        Dense {"torch-rnn-nobias", RNC_CELL_RNN, 4, 3, 1, 0, false}),
+        Dense {"torch-rnn-nobias", RNC_CELL_RNN, 4, 3, 1, 0, false},
+        Dense {"torch-gru", RNC_CELL_GRU, 5, 40, 2, 3, true},
+        Dense {"torch-gru-1l", RNC_CELL_GRU, 3, 6, 1, 2, true},
+        Dense {"torch-gru-nobias", RNC_CELL_GRU, 4, 3, 1, 0, false}),
     [] (const ::testing::TestParamInfo<Dense> &info) {
       std::string n = info.param.name;
       for (char &ch : n)
