@@ -59,8 +59,8 @@
  * resumes where the last one ended.
  *
  * ## Example launch lines
- * The model comes from `rnc-train seq --cell gru` or from a PyTorch nn.GRU
- * state_dict saved as safetensors, e.g. tests/data/torch-gru-1l.safetensors
+ * The model comes from `rnc-train forecast|lm|tag --cell gru` or from a
+ * PyTorch nn.GRU state_dict saved as safetensors, e.g. tests/data/torch-gru-1l.safetensors
  * (3 inputs, 2 outputs).
  * |[
  * gst-launch-1.0 filesrc location=x.csv ! csvdec ! gru model=torch-gru-1l.safetensors ! csvenc ! fdsink
