@@ -24,6 +24,8 @@ and, where it has an initial state, NAME-state.safetensors):
                      "head." (40 units: a full and a partial SIMD unit group)
   torch-gru-1l       nn.GRU(3, 6) as "net.gru." + nn.Linear(6, 2) "net.fc."
   torch-gru-nobias   nn.GRU(4, 3, bias=False) "gru.", no head
+  torch-embed-gru    nn.Embedding(11, 6) "emb." + nn.GRU(6, 18) "gru." +
+                     nn.Linear(18, 11) "out.", metadata rnc.head = classes
 
 NAME-io.safetensors holds the inputs and torch's outputs, sequence length T,
 batch 1:
@@ -203,6 +205,18 @@ def main():
     x = torch.randn(7, 1, 4)
     export(outdir, "torch-gru-nobias", {"gru.": gru}, gru, None, x,
            {"x": np32(x[:, 0, :])}, with_state=False)
+
+    torch.manual_seed(2021)
+    emb = nn.Embedding(11, 6)
+    gru = nn.GRU(6, 18)
+    out = nn.Linear(18, 11)
+    ids = torch.randint(0, 11, (10,))
+    with torch.no_grad():
+        e = emb(ids)[:, None, :]
+    export(outdir, "torch-embed-gru",
+           {"emb.": emb, "gru.": gru, "out.": out}, gru, out, e,
+           {"ids": ids.numpy().astype(np.int32)},
+           metadata={"rnc.head": "classes"}, with_state=False)
 
 
 if __name__ == "__main__":

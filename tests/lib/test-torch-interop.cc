@@ -265,3 +265,38 @@ TEST (RncTorchInterop, EmbeddingLstmClassesMatchTorch)
   }
   rnc_model_free (m);
 }
+
+TEST (RncTorchInterop, EmbeddingGruClassesMatchTorch)
+{
+  RncModel *m = load ("torch-embed-gru");
+  ASSERT_NE (m, nullptr);
+  const RncModelConfig *c = rnc_model_get_config (m);
+  EXPECT_EQ (c->cell, RNC_CELL_GRU);
+  EXPECT_EQ (c->input, RNC_INPUT_INDEX);
+  EXPECT_EQ (c->input_size, 11u);
+  EXPECT_EQ (c->embed_size, 6u);
+  EXPECT_EQ (c->hidden_size, 18u);
+  EXPECT_EQ (c->head, RNC_HEAD_CLASSES);
+  EXPECT_EQ (c->output_size, 11u);
+
+  Fixture io (fixture ("torch-embed-gru-io.safetensors"));
+  auto ids = io.ints ("ids");
+  size_t T = ids.size ();
+  ASSERT_GT (T, 0u);
+  for (int ref = 0; ref <= 1; ref++) {
+    RncState *s = rnc_state_new (m, 1, 0);
+    std::vector<float> hidden (T * 18), y (T * 11);
+    if (ref)
+      ASSERT_TRUE (rnc_forward_ids_ref (s, ids.data (), T, hidden.data (), y.data ()));
+    else
+      ASSERT_TRUE (rnc_forward_ids (s, ids.data (), T, hidden.data (), y.data ()));
+    const char *how = ref ? "reference" : "fast";
+    expect_close (hidden, io.floats ("hidden"), "hidden", how);
+    expect_close (y, io.floats ("y"), "logits", how);
+    std::vector<float> h (rnc_state_peek_h (s), rnc_state_peek_h (s) + 18);
+    expect_close (h, io.floats ("h_n"), "h_n", how);
+    EXPECT_EQ (rnc_state_peek_c (s), nullptr);
+    rnc_state_free (s);
+  }
+  rnc_model_free (m);
+}
