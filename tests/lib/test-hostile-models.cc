@@ -541,6 +541,24 @@ const Case cases[] = {
       find (s, "enc.bias_ih_l0") = f32 ("enc.bias_ih_l0", {12});
       find (s, "enc.bias_hh_l0") = f32 ("enc.bias_hh_l0", {9});
       return build (s); }, RNC_MODEL_ERROR_SHAPE, "enc.bias_hh_l0"},
+  {"TorchGruSecondLayerLstmShaped", [] {
+      Spec s = torch ();
+      find (s, "enc.weight_ih_l0") = f32 ("enc.weight_ih_l0", {12, 3});
+      find (s, "enc.weight_hh_l0") = f32 ("enc.weight_hh_l0", {12, 4});
+      find (s, "enc.bias_ih_l0") = f32 ("enc.bias_ih_l0", {12});
+      find (s, "enc.bias_hh_l0") = f32 ("enc.bias_hh_l0", {12});
+      s.tensors.push_back (f32 ("enc.weight_ih_l1", {16, 4}));
+      s.tensors.push_back (f32 ("enc.weight_hh_l1", {16, 4}));
+      s.tensors.push_back (f32 ("enc.bias_ih_l1", {16}));
+      s.tensors.push_back (f32 ("enc.bias_hh_l1", {16}));
+      return build (s); }, RNC_MODEL_ERROR_SHAPE, "enc.weight_ih_l1"},
+  {"TorchGruMissingBias", [] {
+      Spec s = torch ();
+      find (s, "enc.weight_ih_l0") = f32 ("enc.weight_ih_l0", {12, 3});
+      find (s, "enc.weight_hh_l0") = f32 ("enc.weight_hh_l0", {12, 4});
+      find (s, "enc.bias_ih_l0") = f32 ("enc.bias_ih_l0", {12});
+      erase (s, "enc.bias_hh_l0");
+      return build (s); }, RNC_MODEL_ERROR_MISSING, "enc.bias_hh_l0"},
   {"TorchBidirectional", [] {
       Spec s = torch ();
       s.tensors.push_back (f32 ("enc.weight_ih_l0_reverse", {16, 3}));
