@@ -312,7 +312,8 @@ lstm_cell (const __m512 * g4, __mmask16 m, float *c, float *h)
 }
 
 /* The GRU update for one row of 16 units u0 .. u0+15 from their slots
- * g4[0..3] = (r, z, n_x, n_h): n = tanh (n_x + r n_h), h = n + z (h_prev - n). */
+ * g4[0..3] = (r, z, n_x, n_h): n = tanh (n_x + r n_h),
+ * h = n + z (h_prev - n). */
 INLINE void
 gru_cell (const __m512 * g4, __mmask16 m, const float *hp, float *h)
 {

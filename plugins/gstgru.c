@@ -54,14 +54,14 @@
  * READY->PAUSED, the custom downstream event `rnc/reset` (which is then
  * forwarded), the `reset` action signal (applied before the next frame),
  * and on DISCONT buffers, segments or EOS as `reset-on` says. With
- * `state-location`, the state (h only) is saved there at EOS and when the element
- * stops, and `initial-state=file` starts from it, so a restarted pipeline
- * resumes where the last one ended.
+ * `state-location`, the state (h only) is saved there at EOS and when the
+ * element stops, and `initial-state=file` starts from it, so a restarted
+ * pipeline resumes where the last one ended.
  *
  * ## Example launch lines
  * The model comes from `rnc-train forecast|lm|tag --cell gru` or from a
- * PyTorch nn.GRU state_dict saved as safetensors, e.g. tests/data/torch-gru-1l.safetensors
- * (3 inputs, 2 outputs).
+ * PyTorch nn.GRU state_dict saved as safetensors, e.g.
+ * tests/data/torch-gru-1l.safetensors (3 inputs, 2 outputs).
  * |[
  * gst-launch-1.0 filesrc location=x.csv ! csvdec ! gru model=torch-gru-1l.safetensors ! csvenc ! fdsink
  * gst-launch-1.0 filesrc location=x.csv ! csvdec ! gru model=torch-gru-1l.safetensors state-location=gru-state.safetensors ! csvenc precision=9 ! fdsink
