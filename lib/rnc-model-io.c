@@ -24,7 +24,8 @@ typedef struct {
   gboolean torch;
   RncModelConfig config;
   size_t D0;                    /* rows of layer 0's input weights */
-  const RncTensorInfo *layer[RNC_MAX_LAYERS][N_SLOTS];  /* native: WX, WH, BIH=bh */
+  const RncTensorInfo *layer[RNC_MAX_LAYERS][N_SLOTS];  /* native: WX, WH,
+                                 * BIH = bh, BHH = bhn (GRU) */
   const RncTensorInfo *embedding;
   const RncTensorInfo *Wo, *bo; /* native (H, Q); torch Linear (Q, H) */
 } Plan;
@@ -200,11 +201,14 @@ resolve_metadata (const RncSafetensors *st, Plan *p, RncCell cell,
   p->config.cell = cell;
   v = rnc_safetensors_get_metadata (st, "rnc.cell");
   if (v) {
-    if (strcmp (v, "rnn") != 0 && strcmp (v, "lstm") != 0)
-      return metadata_error (error, file, "rnc.cell", v, "expected rnn or lstm");
+    if (strcmp (v, "rnn") != 0 && strcmp (v, "lstm") != 0
+        && strcmp (v, "gru") != 0)
+      return metadata_error (error, file, "rnc.cell", v,
+          "expected rnn, lstm or gru");
     if (strcmp (v, rnc_cell_to_string (cell)) != 0)
       return metadata_error (error, file, "rnc.cell", v,
-          "the tensors are those of an %s", rnc_cell_to_string (cell));
+          "the tensors are those of a%s %s",
+          cell == RNC_CELL_RNN ? "n" : "", rnc_cell_to_string (cell));
   }
   v = rnc_safetensors_get_metadata (st, "rnc.gate_order");
   if (v && strcmp (v, gate_order) != 0)
@@ -263,12 +267,13 @@ finish_config (Plan *p)
 
 /* ------------------------------------------------------------------------ */
 /* Native layout: layer{k}.Wx (in, G*H), layer{k}.Wh (H, G*H), layer{k}.bh
- * (G*H), head.Wo (H, Q), head.bo (Q), embedding (V, E). */
+ * (G*H), for a GRU layer{k}.bhn (H), head.Wo (H, Q), head.bo (Q),
+ * embedding (V, E). */
 
 static gboolean
 plan_native (const RncSafetensors *st, Plan *p, GError **error)
 {
-  static const char *const slot_names[] = { "Wx", "Wh", "bh" };
+  static const char *const slot_names[] = { "Wx", "Wh", "bh", "bhn" };
   const char *file = p->file;
   size_t i, k, s, L = 0, H, GH, G;
 
@@ -290,10 +295,10 @@ plan_native (const RncSafetensors *st, Plan *p, GError **error)
     }
     if (g_str_has_prefix (n, "layer") && (dot = strchr (n, '.')) != NULL
         && parse_index (n + 5, (size_t) (dot - n - 5), &k)) {
-      for (s = 0; s < 3; s++)
+      for (s = 0; s < 4; s++)
         if (strcmp (dot + 1, slot_names[s]) == 0)
           break;
-      if (s < 3) {
+      if (s < 4) {
         if (k >= RNC_MAX_LAYERS)
           return too_many_layers (file, t, k, error);
         p->layer[k][s] = t;
@@ -302,7 +307,7 @@ plan_native (const RncSafetensors *st, Plan *p, GError **error)
       }
     }
     set_tensor_error (error, RNC_MODEL_ERROR_UNEXPECTED, file, t,
-        "not part of the native layout (layer{k}.Wx/Wh/bh, head.Wo/bo, "
+        "not part of the native layout (layer{k}.Wx/Wh/bh[/bhn], head.Wo/bo, "
         "embedding)");
     return FALSE;
   }
@@ -331,8 +336,8 @@ plan_native (const RncSafetensors *st, Plan *p, GError **error)
 
   /* dtypes */
   for (k = 0; k < L; k++)
-    for (s = 0; s < 3; s++)
-      if (!check_f32 (file, p->layer[k][s], error))
+    for (s = 0; s < 4; s++)
+      if (p->layer[k][s] && !check_f32 (file, p->layer[k][s], error))
         return FALSE;
   if ((p->embedding && !check_f32 (file, p->embedding, error))
       || (p->Wo && (!check_f32 (file, p->Wo, error)
@@ -345,10 +350,26 @@ plan_native (const RncSafetensors *st, Plan *p, GError **error)
   H = p->layer[0][SLOT_WH]->shape[0];
   GH = p->layer[0][SLOT_WH]->shape[1];
   G = GH / H;
-  if (GH % H != 0 || (G != 1 && G != 4)) {
+  if (GH % H != 0 || (G != 1 && G != 3 && G != 4)) {
     set_tensor_error (error, RNC_MODEL_ERROR_SHAPE, file, p->layer[0][SLOT_WH],
-        "expected (H, H) for an rnn or (H, 4*H) for an lstm");
+        "expected (H, H) for an rnn, (H, 3*H) for a gru or (H, 4*H) for an "
+        "lstm");
     return FALSE;
+  }
+  /* b_hn: exactly in a GRU, in every layer */
+  for (k = 0; k < L; k++) {
+    if (G == 3 && !p->layer[k][SLOT_BHH]) {
+      g_set_error (error, RNC_MODEL_ERROR, RNC_MODEL_ERROR_MISSING,
+          "%s: tensor 'layer%zu.bhn' is missing (a gru layer has Wx, Wh, bh "
+          "and bhn)", file, k);
+      return FALSE;
+    }
+    if (G != 3 && p->layer[k][SLOT_BHH]) {
+      set_tensor_error (error, RNC_MODEL_ERROR_UNEXPECTED, file,
+          p->layer[k][SLOT_BHH], "only a gru has bhn; layer0.Wh is that "
+          "of a%s %s", G == 1 ? "n" : "", G == 1 ? "rnn" : "lstm");
+      return FALSE;
+    }
   }
   if (!check_matrix (file, p->layer[0][SLOT_WX], error))
     return FALSE;
@@ -357,7 +378,9 @@ plan_native (const RncSafetensors *st, Plan *p, GError **error)
     if (!check_shape (file, p->layer[k][SLOT_WX], k ? H : p->D0, GH,
             k ? "(H, G*H)" : "(D, G*H)", error)
         || !check_shape (file, p->layer[k][SLOT_WH], H, GH, "(H, G*H)", error)
-        || !check_shape (file, p->layer[k][SLOT_BIH], GH, 0, "(G*H)", error))
+        || !check_shape (file, p->layer[k][SLOT_BIH], GH, 0, "(G*H)", error)
+        || (G == 3 && !check_shape (file, p->layer[k][SLOT_BHH], H, 0, "(H)",
+                error)))
       return FALSE;
   }
   if (p->embedding) {
@@ -378,8 +401,8 @@ plan_native (const RncSafetensors *st, Plan *p, GError **error)
   p->config.num_layers = L;
   p->config.output_size = p->Wo ? p->Wo->shape[1] : 0;
   finish_config (p);
-  return resolve_metadata (st, p, G == 4 ? RNC_CELL_LSTM : RNC_CELL_RNN,
-      "ifog", error);
+  return resolve_metadata (st, p, G == 4 ? RNC_CELL_LSTM : G == 3 ?
+      RNC_CELL_GRU : RNC_CELL_RNN, G == 3 ? "rzn" : "ifog", error);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -512,7 +535,7 @@ plan_torch (const RncSafetensors *st, Plan *p, GError **error)
       is_weight = FALSE;
     else {
       set_tensor_error (error, RNC_MODEL_ERROR_UNEXPECTED, file, t,
-          "belongs to no nn.LSTM, nn.RNN, nn.Linear or nn.Embedding");
+          "belongs to no nn.LSTM, nn.GRU, nn.RNN, nn.Linear or nn.Embedding");
       goto out;
     }
     mod = g_strndup (name, strlen (name) - (is_weight ? 6 : 4));
@@ -595,14 +618,10 @@ plan_torch (const RncSafetensors *st, Plan *p, GError **error)
   H = p->layer[0][SLOT_WH]->shape[1];
   GH = p->layer[0][SLOT_WH]->shape[0];
   G = GH / H;
-  if (GH % H == 0 && G == 3) {
-    set_tensor_error (error, RNC_MODEL_ERROR_UNSUPPORTED, file,
-        p->layer[0][SLOT_WH], "3 gates: an nn.GRU, which is not supported");
-    goto out;
-  }
-  if (GH % H != 0 || (G != 1 && G != 4)) {
+  if (GH % H != 0 || (G != 1 && G != 3 && G != 4)) {
     set_tensor_error (error, RNC_MODEL_ERROR_SHAPE, file, p->layer[0][SLOT_WH],
-        "expected (H, H) for an nn.RNN or (4*H, H) for an nn.LSTM");
+        "expected (H, H) for an nn.RNN, (3*H, H) for an nn.GRU or (4*H, H) "
+        "for an nn.LSTM");
     goto out;
   }
   if (!check_matrix (file, p->layer[0][SLOT_WX], error))
@@ -634,8 +653,8 @@ plan_torch (const RncSafetensors *st, Plan *p, GError **error)
   p->config.num_layers = L;
   p->config.output_size = p->Wo ? p->Wo->shape[0] : 0;
   finish_config (p);
-  ok = resolve_metadata (st, p, G == 4 ? RNC_CELL_LSTM : RNC_CELL_RNN,
-      "ifgo", error);
+  ok = resolve_metadata (st, p, G == 4 ? RNC_CELL_LSTM : G == 3 ?
+      RNC_CELL_GRU : RNC_CELL_RNN, G == 3 ? "rzn" : "ifgo", error);
 
 out:
   g_list_free (mods);
@@ -660,7 +679,8 @@ get_f32 (const RncTensorInfo *t, size_t i)
   return f;
 }
 
-/* torch (G*H, in) rows gate-major i,f,g,o -> native (in, G*H) i,f,o,g */
+/* torch (G*H, in) rows gate-major i,f,g,o -> native (in, G*H) i,f,o,g (a
+ * GRU's r,z,n keep their order) */
 static void
 torch_weight (const RncTensorInfo *t, size_t G, size_t H, size_t in,
     float *dst)
@@ -691,19 +711,30 @@ build (const Plan *p, RncModel *m)
       rnc_tensor_info_copy (p->layer[k][SLOT_WX], lp->Wx);
       rnc_tensor_info_copy (p->layer[k][SLOT_WH], lp->Wh);
       rnc_tensor_info_copy (p->layer[k][SLOT_BIH], lp->bh);
+      if (lp->bhn)
+        rnc_tensor_info_copy (p->layer[k][SLOT_BHH], lp->bhn);
       continue;
     }
     torch_weight (p->layer[k][SLOT_WX], G, H, lp->in, lp->Wx);
     torch_weight (p->layer[k][SLOT_WH], G, H, H, lp->Wh);
     if (!p->layer[k][SLOT_BIH]) {
       memset (lp->bh, 0, GH * sizeof (float));
+      if (lp->bhn)
+        memset (lp->bhn, 0, H * sizeof (float));
       continue;
     }
     for (gn = 0; gn < G; gn++) {
       size_t gt = G == 4 ? torch_gate[gn] : gn;
-      for (j = 0; j < H; j++)
-        lp->bh[gn * H + j] = get_f32 (p->layer[k][SLOT_BIH], gt * H + j)
-            + get_f32 (p->layer[k][SLOT_BHH], gt * H + j);
+      for (j = 0; j < H; j++) {
+        if (c->cell == RNC_CELL_GRU && gn == 2) {
+          /* b_in outside, b_hn inside the reset product */
+          lp->bh[gn * H + j] = get_f32 (p->layer[k][SLOT_BIH], gt * H + j);
+          lp->bhn[j] = get_f32 (p->layer[k][SLOT_BHH], gt * H + j);
+        } else {
+          lp->bh[gn * H + j] = get_f32 (p->layer[k][SLOT_BIH], gt * H + j)
+              + get_f32 (p->layer[k][SLOT_BHH], gt * H + j);
+        }
+      }
     }
   }
   if (p->Wo) {
@@ -766,7 +797,8 @@ rnc_model_load_from_data (const guint8 *data, size_t size, const char *name,
             keys[i]));
   g_free (keys);
   rnc_model_set_metadata (m, "rnc.cell", rnc_cell_to_string (p.config.cell));
-  rnc_model_set_metadata (m, "rnc.gate_order", "ifog");
+  rnc_model_set_metadata (m, "rnc.gate_order",
+      rnc_cell_gate_order (p.config.cell));
   rnc_model_set_metadata (m, "rnc.input", rnc_input_to_string (p.config.input));
   rnc_model_set_metadata (m, "rnc.head", rnc_head_to_string (p.config.head));
   if (!rnc_model_parse_metadata (m, &err)) {
@@ -880,6 +912,10 @@ model_writer (const RncModel *m, GError **error)
     g_snprintf (name, sizeof (name), "layer%zu.bh", k);
     if (!add_floats (w, name, v->layer[k].bh, G * H, 0, error))
       goto fail;
+    g_snprintf (name, sizeof (name), "layer%zu.bhn", k);
+    if (v->layer[k].bhn && !add_floats (w, name, v->layer[k].bhn, H, 0,
+            error))
+      goto fail;
   }
   if (c->head != RNC_HEAD_NONE
       && (!add_floats (w, "head.Wo", v->Wo, H, c->output_size, error)
@@ -894,7 +930,8 @@ model_writer (const RncModel *m, GError **error)
   /* the structural keys always say what the tensors are */
   rnc_safetensors_writer_set_metadata (w, "rnc.cell",
       rnc_cell_to_string (c->cell));
-  rnc_safetensors_writer_set_metadata (w, "rnc.gate_order", "ifog");
+  rnc_safetensors_writer_set_metadata (w, "rnc.gate_order",
+      rnc_cell_gate_order (c->cell));
   rnc_safetensors_writer_set_metadata (w, "rnc.input",
       rnc_input_to_string (c->input));
   rnc_safetensors_writer_set_metadata (w, "rnc.head",

@@ -31,14 +31,15 @@ typedef enum {
   RNC_MODEL_ERROR_METADATA,     /* a __metadata__ value is wrong (rnc.cell, window, scaling...) */
   RNC_MODEL_ERROR_VALUE,        /* a weight is NaN or infinite */
   RNC_MODEL_ERROR_DUPLICATE,    /* a tensor name or metadata key appears twice in the header */
-  RNC_MODEL_ERROR_UNSUPPORTED,  /* a known layout the library cannot run: GRU,
+  RNC_MODEL_ERROR_UNSUPPORTED,  /* a known layout the library cannot run:
                                  * bidirectional, proj_size, > 16 layers */
   RNC_MODEL_ERROR_FAILED,
 } RncModelError;
 
-/* (transfer full) Loads a native model or a PyTorch nn.RNN/nn.LSTM (+
- * nn.Linear) state_dict saved as safetensors (transposed, gates reordered
- * i,f,g,o -> i,f,o,g, biases summed). Metadata is parsed
+/* (transfer full) Loads a native model or a PyTorch nn.RNN/nn.LSTM/nn.GRU
+ * (+ nn.Linear) state_dict saved as safetensors (transposed, LSTM gates
+ * reordered i,f,g,o -> i,f,o,g, biases summed; a GRU keeps r,z,n and its
+ * b_hn apart as layer{k}.bhn). Metadata is parsed
  * (rnc_model_parse_metadata) before returning. */
 RncModel *rnc_model_load (const char *path, GError **error);
 /* The same from memory; @name is used in error messages. */

@@ -323,7 +323,7 @@ gst_recurrent_base_class_init (GstRecurrentBaseClass * klass)
   g_object_class_install_property (gobject_class,
       GST_RECURRENT_BASE_PROP_MODEL,
       g_param_spec_string ("model", "Model",
-          "Model file (safetensors, native or PyTorch nn.RNN/nn.LSTM + "
+          "Model file (safetensors, native or PyTorch nn.RNN/nn.LSTM/nn.GRU + "
           "nn.Linear); loaded when the element starts", DEFAULT_MODEL,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_READY));
@@ -356,8 +356,8 @@ gst_recurrent_base_class_init (GstRecurrentBaseClass * klass)
           "Threads per recurrent step: 1, 2 (each large step split across "
           "two cores), or 0 for auto (split a layer's steps only while that "
           "is measured to be faster). Models whose recurrent weights are "
-          "under 1 MiB (LSTM H < 256, RNN H < 512) always run on the "
-          "streaming thread alone. Outputs are the same bit for bit",
+          "under 1 MiB (LSTM H < 256, GRU H < 296, RNN H < 512) always run "
+          "on the streaming thread alone. Outputs are the same bit for bit",
           0, MAX_THREADS, DEFAULT_THREADS,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_READY));

@@ -10,8 +10,8 @@
 
 namespace {
 
-const char *const kElements[] = { "csvdec", "csvenc", "generate", "lstm",
-  "rnn" };
+const char *const kElements[] = { "csvdec", "csvenc", "generate", "gru",
+  "lstm", "rnn" };
 
 /* Properties that come from GStreamer's own base classes. */
 bool
@@ -143,7 +143,8 @@ TEST_P (GstRecurrentInspect, RegistryEntryIsComplete)
   g_free (props);
   EXPECT_GE (own, 3) << name;
 
-  if (g_str_equal (name, "rnn") || g_str_equal (name, "lstm")) {
+  if (g_str_equal (name, "rnn") || g_str_equal (name, "lstm")
+      || g_str_equal (name, "gru")) {
     guint id = g_signal_lookup ("reset", G_OBJECT_TYPE (e));
     ASSERT_NE (id, 0u);
     GSignalQuery q;
