@@ -29,7 +29,8 @@ struct Model : SavedModel
 
   const char *factory () const
   {
-    return cell == RNC_CELL_LSTM ? "lstm" : "rnn";
+    return cell == RNC_CELL_LSTM ? "lstm" : cell == RNC_CELL_GRU ? "gru" :
+        "rnn";
   }
 
   GstHarness *harness (const std::string &props = "",
@@ -44,7 +45,7 @@ struct Model : SavedModel
 
 TEST (GstCheckpoint, PropertiesHaveDefaultsAndRoundTrip)
 {
-  for (const char *factory : { "rnn", "lstm", "generate" }) {
+  for (const char *factory : { "rnn", "lstm", "gru", "generate" }) {
     GstElement *e = gst_element_factory_make (factory, nullptr);
     ASSERT_NE (e, nullptr);
     guint64 every = 7;
@@ -315,6 +316,8 @@ static const ResumeCase resume_cases[] = {
       true},
   {"LstmEmitBuffer", RNC_CELL_LSTM, nullptr, "emit=buffer", 6, 31, 6, 6,
       false},
+  {"GruHiddenWithResets", RNC_CELL_GRU, nullptr, "output=hidden", 5, 29, 4,
+      3, true},
 };
 
 INSTANTIATE_TEST_SUITE_P (Cases, GstResume, ::testing::ValuesIn (resume_cases),
