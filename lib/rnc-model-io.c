@@ -927,33 +927,78 @@ rnc_model_save (const RncModel *model, const char *path, GError **error)
 }
 
 /* ------------------------------------------------------------------------ */
-/* State files: state.h (L, H), state.c (L, H) for an LSTM. */
+/* State files: state.h (L, H), state.c (L, H) for an LSTM; a state of N > 1
+ * streams (L, N, H) each, with metadata rnc.streams = N. */
+
+/* (L, N, H) of N > 1 streams, checked finite. */
+static gboolean
+add_streams (RncSafetensorsWriter *w, const char *name, const float *data,
+    size_t L, size_t N, size_t H, GError **error)
+{
+  size_t shape[3] = { L, N, H }, n = L * N * H, i;
+
+  for (i = 0; i < n; i++)
+    if (!isfinite (data[i])) {
+      g_set_error (error, RNC_MODEL_ERROR, RNC_MODEL_ERROR_VALUE,
+          "tensor '%s': element %zu is NaN or infinite; not saved", name, i);
+      return FALSE;
+    }
+  return rnc_safetensors_writer_add (w, name, RNC_DTYPE_F32, 3, shape, data,
+      error);
+}
 
 static RncSafetensorsWriter *
 state_writer (const RncState *state, GError **error)
 {
   const RncModel *m = rnc_state_get_model (state);
   const RncModelConfig *c = rnc_model_get_config (m);
+  size_t N = rnc_state_get_batch (state), L = c->num_layers,
+      H = c->hidden_size;
+  gboolean lstm = c->cell == RNC_CELL_LSTM;
   RncSafetensorsWriter *w;
 
-  if (rnc_state_get_batch (state) != 1) {
-    g_set_error (error, RNC_MODEL_ERROR, RNC_MODEL_ERROR_FAILED,
-        "a state file holds one stream; this state has %zu",
-        rnc_state_get_batch (state));
-    return NULL;
-  }
   w = rnc_safetensors_writer_new ();
-  if (!add_floats (w, "state.h", rnc_state_peek_h (state), c->num_layers,
-          c->hidden_size, error)
-      || (c->cell == RNC_CELL_LSTM && !add_floats (w, "state.c",
-              rnc_state_peek_c (state), c->num_layers, c->hidden_size,
-              error))) {
+  if (N == 1 ? (!add_floats (w, "state.h", rnc_state_peek_h (state), L, H,
+              error) || (lstm && !add_floats (w, "state.c",
+                  rnc_state_peek_c (state), L, H, error))) :
+      (!add_streams (w, "state.h", rnc_state_peek_h (state), L, N, H, error)
+          || (lstm && !add_streams (w, "state.c", rnc_state_peek_c (state),
+                  L, N, H, error)))) {
     rnc_safetensors_writer_free (w);
     return NULL;
   }
   rnc_safetensors_writer_set_metadata (w, "rnc.cell",
       rnc_cell_to_string (c->cell));
+  if (N > 1) {
+    char n[32];
+    g_snprintf (n, sizeof (n), "%zu", N);
+    rnc_safetensors_writer_set_metadata (w, "rnc.streams", n);
+  }
   return w;
+}
+
+/* The streams a state tensor holds: 1 for (L, H), N for (L, N, H); 0 for
+ * any other rank. */
+static size_t
+state_tensor_streams (const RncTensorInfo *t)
+{
+  return t->rank == 2 ? 1 : t->rank == 3 ? t->shape[1] : 0;
+}
+
+/* A state tensor of @N streams of (L, H): (L, H) for N = 1, else
+ * (L, N, H). */
+static gboolean
+check_state_shape (const char *file, const RncTensorInfo *t, size_t L,
+    size_t N, size_t H, GError **error)
+{
+  if (N == 1)
+    return check_shape (file, t, L, H, "(L, H) of the model", error);
+  if (t->rank == 3 && t->shape[0] == L && t->shape[1] == N && t->shape[2] == H)
+    return TRUE;
+  set_tensor_error (error, RNC_MODEL_ERROR_SHAPE, file, t,
+      "expected (L, N, H) = (%zu, %zu, %zu) of the model and streams", L, N,
+      H);
+  return FALSE;
 }
 
 guint8 *
@@ -985,7 +1030,7 @@ rnc_state_load_initial_from_data (RncState *state, const guint8 *data,
   const RncTensorInfo *th = NULL, *tc = NULL;
   const char *file = name ? name : "<data>", *cell;
   gboolean lstm;
-  size_t i, L, H;
+  size_t i, L, H, N, file_n;
   float *h, *cc = NULL;
 
   g_return_val_if_fail (state != NULL, FALSE);
@@ -993,6 +1038,7 @@ rnc_state_load_initial_from_data (RncState *state, const guint8 *data,
   lstm = c->cell == RNC_CELL_LSTM;
   L = c->num_layers;
   H = c->hidden_size;
+  N = rnc_state_get_batch (state);
 
   st = rnc_safetensors_parse (data, size, file, error);
   if (!st)
@@ -1019,22 +1065,36 @@ rnc_state_load_initial_from_data (RncState *state, const guint8 *data,
   if (cell && strcmp (cell, rnc_cell_to_string (c->cell)) != 0)
     return metadata_error (error, file, "rnc.cell", cell,
         "the state is for an %s model", rnc_cell_to_string (c->cell));
+  /* (L, H) serves every stream (broadcast); (L, N, H) only a state of N */
+  file_n = state_tensor_streams (th);
+  if (file_n > 1 && file_n != N) {
+    g_set_error (error, RNC_MODEL_ERROR, RNC_MODEL_ERROR_SHAPE,
+        "%s holds the state of %zu stream%s, but this element runs %zu "
+        "(streams=%zu); a state file serves the same number of streams",
+        file, file_n, file_n == 1 ? "" : "s", N, N);
+    return FALSE;
+  }
+  if (file_n == 1)
+    N = 1;
   if (!check_f32 (file, th, error)
-      || !check_shape (file, th, L, H, "(L, H) of the model", error)
+      || !check_state_shape (file, th, L, N, H, error)
       || !check_finite (file, th, error))
     return FALSE;
   if (tc && (!check_f32 (file, tc, error)
-          || !check_shape (file, tc, L, H, "(L, H) of the model", error)
+          || !check_state_shape (file, tc, L, N, H, error)
           || !check_finite (file, tc, error)))
     return FALSE;
 
-  h = g_new (float, L * H);
+  h = g_new (float, L * N * H);
   rnc_tensor_info_copy (th, h);
   if (tc) {
-    cc = g_new (float, L * H);
+    cc = g_new (float, L * N * H);
     rnc_tensor_info_copy (tc, cc);
   }
-  rnc_state_set_initial (state, h, cc);
+  if (N == 1)
+    rnc_state_set_initial (state, h, cc);
+  else
+    rnc_state_set_initial_streams (state, h, cc);
   g_free (h);
   g_free (cc);
   return TRUE;

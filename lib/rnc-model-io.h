@@ -53,9 +53,11 @@ gboolean rnc_model_save (const RncModel *model, const char *path,
 guint8 *rnc_model_save_to_data (const RncModel *model, size_t *size,
     GError **error);
 
-/* State files: state.h (L, H) and, for LSTM, state.c (L, H) of stream 0
- * (batch must be 1 for save). Load checks the shapes against the state's
- * model and installs the values as the initial state (RNC_INIT_GIVEN),
+/* State files: state.h (L, H) and, for LSTM, state.c (L, H) of one stream;
+ * a state of N > 1 streams saves (L, N, H) each (metadata rnc.streams).
+ * Loading (L, H) gives every stream that initial state; (L, N', H) loads
+ * only into a state of N' streams (RNC_MODEL_ERROR_SHAPE naming both).
+ * Load checks the shapes against the state's model and installs the values as the initial state (RNC_INIT_GIVEN),
  * without resetting. */
 gboolean rnc_state_save (const RncState *state, const char *path,
     GError **error);

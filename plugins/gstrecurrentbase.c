@@ -88,6 +88,9 @@ typedef struct
   gboolean out_ids;
   guint streams_mode;           /* the streams property, copied in start */
   gsize n_streams;              /* N: the state's batch */
+  gboolean provisional;         /* streams=0 before caps: built for N = 1
+                                 * without the state file, built again in
+                                 * set_caps */
 
   /* set by the action signal, applied by the streaming thread */
   gint reset_pending;
@@ -903,8 +906,14 @@ gst_recurrent_base_build_streams (GstRecurrentBase * self, gsize N)
     case GST_RECURRENT_INITIAL_STATE_FILE:
       if (!priv->state_path || priv->state_path[0] == '\0')
         goto no_state_path;
+      /* its streams are not known yet: loaded in set_caps */
+      if (priv->provisional)
+        break;
       if (!rnc_state_load_initial (priv->state, priv->state_path, &err))
         goto state_failed;
+      /* one (L, H) state for N > 1 streams: the file is another job's */
+      if (rnc_state_get_initial_streams (priv->state) != N)
+        goto state_streams;
       break;
     case GST_RECURRENT_INITIAL_STATE_ZEROS:
     default:
@@ -948,6 +957,14 @@ state_failed:
       ("Could not load state file \"%s\" for model \"%s\".",
           priv->state_path, priv->model_path), ("%s", err->message));
   g_clear_error (&err);
+  goto free_state;
+state_streams:
+  GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ,
+      ("Could not load state file \"%s\" for model \"%s\".",
+          priv->state_path, priv->model_path),
+      ("%s holds the state of 1 stream, but this element runs %" G_GSIZE_FORMAT
+          " (streams=%u); a state file serves the same number of streams",
+          priv->state_path, N, priv->streams_mode));
   goto free_state;
 setup_failed:
   GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
@@ -1000,6 +1017,7 @@ gst_recurrent_base_start (GstBaseTransform * trans)
   priv->window_frames = window < 0 ? rnc_model_get_window (priv->model) :
       (gsize) window;
   /* streams=0: one stream until the caps say how many */
+  priv->provisional = priv->streams_mode == 0;
   if (!gst_recurrent_base_build_streams (self, MAX (priv->streams_mode, 1)))
     goto build_failed;
 
@@ -1297,9 +1315,10 @@ gst_recurrent_base_set_streams (GstRecurrentBase * self, GstCaps * incaps,
     goto wrong_streams;
   if (N > MAX_STREAMS)
     goto too_many;
-  if (N != priv->n_streams) {
+  if (N != priv->n_streams || priv->provisional) {
     GST_INFO_OBJECT (self, "input of width %d: %" G_GSIZE_FORMAT " streams",
         width, N);
+    priv->provisional = FALSE;
     gst_recurrent_base_clear_input (self);
     gst_recurrent_base_free_streams (self);
     if (!gst_recurrent_base_build_streams (self, N)) {
