@@ -52,6 +52,15 @@
  * `state-location`, `reset-on`, `rnc/reset`, the `reset` signal): the saved
  * state is the true state after the last input frame.
  *
+ * Many streams (regression models): with `streams=N` (or `streams=0`: N =
+ * input width / D), each input frame holds N independent streams side by
+ * side; a horizon output frame holds each stream's N*Q forecast, stream
+ * after stream, and a continuation frame one predicted frame of every
+ * stream. Every rollout step is one batched step of all streams, and each
+ * stream's values are bit-identical to a separate generate fed that stream
+ * alone. Per-stream resets as rnn/lstm (`rnc/reset` with a `stream` field,
+ * `reset-stream`). Language models run one stream only.
+ *
  * ## Example launch lines
  * The Q8 model and seed come from `rnc-seed-model q8 -o q8.safetensors
  * --input q8-seed0.f32 --row 0`; forecast.safetensors, text.safetensors and

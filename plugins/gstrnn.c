@@ -55,6 +55,23 @@
  * stops, and `initial-state=file` starts from it, so a restarted pipeline
  * resumes where the last one ended.
  *
+ * Many streams: with `streams=N` (or `streams=0`: N = input width / model
+ * input width), each input frame holds one frame of N independent streams
+ * side by side (stream s owns values s*D .. s*D+D-1: `other/x-frames` of
+ * width N*D, audio with N*D channels, or a wide CSV through `csvdec`), and
+ * each output frame N outputs in the same layout (N*H for `hidden`, N ids
+ * for `argmax`). The N streams share the weights and keep their own h/c; a
+ * frame of all of them is one batched step per layer, and every stream's
+ * output is bit-identical to a separate element fed that stream alone. A
+ * width that is not N streams is a not-negotiated error naming the widths.
+ * The `rnc/reset` event resets only the streams in its optional `stream`
+ * field (an int, or an array or list of ints), the `reset-stream` action
+ * signal one stream by index (a bad index is a warning); `reset` resets all.
+ * With a window, a stream reset less than a window ago outputs NaN (-1 for
+ * argmax) until its window is full again. A state file holds all N streams
+ * ((L, N, H)); loading one saved with another N is an error. See
+ * docs/streams.md and pipelines/fleet.sh.
+ *
  * ## Example launch lines
  * The model and input come from `rnc-seed-model q2 -o q2.safetensors
  * --input q2.f32` (the notebook's Q2 RNN and its input; see
