@@ -53,6 +53,13 @@
  * `state-location`, `reset-on`, `rnc/reset`, the `reset` signal): the saved
  * state is the true state after the last input frame.
  *
+ * Checkpoints and resume as rnn/lstm (`checkpoint-frames`, `resume`,
+ * docs/checkpoints.md): the position counts input frames, and a resumed
+ * forecaster gives the uninterrupted run's remaining forecasts (except a
+ * language model's draws with temperature > 0: the sampler's position is
+ * not saved). A continuation's frames carry offsets after the last input
+ * frame's.
+ *
  * ## Example launch lines
  * The Q8 model and seed come from `rnc-seed-model q8 -o q8.safetensors
  * --input q8-seed0.f32 --row 0`; forecast.safetensors, text.safetensors and

@@ -222,6 +222,29 @@ TEST (ElementNoAlloc, SteadyStateStreamingAllocatesNothing)
   std::string reg = "lstm model=" + ms.lstm_reg, cls = "rnn model=" +
       ms.rnn_cls, idm = "lstm model=" + ms.lstm_ids, big = "lstm model=" +
       ms.lstm_big;
+  /* checkpoints: the check per buffer allocates nothing (no multiple is
+   * reached while measuring); resume: state files at frames 12 and 25
+   * whose frames are dropped in the 20 warm-up buffers (the output pool is
+   * activated by the first output, so frame 12 for emit=frame) or across
+   * them and the first measured ones (emit=eos: no output at all) */
+  std::string ckpt = reg + " checkpoint-frames=100000 state-location=" +
+      ms.dir.file ("ckpt.state");
+  std::string resume_file = ms.dir.file ("resume.state"),
+      resume_late = ms.dir.file ("resume-late.state");
+  {
+    RncModel *m = rnc_model_load (ms.lstm_reg.c_str (), nullptr);
+    ASSERT_NE (m, nullptr);
+    RncState *st = rnc_state_new (m, 1, 0);
+    rnc_state_get_h (st)[3] = 0.5f;
+    ASSERT_TRUE (rnc_state_save_at (st, 12, resume_file.c_str (), nullptr));
+    ASSERT_TRUE (rnc_state_save_at (st, 25, resume_late.c_str (), nullptr));
+    rnc_state_free (st);
+    rnc_model_free (m);
+  }
+  std::string resume = reg + " initial-state=file resume=true "
+      "state-location=" + resume_file;
+  std::string resume_eos = reg + " emit=eos initial-state=file resume=true "
+      "state-location=" + resume_late;
   std::string gru = "gru model=" + ms.gru_reg, gbig = "gru model=" +
       ms.gru_big;
   const Case cases[] = {
@@ -253,6 +276,11 @@ TEST (ElementNoAlloc, SteadyStateStreamingAllocatesNothing)
     {big + " threads=2", dcaps, &dense, F, 0},
     {big + " threads=0", rcaps, &dense, F, 0},
     {big + " threads=2", dcaps, &dense, 100 * F, 0},
+    /* checkpoints due later, and a resume */
+    {ckpt, dcaps, &dense, F, 0},
+    {ckpt, dcaps, &dense, 3 * F + 5, 0},
+    {resume, dcaps, &dense, F, 0},
+    {resume_eos, dcaps, &dense, F, 0},
     /* the gru element: one frame, many, partial frames, split steps */
     {gru, dcaps, &dense, F, 0},
     {gru + " output=hidden", rcaps, &dense, 1000 * F, 0},

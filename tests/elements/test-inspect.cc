@@ -151,7 +151,8 @@ TEST_P (GstRecurrentInspect, RegistryEntryIsComplete)
     g_signal_query (id, &q);
     EXPECT_TRUE (q.signal_flags & G_SIGNAL_ACTION);
     for (const char *p : { "model", "output", "emit", "window",
-            "initial-state", "state-location", "reset-on", "threads" })
+            "initial-state", "state-location", "reset-on", "threads",
+            "checkpoint-frames", "resume" })
       EXPECT_NE (g_object_class_find_property (G_OBJECT_GET_CLASS (e), p),
           nullptr) << name << " lacks " << p;
   }
