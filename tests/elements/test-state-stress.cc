@@ -36,12 +36,12 @@ struct Inputs
     rnn = save_model (m, dir.file ("rnn.safetensors"));
     rnc_model_free (m);
     std::string c = "t,value\n";
-    for (int i = 0; i < 20000; i++)
+    for (int i = 0; i < 2000; i++)
       c += std::to_string (i) + "," + std::to_string ((i * 37) % 101) + "\n";
     csv = dir.file ("s.csv");
     write_file (csv, c);
     std::string t;
-    for (int i = 0; i < 4000; i++)
+    for (int i = 0; i < 40; i++)
       t += "This program is free software; you can redistribute it. ";
     text = dir.file ("t.txt");
     write_file (text, t);
@@ -65,6 +65,9 @@ struct StressCase {
   const char *name;
   std::string (*desc) ();
   GstFormat seek_format;
+  /* seek anywhere (TIME), or back to the start only: csvdec starts over
+   * at a flush and needs the header line again (docs/reliability.md) */
+  bool seek_anywhere;
 };
 
 const char *audio1 =
@@ -73,20 +76,23 @@ const char *audio1 =
 
 const StressCase stress_cases[] = {
   {"Rnn", [] { return std::string (audio1) + "rnn model=" + inputs ().rnn
-          + " threads=2 ! fakesink"; }, GST_FORMAT_TIME},
+          + " threads=2 ! fakesink"; }, GST_FORMAT_TIME, true},
   {"Lstm", [] { return std::string (audio1) + "lstm model=" + models ()
-          + "/forecast.safetensors threads=0 ! fakesink"; }, GST_FORMAT_TIME},
+          + "/forecast.safetensors threads=0 ! fakesink"; },
+    GST_FORMAT_TIME, true},
   {"Generate", [] { return std::string (audio1) + "generate model=" + models ()
           + "/forecast.safetensors horizon=3 threads=2 ! fakesink"; },
-    GST_FORMAT_TIME},
+    GST_FORMAT_TIME, true},
   {"Csvdec", [] { return "filesrc location=" + inputs ().csv
           + " blocksize=513 ! csvdec column=value ! lstm model=" + models ()
-          + "/forecast.safetensors ! csvenc ! fakesink"; }, GST_FORMAT_BYTES},
+          + "/forecast.safetensors ! csvenc ! fakesink"; }, GST_FORMAT_BYTES,
+    false},
   {"Tokenize", [] { return "filesrc location=" + inputs ().text
           + " blocksize=301 ! tokenize mode=char ! vocab-encode vocab="
           + models () + "/text.safetensors unknown=unk ! generate model="
           + models () + "/text.safetensors length=20 ! vocab-decode vocab="
-          + models () + "/text.safetensors ! fakesink"; }, GST_FORMAT_BYTES},
+          + models () + "/text.safetensors ! fakesink"; }, GST_FORMAT_BYTES,
+    true},
 };
 
 void
@@ -122,6 +128,21 @@ settles (GstElement *p, GstState state)
   return ::testing::AssertionSuccess ();
 }
 
+/* Both pipelines go to NULL and away whatever way the test ends (a failed
+ * assertion must not leave streaming threads running into gst_deinit). */
+struct Pipelines
+{
+  GstElement *p = nullptr, *load = nullptr;
+  ~Pipelines ()
+  {
+    for (GstElement *e : { p, load })
+      if (e) {
+        gst_element_set_state (e, GST_STATE_NULL);
+        gst_object_unref (e);
+      }
+  }
+};
+
 class StateStress : public ::testing::TestWithParam<StressCase> {};
 
 } // namespace
@@ -130,7 +151,8 @@ TEST_P (StateStress, CyclesAndFlushingSeeksNeverFailHangOrError)
 {
   const StressCase &c = GetParam ();
   std::string desc = c.desc ();
-  GstElement *p = launch (desc), *load = launch (desc);
+  Pipelines pl;
+  GstElement *p = pl.p = launch (desc), *load = pl.load = launch (desc);
   ASSERT_TRUE (p && load);
   GstBus *bus = gst_element_get_bus (p), *load_bus = gst_element_get_bus (load);
   std::mt19937 rng (13);
@@ -142,16 +164,18 @@ TEST_P (StateStress, CyclesAndFlushingSeeksNeverFailHangOrError)
     if (i % 10 == 0) {
       /* under load: the second pipeline runs meanwhile */
       gst_element_set_state (load, GST_STATE_PLAYING);
-      ASSERT_TRUE (settles (p, GST_STATE_PLAYING)) << "cycle " << i;
+      ASSERT_TRUE (settles (p, GST_STATE_PLAYING)) << "cycle " << i << ": "
+          << bus_pop_text (bus);
       for (int k = 0; k < 5; k++) {
-        gint64 to = c.seek_format == GST_FORMAT_TIME ?
-            (gint64) (rng () % 1000) * GST_MSECOND : (gint64) (rng () % 50000);
+        gint64 to = !c.seek_anywhere ? 0 : c.seek_format == GST_FORMAT_TIME ?
+            (gint64) (rng () % 1000) * GST_MSECOND : (gint64) (rng () % 2000);
         seeks++;
         seeks_ok += gst_element_seek_simple (p, c.seek_format,
             (GstSeekFlags) (GST_SEEK_FLAG_FLUSH), to);
         g_usleep (rng () % 2000);
       }
-      ASSERT_TRUE (settles (p, GST_STATE_PLAYING)) << "cycle " << i;
+      ASSERT_TRUE (settles (p, GST_STATE_PLAYING)) << "cycle " << i << ": "
+          << bus_pop_text (bus);
       gst_element_set_state (load, GST_STATE_NULL);
     } else if (rng () % 2) {
       g_usleep (rng () % 3000);   /* NULL mid-preroll or mid-stream */
@@ -172,11 +196,8 @@ TEST_P (StateStress, CyclesAndFlushingSeeksNeverFailHangOrError)
   /* the seeks reached the source: time for the live-less audio source,
    * bytes for filesrc */
   EXPECT_GT (seeks_ok, 0);
-  gst_element_set_state (load, GST_STATE_NULL);
   gst_object_unref (bus);
   gst_object_unref (load_bus);
-  gst_object_unref (p);
-  gst_object_unref (load);
 }
 
 INSTANTIATE_TEST_SUITE_P (Pipelines, StateStress,
