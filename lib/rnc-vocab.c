@@ -1,6 +1,7 @@
 /* librnc: vocabularies, building from counts, unknown-word signatures. */
 #include "rnc-vocab.h"
 
+#include "rnc-json.h"
 #include "rnc-model-io.h"
 
 #include <errno.h>
@@ -341,7 +342,6 @@ RncVocab *
 rnc_vocab_new_from_json (const char *json, gssize length, const char *name,
     GError ** error)
 {
-  JsonParser *parser;
   JsonNode *root;
   JsonArray *array;
   GError *err = NULL;
@@ -352,15 +352,20 @@ rnc_vocab_new_from_json (const char *json, gssize length, const char *name,
   if (name == NULL)
     name = "(JSON vocabulary)";
 
-  parser = json_parser_new_immutable ();
-  if (!json_parser_load_from_data (parser, json, length, &err)) {
-    g_set_error (error, RNC_VOCAB_ERROR, RNC_VOCAB_ERROR_JSON,
+  /* one value per token plus the list: a longer list is refused before
+   * json-glib builds it */
+  root = rnc_json_parse (json, length, "the text",
+      RNC_JSON_METADATA_MAX_DEPTH, (size_t) RNC_VOCAB_MAX_SIZE + 1, &err);
+  if (root == NULL) {
+    g_set_error (error, RNC_VOCAB_ERROR,
+        err->code == RNC_JSON_ERROR_TOO_LARGE ? RNC_VOCAB_ERROR_TOO_LARGE :
+        err->code == RNC_JSON_ERROR_ENCODING || err->code == RNC_JSON_ERROR_NUL
+        ? RNC_VOCAB_ERROR_ENCODING : RNC_VOCAB_ERROR_JSON,
         "%s: not a JSON list of strings: %s", name, err->message);
     g_error_free (err);
     goto out;
   }
-  root = json_parser_get_root (parser);
-  if (root == NULL || !JSON_NODE_HOLDS_ARRAY (root)) {
+  if (!JSON_NODE_HOLDS_ARRAY (root)) {
     g_set_error (error, RNC_VOCAB_ERROR, RNC_VOCAB_ERROR_JSON,
         "%s: not a JSON list of strings", name);
     goto out;
@@ -412,7 +417,8 @@ failed:
   rnc_vocab_free (v);
   v = NULL;
 out:
-  g_object_unref (parser);
+  if (root)
+    json_node_unref (root);
   return v;
 }
 

@@ -5,8 +5,12 @@
 #   tools/quickstart.sh demo            build, then run the demo pipelines
 #   tools/quickstart.sh test            build, then run the whole test suite
 #   tools/quickstart.sh test --sanitize the suite in an ASan + UBSan build
+#   tools/quickstart.sh test --tsan     the tests that run threads (split
+#                                       steps, threads=2 and auto in rnn,
+#                                       lstm and generate) in a
+#                                       ThreadSanitizer build
 #
-# Build folders: build/ (and build-sanitize/), next to meson.build.
+# Build folders: build/ (and build-sanitize/, build-tsan/), next to meson.build.
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -15,6 +19,7 @@ cd "$top"
 mode=${1:-demo}
 sanitize=no
 [ "${2:-}" = "--sanitize" ] && sanitize=yes
+[ "${2:-}" = "--tsan" ] && sanitize=thread
 
 # Debian 12 packages the project needs to build, run and test.
 pkgs="gcc g++ meson ninja-build pkg-config libglib2.0-dev libjson-glib-dev
@@ -36,7 +41,21 @@ if [ -n "$missing" ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing
 fi
 
-if [ "$sanitize" = yes ]; then
+# The tests ThreadSanitizer runs, and what they need built.
+tsan_tests="threads runner generator"
+tsan_targets="plugins/libgstrecurrent.so tools/rnc-train tests/test-threads
+  tests/test-runner tests/test-generator"
+
+if [ "$sanitize" = thread ]; then
+  bdir=build-tsan
+  [ -f "$bdir/build.ninja" ] || meson setup "$bdir" -Db_sanitize=thread \
+    -Db_lundef=false -Dbuildtype=debug -Dwerror=true
+  # shellcheck disable=SC2086
+  ninja -C "$bdir" $tsan_targets
+  [ "$mode" = test ] || { echo "usage: tools/quickstart.sh test --tsan" >&2; exit 2; }
+  # shellcheck disable=SC2086
+  exec meson test -C "$bdir" --no-rebuild --print-errorlogs --num-processes 2 $tsan_tests
+elif [ "$sanitize" = yes ]; then
   bdir=build-sanitize
   [ -f "$bdir/build.ninja" ] || meson setup "$bdir" -Db_sanitize=address,undefined \
     -Db_lundef=false -Dbuildtype=debug -Dwerror=true
@@ -55,7 +74,7 @@ case "$mode" in
     exec meson test -C "$bdir" --print-errorlogs --num-processes 2
     ;;
   *)
-    echo "usage: tools/quickstart.sh demo|test [--sanitize]" >&2
+    echo "usage: tools/quickstart.sh demo|test [--sanitize|--tsan]" >&2
     exit 2
     ;;
 esac

@@ -170,6 +170,14 @@ TEST (RncVocab, RejectsBadJson)
     { "[\"a\", \"\"]", RNC_VOCAB_ERROR_EMPTY_LINE, "element 1" },
     { "[\"a\\nb\"]", RNC_VOCAB_ERROR_INVALID, "element 0" },
     { "[\"a\", ", RNC_VOCAB_ERROR_JSON, "m:" },
+    /* issue 13: json-glib 1.6 read this as the vocabulary {a} */
+    { "[\"a\"] [\"b\"]", RNC_VOCAB_ERROR_JSON,
+      "m: not a JSON list of strings: the text is not valid JSON: more data "
+      "after the first value, at byte 6" },
+    { "[\"a\"] /* [\"b\"] */", RNC_VOCAB_ERROR_JSON, "more data" },
+    { "['a']", RNC_VOCAB_ERROR_JSON, "not valid JSON" },
+    /* json-glib cut the token at the escaped NUL */
+    { "[\"a\", \"b\\u0000c\"]", RNC_VOCAB_ERROR_ENCODING, "\\u0000" },
   };
   for (auto &k : cases) {
     GError *error = nullptr;
@@ -180,6 +188,54 @@ TEST (RncVocab, RejectsBadJson)
     EXPECT_NE (strstr (error->message, k.where), nullptr) << error->message;
     g_clear_error (&error);
   }
+}
+
+/* Regression (issue 13): 100,000 '[' overflowed json-glib's stack; the
+ * depth is checked before json-glib sees the text, here and through a
+ * model file's rnc.vocab / rnc.labels as vocab-encode / vocab-decode read
+ * them. */
+TEST (RncVocab, RejectsDeeplyNestedJsonWithoutRecursing)
+{
+  std::string deep (100000, '[');
+  GError *error = nullptr;
+  EXPECT_EQ (rnc_vocab_new_from_json (deep.c_str (), -1, "m", &error), nullptr);
+  ASSERT_NE (error, nullptr);
+  EXPECT_TRUE (g_error_matches (error, RNC_VOCAB_ERROR, RNC_VOCAB_ERROR_JSON));
+  EXPECT_NE (strstr (error->message, "nests deeper than 16 levels"), nullptr)
+      << error->message;
+  g_clear_error (&error);
+
+  RncModelConfig cfg = { };
+  cfg.cell = RNC_CELL_LSTM;
+  cfg.input = RNC_INPUT_INDEX;
+  cfg.head = RNC_HEAD_CLASSES;
+  cfg.input_size = 3;
+  cfg.hidden_size = 2;
+  cfg.output_size = 3;
+  cfg.num_layers = 1;
+  cfg.embed_size = 2;
+  char *dir = g_dir_make_tmp ("rnc-test-vocab-XXXXXX", nullptr);
+  ASSERT_NE (dir, nullptr);
+  char *file = g_build_filename (dir, "m.safetensors", NULL);
+  for (const char *key : { "rnc.vocab", "rnc.labels" }) {
+    RncModel *m = rnc_model_new (&cfg, &error);
+    ASSERT_NE (m, nullptr) << error->message;
+    rnc_model_set_metadata (m, key, deep.c_str ());
+    ASSERT_TRUE (rnc_model_save (m, file, &error)) << error->message;
+    rnc_model_free (m);
+    const char *keys[] = { key, nullptr };
+    EXPECT_EQ (rnc_vocab_load_any (file, keys, &error), nullptr);
+    ASSERT_NE (error, nullptr);
+    EXPECT_TRUE (g_error_matches (error, RNC_VOCAB_ERROR,
+            RNC_VOCAB_ERROR_JSON)) << error->message;
+    EXPECT_NE (strstr (error->message, key), nullptr) << error->message;
+    EXPECT_NE (strstr (error->message, "deeper"), nullptr) << error->message;
+    g_clear_error (&error);
+  }
+  g_unlink (file);
+  g_rmdir (dir);
+  g_free (file);
+  g_free (dir);
 }
 
 TEST (RncVocab, MetadataIsInlineJsonOrAFileBesideTheModel)
