@@ -5,6 +5,9 @@
 #   tools/quickstart.sh demo            build, then run the demo pipelines
 #   tools/quickstart.sh test            build, then run the whole test suite
 #   tools/quickstart.sh test --sanitize the suite in an ASan + UBSan build
+#   tools/quickstart.sh fuzz [SECONDS]  each libFuzzer target of tests/fuzz
+#                                       for SECONDS (default 20; clang, see
+#                                       docs/fuzzing.md)
 #
 # Build folders: build/ (and build-sanitize/), next to meson.build.
 set -eu
@@ -15,11 +18,15 @@ cd "$top"
 mode=${1:-demo}
 sanitize=no
 [ "${2:-}" = "--sanitize" ] && sanitize=yes
+fuzz_secs=20
+[ "$mode" = fuzz ] && fuzz_secs=${2:-20}
 
 # Debian 12 packages the project needs to build, run and test.
 pkgs="gcc g++ meson ninja-build pkg-config libglib2.0-dev libjson-glib-dev
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev gstreamer1.0-tools
   gstreamer1.0-plugins-base libopenblas-dev libgtest-dev gnuplot-nox"
+# Fuzzing: clang and its libFuzzer / sanitizer runtimes.
+[ "$mode" = fuzz ] && pkgs="$pkgs clang libclang-rt-dev"
 
 missing=""
 for p in $pkgs; do
@@ -33,6 +40,19 @@ if [ -n "$missing" ]; then
   $SUDO apt-get update -qq
   # shellcheck disable=SC2086
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing
+fi
+
+if [ "$mode" = fuzz ]; then
+  # build-fuzz/ is set up by tools/fuzz.sh (clang, -Dfuzzing=true).
+  failed=""
+  for t in $("$top/tools/fuzz.sh" --list); do
+    "$top/tools/fuzz.sh" "$t" "$fuzz_secs" -seed=1 || failed="$failed $t"
+  done
+  if [ -n "$failed" ]; then
+    echo "quickstart: fuzz targets with findings:$failed (build-fuzz/findings/)" >&2
+    exit 1
+  fi
+  exit 0
 fi
 
 if [ "$sanitize" = yes ]; then
@@ -54,7 +74,7 @@ case "$mode" in
     exec meson test -C "$bdir" --print-errorlogs --num-processes 2
     ;;
   *)
-    echo "usage: tools/quickstart.sh demo|test [--sanitize]" >&2
+    echo "usage: tools/quickstart.sh demo|test [--sanitize]|fuzz [SECONDS]" >&2
     exit 2
     ;;
 esac
