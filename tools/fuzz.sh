@@ -9,7 +9,7 @@
 # are never changed), runs the target for SECONDS on one core, then prints
 # the executions, exec/s, coverage and findings. A finding (crash, leak,
 # timeout, violated invariant) is kept as build-fuzz/findings/NAME/crash-*
-# and makes the script exit 1. Set FUZZ_KEEP_CORPUS=DIR to keep the work
+# and makes the script exit 1; the whole output is in build-fuzz/fuzz-NAME.log. Set FUZZ_KEEP_CORPUS=DIR to keep the work
 # corpus there (new seeds worth committing can be minimised from it).
 #
 # --known: skip the checks that the four parser bugs of issue 13 break
@@ -48,7 +48,10 @@ trap 'rm -rf "$work"' EXIT INT TERM
 mkdir -p "$work/corpus" "$bdir/findings/$name"
 cp tests/fuzz/corpus/"$name"/* "$work/corpus/"
 dict=""
-[ -f "tests/fuzz/$name.dict" ] && dict="-dict=tests/fuzz/$name.dict"
+case $name in
+  model|state|safetensors) dict="-dict=tests/fuzz/safetensors.dict" ;;
+  csv) dict="-dict=tests/fuzz/csv.dict" ;;
+esac
 
 if [ "$known" = yes ]; then
   export RNC_FUZZ_KNOWN_BUGS=1
@@ -57,7 +60,7 @@ fi
 export ASAN_OPTIONS="${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 
-log="$work/log"
+log="$bdir/fuzz-$name.log"         # kept: the whole libFuzzer output
 rc=0
 # shellcheck disable=SC2086
 "$bdir/tests/fuzz/fuzz-$name" -max_total_time="$secs" -timeout=10 \
@@ -82,7 +85,7 @@ if [ "$rc" -ne 0 ]; then
   echo "fuzz-$name: FINDING (exit $rc):"
   grep -E 'ERROR|invariant violated|SUMMARY|^    #[0-9] ' "$log" | head -30
   ls "$bdir/findings/$name/" 2>/dev/null | sed 's/^/  saved: /'
-  cp "$log" "$bdir/findings/$name/last.log"
+  echo "  log: $log"
   exit 1
 fi
 echo "fuzz-$name: no finding"
