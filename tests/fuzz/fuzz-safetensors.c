@@ -2,8 +2,9 @@
  * Input: a whole file. Invariants of an accepted file (rnc-safetensors.h):
  * tensors sorted by offset, contiguous from 0 to the end of the buffer,
  * n_bytes == n_elements * dtype size, UTF-8 names that lookup() finds,
- * sorted UTF-8 metadata; and writing it back with the writer then parsing
- * that gives the same tensors (bytes) and metadata. */
+ * sorted UTF-8 metadata; and writing it back with the writer gives a
+ * header without raw control bytes (JSON) that parses to the same tensors
+ * (bytes) and metadata. */
 #include "fuzz-util.h"
 
 #include "rnc-model-io.h"
@@ -122,6 +123,17 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   if (!out) {
     fprintf (stderr, "writer fails on a parsed file: %s\n", err->message);
     FUZZ_CHECK (!"a parsed file can be written back");
+  }
+  /* The written header is JSON: no raw control byte (RFC 8259). */
+  {
+    guint64 hlen;
+    size_t k;
+
+    FUZZ_CHECK (out_size >= 8);
+    memcpy (&hlen, out, 8);
+    FUZZ_CHECK (hlen <= out_size - 8);
+    for (k = 8; k < 8 + hlen; k++)
+      FUZZ_CHECK (out[k] >= 0x20);
   }
   st2 = rnc_safetensors_parse (out, out_size, "rewritten", &err);
   if (!st2) {

@@ -2,7 +2,8 @@
  * the rest is a JSON list as in model metadata, else a vocabulary file),
  * then the text. Invariants of a vocabulary that loads: every token is
  * valid (rnc_vocab_token_is_valid) and looks up to its own id; writing it
- * as a file and as JSON and reading those back gives the same tokens; the
+ * as a file and as JSON (no raw control byte) and reading those back gives
+ * the same tokens; the
  * unknown-word classes that rnc_vocab_add_unknown_classes adds for a word
  * make rnc_vocab_lookup_unknown find one of them. */
 #include "fuzz-util.h"
@@ -70,6 +71,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   g_free (out);
 
   out = rnc_vocab_to_json (v);
+  for (i = 0; out[i]; i++)
+    FUZZ_CHECK ((guchar) out[i] >= 0x20);       /* RFC 8259: escaped */
   back = rnc_vocab_new_from_json (out, -1, "json", &err);
   if (!back)
     fprintf (stderr, "%s\n", err->message);
