@@ -112,6 +112,7 @@ save_tensors (const char *dir, const char *name, gboolean with_tensors)
     die (err);
   rnc_safetensors_writer_set_metadata (w, "format", "pt");
   rnc_safetensors_writer_set_metadata (w, "note", "\"quoted\" \\ \xe2\x82\xac");
+  rnc_safetensors_writer_set_metadata (w, "control", "\x1f\x01\t");
   if (!rnc_safetensors_writer_to_file (w, path, &err))
     die (err);
   g_free (path);

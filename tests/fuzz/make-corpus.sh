@@ -58,6 +58,7 @@ p vocab/json         '\001["a", "b", "<unk>", "\\u00e9", " ", "\\t"]'
 p vocab/words        '\000Walking\nPre-1990s\nhappiness\nUSA\n3rd\n'
 p vocab/json-labels  '\001  ["NN","VB","."] '
 p vocab/bad-dup      '\000a\nb\na\n'
+p vocab/control      '\000a\037b\n\001\002\t\n'
 
 # wordset: word lists as NLTK reads them.
 p wordset/stopwords  'i\nme\nmy\nyou'"'"'re\n\nthe\r\nand\n'
