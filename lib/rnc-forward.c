@@ -1,6 +1,7 @@
 /* librnc: sequence forward over stacked layers and the head. */
 #include "rnc-forward.h"
 
+#include "rnc-gru.h"
 #include "rnc-lstm.h"
 #include "rnc-pack.h"
 #include "rnc-private.h"
@@ -98,6 +99,33 @@ split_step (RncState *s, RncStepFunc fn, RncStepArgs *a, size_t nsg,
   }
 }
 
+/* One step whose rows (the streams) are split between the caller and the
+ * helper thread when @two: each half runs all the weights over its rows;
+ * every row's arithmetic is the same as in one call (rnc-simd.h). */
+static void
+split_rows (RncState *s, RncStepFunc fn, const RncStepArgs *a, gboolean two)
+{
+  RncStepArgs m, b;
+  size_t half;
+
+  if (!two) {
+    fn (a);
+    return;
+  }
+  m = b = *a;
+  half = a->N / 2;
+  m.N = half;
+  b.N = a->N - half;
+  b.a = a->a + half * a->lda;
+  if (a->x)
+    b.x = a->x + half * a->ldx;
+  b.h_prev = a->h_prev + half * a->H;
+  b.h_next = a->h_next + half * a->H;
+  if (a->c)
+    b.c = a->c + half * a->H;
+  rnc_split_run (s->split, fn, &m, &b);
+}
+
 /* Runs the recurrence of layer @l over @Tc frames whose pre-activations are
  * in s->xproj (time-major, packed order), writing h of every frame to @out
  * (Tc*N, H) and leaving the last h (and c) in the state. With @x (N rows of
@@ -110,9 +138,13 @@ run_layer (RncState *s, const RncModelPack *pk, const RncKernelTable *k,
   size_t N = s->N, H = s->H, ld = s->ldx, t;
   size_t nsg = rnc_packed_sg_count (&pk->layer[l].Wh);
   float *h_state = s->h + l * N * H;
-  RncStepFunc fn = s->c ? k->lstm_step : k->rnn_step;
-  /* split only steps whose recurrent weights reach 1 MiB */
-  gboolean split = s->split && nsg >= 2 && rnc_state_steps_can_split (s);
+  RncCell cell = rnc_model_get_config (s->model)->cell;
+  RncStepFunc fn = cell == RNC_CELL_LSTM ? k->lstm_step :
+      cell == RNC_CELL_GRU ? k->gru_step : k->rnn_step;
+  /* split the weights of steps whose recurrent weights reach 1 MiB, else
+   * the rows of a batch large enough */
+  gboolean split = s->split && nsg >= 2 && rnc_state_weights_can_split (s);
+  gboolean rows = s->split && !split && rnc_state_rows_can_split (s);
   RncStepArgs a = { 0 };
 
   a.N = N;
@@ -135,15 +167,20 @@ run_layer (RncState *s, const RncModelPack *pk, const RncKernelTable *k,
     /* alternate the walk over the weights: what the last step read last is
      * still in cache */
     a.reverse = (s->parity + t) & 1;
-    if (split && s->policy) {
+    if ((split || rows) && s->policy) {
       /* auto: split only while it is measured to pay */
       gboolean measure, two = rnc_split_policy_next (&s->policy[l],
           &measure);
       gint64 t0 = measure ? rnc_split_now_ns () : 0;
-      split_step (s, fn, &a, nsg, two);
+      if (rows)
+        split_rows (s, fn, &a, two);
+      else
+        split_step (s, fn, &a, nsg, two);
       if (measure)
         rnc_split_policy_record (&s->policy[l], two,
             rnc_split_now_ns () - t0);
+    } else if (rows) {
+      split_rows (s, fn, &a, TRUE);
     } else {
       split_step (s, fn, &a, nsg, split);
     }
@@ -265,24 +302,17 @@ rnc_model_find_bad_id (const RncModel *model, const int32_t *ids, size_t n)
   return (size_t) -1;
 }
 
-/* dst (packed row) = row (G*H, natural order: a row of Wx) + b (packed). */
+/* dst (packed row) = row (G*H, natural order: a row of Wx) + b (packed);
+ * packed columns of no natural column (padding, a GRU's n_h slot) get b. */
 static void
 gather_packed (const RncPacked *P, const float *row, const float *b,
     float *dst)
 {
-  size_t nb = P->nblocks, bi, l;
+  size_t pc;
 
-  for (bi = 0; bi < nb; bi++) {
-    size_t pc = bi * RNC_BLOCK, col = rnc_packed_natural_col (P->n, P->gates,
-        pc), valid;
-    if (P->gates == 4)
-      valid = MIN (RNC_BLOCK, P->n / 4 - (bi / 4) * RNC_BLOCK);
-    else
-      valid = MIN (RNC_BLOCK, P->n - pc);
-    for (l = 0; l < valid; l++)
-      dst[pc + l] = row[col + l] + b[pc + l];
-    for (; l < RNC_BLOCK; l++)
-      dst[pc + l] = 0.0f;
+  for (pc = 0; pc < P->nblocks * RNC_BLOCK; pc++) {
+    size_t col = rnc_packed_natural_col (P->n, P->gates, pc);
+    dst[pc] = col == (size_t) -1 ? b[pc] : row[col] + b[pc];
   }
 }
 
@@ -378,7 +408,10 @@ ref_frame (RncState *s, size_t n, const float *in, size_t in0, float *tmp_h,
 
   for (l = 0; l < s->L; l++) {
     float *h = s->h + (l * s->N + n) * H;
-    if (s->c) {
+    if (v->layer[l].bhn) {
+      rnc_gru_step_ref (1, D, H, x, h, v->layer[l].Wx, v->layer[l].Wh,
+          v->layer[l].bh, v->layer[l].bhn, tmp_h);
+    } else if (s->c) {
       float *cc = s->c + (l * s->N + n) * H;
       rnc_lstm_step_ref (1, D, H, x, h, cc, v->layer[l].Wx, v->layer[l].Wh,
           v->layer[l].bh, tmp_h, tmp_c);

@@ -48,7 +48,12 @@ GST_DEBUG_CATEGORY_STATIC (gst_recurrent_base_debug);
 #define DEFAULT_EMIT GST_RECURRENT_EMIT_FRAME
 #define DEFAULT_WINDOW -1
 #define DEFAULT_THREADS 0
+#define DEFAULT_CHECKPOINT_FRAMES 0
+#define DEFAULT_RESUME FALSE
 #define MAX_THREADS 2
+#define DEFAULT_STREAMS 1
+/* an input frame of N*D values must fit a caps width (int) */
+#define MAX_STREAMS (1u << 20)
 
 /* Frames per processing chunk and per output buffer: as many as fit in
  * 64 KiB of the widest frame, between 1 and 256. */
@@ -58,6 +63,7 @@ GST_DEBUG_CATEGORY_STATIC (gst_recurrent_base_debug);
 enum
 {
   SIGNAL_RESET,
+  SIGNAL_RESET_STREAM,
   LAST_SIGNAL
 };
 
@@ -70,10 +76,13 @@ typedef struct
   GstRecurrentInitialState initial_state;
   gchar *state_location;
   guint reset_on;               /* GstRecurrentResetOn flags */
+  guint64 checkpoint_frames;    /* 0: save at EOS and stop only */
+  gboolean resume;
   GstRecurrentOutput output;
   GstRecurrentEmit emit;
   gint window;
   guint threads;                /* 0: auto */
+  guint streams;                /* 0: input width / model input width */
 
   /* negotiation facts, under the object lock (read by transform_caps) */
   gboolean ready;               /* between start and stop */
@@ -81,15 +90,25 @@ typedef struct
   gboolean in_ids;
   gsize out_width;
   gboolean out_ids;
+  guint streams_mode;           /* the streams property, copied in start */
+  gsize n_streams;              /* N: the state's batch */
 
   /* set by the action signal, applied by the streaming thread */
   gint reset_pending;
+  /* set by the reset-stream signal (under the object lock): one flag per
+   * stream, applied by the streaming thread */
+  gint stream_reset_pending;
+  guint8 *stream_reset;         /* (n_streams) */
 
   /* copied in start(), then streaming thread only */
   gchar *model_path;
   gchar *state_path;
   GstRecurrentOutput output_mode;
   GstRecurrentEmit emit_mode;
+  GstRecurrentInitialState initial_mode;
+  guint threads_mode;
+  gboolean resume_mode;
+  gboolean streams_known;       /* the caps said how many streams */
   gsize window_frames;
   RncModel *model;
   RncState *state;
@@ -110,6 +129,19 @@ typedef struct
   guint64 n_frames;             /* frames consumed since t0 */
   GstClockTime last_pts, last_duration;   /* last input buffer */
   gboolean dirty;               /* frames processed since the last save */
+
+  /* checkpoints and resume (docs/checkpoints.md) */
+  guint64 position;             /* frames consumed since the stream start:
+                                 * the state file's rnc.position and the
+                                 * output buffers' offsets */
+  guint64 ckpt_every;           /* checkpoint-frames, 0: none */
+  guint64 next_ckpt;            /* save once position reaches it */
+  gboolean ckpt_failing;        /* the last checkpoint write failed */
+  RncStateFile *resume_file;    /* resume pending: the file to install */
+  guint64 resume_position;      /* its rnc.position */
+  guint64 skip_left;            /* input frames still to drop before it */
+  gboolean resume_values;       /* install its h/c (FALSE with a window:
+                                 * the last T-1 frames are run again) */
   gboolean need_discont;
   gboolean failed;              /* an error was posted */
   GstCaps *rejected_caps;       /* input caps already refused with an error */
@@ -214,7 +246,7 @@ gst_recurrent_emit_get_type (void)
 /* Framerate is optional on the sink side: absent means 0/1 (aperiodic). */
 #define SINK_CAPS \
   "other/x-frames, format = (string) F32LE, width = (int) [ 1, MAX ]; " \
-  "other/x-frames, format = (string) S32LE, width = (int) 1; " \
+  "other/x-frames, format = (string) S32LE, width = (int) [ 1, MAX ]; " \
   "audio/x-raw, format = (string) F32LE, layout = (string) interleaved, " \
   "channels = (int) [ 1, MAX ], rate = (int) [ 1, MAX ]"
 
@@ -255,6 +287,10 @@ static GstFlowReturn gst_recurrent_base_transform (GstBaseTransform * trans,
     GstBuffer * inbuf, GstBuffer * outbuf);
 
 static void gst_recurrent_base_reset_action (GstRecurrentBase * self);
+static void gst_recurrent_base_reset_stream_action (GstRecurrentBase * self,
+    guint index);
+static void gst_recurrent_base_default_reset_one_stream (GstRecurrentBase *
+    self, gsize n);
 static void gst_recurrent_base_clear_input (GstRecurrentBase * self);
 static gboolean gst_recurrent_base_default_setup (GstRecurrentBase * self,
     GError ** error);
@@ -287,7 +323,7 @@ gst_recurrent_base_class_init (GstRecurrentBaseClass * klass)
   g_object_class_install_property (gobject_class,
       GST_RECURRENT_BASE_PROP_MODEL,
       g_param_spec_string ("model", "Model",
-          "Model file (safetensors, native or PyTorch nn.RNN/nn.LSTM + "
+          "Model file (safetensors, native or PyTorch nn.RNN/nn.LSTM/nn.GRU + "
           "nn.Linear); loaded when the element starts", DEFAULT_MODEL,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_READY));
@@ -320,10 +356,40 @@ gst_recurrent_base_class_init (GstRecurrentBaseClass * klass)
           "Threads per recurrent step: 1, 2 (each large step split across "
           "two cores), or 0 for auto (split a layer's steps only while that "
           "is measured to be faster). Models whose recurrent weights are "
-          "under 1 MiB (LSTM H < 256, RNN H < 512) always run on the "
-          "streaming thread alone. Outputs are the same bit for bit",
+          "under 1 MiB (LSTM H < 256, GRU H < 296, RNN H < 512) always run "
+          "on the streaming thread alone. Outputs are the same bit for bit",
           0, MAX_THREADS, DEFAULT_THREADS,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+
+  g_object_class_install_property (gobject_class,
+      GST_RECURRENT_BASE_PROP_STREAMS,
+      g_param_spec_uint ("streams", "Streams",
+          "Independent streams N in each frame: input frames of N*D values "
+          "(stream s owns values s*D .. s*D+D-1), outputs of N times the "
+          "output width in the same layout, all N run as one batch with the "
+          "same weights; 0 takes N = input width / model input width",
+          0, MAX_STREAMS, DEFAULT_STREAMS,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+
+  g_object_class_install_property (gobject_class,
+      GST_RECURRENT_BASE_PROP_CHECKPOINT_FRAMES,
+      g_param_spec_uint64 ("checkpoint-frames", "Checkpoint frames",
+          "Also write the state file (state-location) every this many input "
+          "frames, at the first buffer boundary after the count crosses a "
+          "multiple, atomically, with the frame position (0: only at EOS "
+          "and when stopping)", 0, G_MAXUINT64, DEFAULT_CHECKPOINT_FRAMES,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class,
+      GST_RECURRENT_BASE_PROP_RESUME,
+      g_param_spec_boolean ("resume", "Resume",
+          "With initial-state=file: continue where the state file left off: "
+          "drop the input frames it already covers (its rnc.position), then "
+          "carry on from its state, so a restarted pipeline over the same "
+          "input gives the uninterrupted run's remaining outputs",
+          DEFAULT_RESUME, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_READY));
 
   /**
@@ -337,6 +403,20 @@ gst_recurrent_base_class_init (GstRecurrentBaseClass * klass)
       G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
       G_STRUCT_OFFSET (GstRecurrentBaseClass, reset), NULL, NULL, NULL,
       G_TYPE_NONE, 0);
+  /**
+   * GstRecurrentBase::reset-stream:
+   * @index: the stream, 0 .. streams-1
+   *
+   * Resets one stream (of `streams`) to the initial state before the next
+   * frame; the other streams carry on. An index outside the streams posts
+   * a warning and is ignored. Safe to emit from any thread while the
+   * element runs.
+   */
+  gst_recurrent_base_signals[SIGNAL_RESET_STREAM] =
+      g_signal_new_class_handler ("reset-stream", G_TYPE_FROM_CLASS (klass),
+      G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
+      G_CALLBACK (gst_recurrent_base_reset_stream_action), NULL, NULL, NULL,
+      G_TYPE_NONE, 1, G_TYPE_UINT);
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template (element_class, &src_template);
@@ -365,6 +445,7 @@ gst_recurrent_base_class_init (GstRecurrentBaseClass * klass)
   klass->teardown = gst_recurrent_base_default_teardown;
   klass->get_output_format = gst_recurrent_base_default_get_output_format;
   klass->reset_state = gst_recurrent_base_default_reset_state;
+  klass->reset_one_stream = gst_recurrent_base_default_reset_one_stream;
   klass->process = gst_recurrent_base_default_process;
   klass->last_output = gst_recurrent_base_default_last_output;
   klass->any_cell = TRUE;
@@ -432,6 +513,10 @@ gst_recurrent_base_init (GstRecurrentBase * self)
   priv->emit = DEFAULT_EMIT;
   priv->window = DEFAULT_WINDOW;
   priv->threads = DEFAULT_THREADS;
+  priv->checkpoint_frames = DEFAULT_CHECKPOINT_FRAMES;
+  priv->resume = DEFAULT_RESUME;
+  priv->streams = DEFAULT_STREAMS;
+  priv->n_streams = 1;
   priv->adapter = gst_adapter_new ();
   /* without transform() the base class would assume passthrough */
   gst_base_transform_set_passthrough (GST_BASE_TRANSFORM (self), FALSE);
@@ -494,6 +579,15 @@ gst_recurrent_base_set_property (GObject * object, guint prop_id,
     case GST_RECURRENT_BASE_PROP_THREADS:
       priv->threads = g_value_get_uint (value);
       break;
+    case GST_RECURRENT_BASE_PROP_STREAMS:
+      priv->streams = g_value_get_uint (value);
+      break;
+    case GST_RECURRENT_BASE_PROP_CHECKPOINT_FRAMES:
+      priv->checkpoint_frames = g_value_get_uint64 (value);
+      break;
+    case GST_RECURRENT_BASE_PROP_RESUME:
+      priv->resume = g_value_get_boolean (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -539,6 +633,15 @@ gst_recurrent_base_get_property (GObject * object, guint prop_id,
     case GST_RECURRENT_BASE_PROP_THREADS:
       g_value_set_uint (value, priv->threads);
       break;
+    case GST_RECURRENT_BASE_PROP_STREAMS:
+      g_value_set_uint (value, priv->streams);
+      break;
+    case GST_RECURRENT_BASE_PROP_CHECKPOINT_FRAMES:
+      g_value_set_uint64 (value, priv->checkpoint_frames);
+      break;
+    case GST_RECURRENT_BASE_PROP_RESUME:
+      g_value_set_boolean (value, priv->resume);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -562,6 +665,12 @@ gsize
 gst_recurrent_base_get_window (GstRecurrentBase * self)
 {
   return PRIV (self)->window_frames;
+}
+
+gsize
+gst_recurrent_base_get_streams (GstRecurrentBase * self)
+{
+  return PRIV (self)->n_streams;
 }
 
 /* ---- default processing: an RncRunner -------------------------------------- */
@@ -623,6 +732,13 @@ gst_recurrent_base_default_last_output (GstRecurrentBase * self, gpointer out)
   return rnc_runner_last_output (PRIV (self)->runner, out);
 }
 
+static void
+gst_recurrent_base_default_reset_one_stream (GstRecurrentBase * self,
+    gsize n)
+{
+  rnc_runner_reset_stream (PRIV (self)->runner, n);
+}
+
 /* ---- resets and time ------------------------------------------------------ */
 
 static void
@@ -644,11 +760,120 @@ gst_recurrent_base_reset_stream (GstRecurrentBase * self, const char *why)
   GST_RECURRENT_BASE_GET_CLASS (self)->reset_state (self);
 }
 
+/* Any thread: flags stream @index for a reset by the streaming thread. */
+static void
+gst_recurrent_base_reset_stream_action (GstRecurrentBase * self, guint index)
+{
+  GstRecurrentBasePrivate *priv = PRIV (self);
+  gsize n;
+
+  GST_OBJECT_LOCK (self);
+  n = priv->stream_reset ? priv->n_streams : 0;
+  if (index < n) {
+    priv->stream_reset[index] = 1;
+    g_atomic_int_set (&priv->stream_reset_pending, 1);
+  }
+  GST_OBJECT_UNLOCK (self);
+  if (index >= n)
+    GST_ELEMENT_WARNING (self, LIBRARY, SETTINGS,
+        ("reset-stream: no stream %u (the element runs %" G_GSIZE_FORMAT
+            " streams%s); ignored.", index, n, n ? "" : " while stopped"),
+        (NULL));
+  else
+    GST_DEBUG_OBJECT (self, "reset of stream %u requested", index);
+}
+
+/* Streaming thread: resets stream @n (checked by the caller). */
+static void
+gst_recurrent_base_reset_one (GstRecurrentBase * self, gsize n,
+    const char *why)
+{
+  GST_DEBUG_OBJECT (self, "resetting stream %" G_GSIZE_FORMAT " (%s)", n,
+      why);
+  GST_RECURRENT_BASE_GET_CLASS (self)->reset_one_stream (self, n);
+}
+
+/* Streaming thread: the `stream` field of an rnc/reset event (an int, or
+ * an array or list of ints) resets those streams; without one, all. */
+static void
+gst_recurrent_base_reset_event (GstRecurrentBase * self, GstEvent * event)
+{
+  GstRecurrentBasePrivate *priv = PRIV (self);
+  const GstStructure *st = gst_event_get_structure (event);
+  const GValue *v = st ? gst_structure_get_value (st, "stream") : NULL;
+  guint i, count = 1;
+
+  if (!v) {
+    gst_recurrent_base_reset_stream (self, "rnc/reset event");
+    return;
+  }
+  if (!priv->state)
+    return;
+  if (GST_VALUE_HOLDS_ARRAY (v))
+    count = gst_value_array_get_size (v);
+  else if (GST_VALUE_HOLDS_LIST (v))
+    count = gst_value_list_get_size (v);
+  for (i = 0; i < count; i++) {
+    const GValue *e = GST_VALUE_HOLDS_ARRAY (v) ?
+        gst_value_array_get_value (v, i) : GST_VALUE_HOLDS_LIST (v) ?
+        gst_value_list_get_value (v, i) : v;
+    gint64 idx = -1;
+
+    if (G_VALUE_HOLDS_INT (e))
+      idx = g_value_get_int (e);
+    else if (G_VALUE_HOLDS_UINT (e))
+      idx = g_value_get_uint (e);
+    else if (G_VALUE_HOLDS_INT64 (e))
+      idx = g_value_get_int64 (e);
+    else if (G_VALUE_HOLDS_UINT64 (e) && g_value_get_uint64 (e) <= G_MAXINT64)
+      idx = (gint64) g_value_get_uint64 (e);
+    else {
+      gchar *str = gst_value_serialize (e);
+      GST_ELEMENT_WARNING (self, STREAM, FAILED,
+          ("rnc/reset event: the stream field holds %s (%s), not a stream "
+              "index; ignored.", str ? str : "?", G_VALUE_TYPE_NAME (e)),
+          (NULL));
+      g_free (str);
+      continue;
+    }
+    if (idx < 0 || (guint64) idx >= priv->n_streams) {
+      GST_ELEMENT_WARNING (self, STREAM, FAILED,
+          ("rnc/reset event: no stream %" G_GINT64_FORMAT " (the element runs "
+              "%" G_GSIZE_FORMAT " streams); ignored.", idx, priv->n_streams),
+          (NULL));
+      continue;
+    }
+    gst_recurrent_base_reset_one (self, (gsize) idx, "rnc/reset event");
+  }
+}
+
 static void
 gst_recurrent_base_apply_pending_reset (GstRecurrentBase * self)
 {
-  if (g_atomic_int_compare_and_exchange (&PRIV (self)->reset_pending, 1, 0))
+  GstRecurrentBasePrivate *priv = PRIV (self);
+
+  if (g_atomic_int_compare_and_exchange (&priv->reset_pending, 1, 0))
     gst_recurrent_base_reset_stream (self, "reset signal");
+  if (g_atomic_int_compare_and_exchange (&priv->stream_reset_pending, 1, 0)) {
+    gsize n = 0;
+
+    /* one flagged stream at a time, reset without the lock */
+    for (;;) {
+      gboolean hit = FALSE;
+
+      GST_OBJECT_LOCK (self);
+      for (; priv->stream_reset && n < priv->n_streams; n++)
+        if (priv->stream_reset[n]) {
+          priv->stream_reset[n] = 0;
+          hit = TRUE;
+          break;
+        }
+      GST_OBJECT_UNLOCK (self);
+      if (!hit)
+        break;
+      gst_recurrent_base_reset_one (self, n++, "reset-stream signal");
+    }
+  }
 }
 
 /* Frame counting restarts: the next buffer anchors the time of frame 0. */
@@ -685,63 +910,75 @@ gst_recurrent_base_frame_time (GstRecurrentBase * self, guint64 index)
 
 /* ---- start / stop --------------------------------------------------------- */
 
-static gboolean
-gst_recurrent_base_start (GstBaseTransform * trans)
+/* Tears down what gst_recurrent_base_build_streams() made. */
+static void
+gst_recurrent_base_free_streams (GstRecurrentBase * self)
 {
-  GstRecurrentBase *self = GST_RECURRENT_BASE (trans);
+  GstRecurrentBasePrivate *priv = PRIV (self);
+
+  if (priv->state)
+    GST_RECURRENT_BASE_GET_CLASS (self)->teardown (self);
+  g_clear_pointer (&priv->resume_file, rnc_state_file_free);
+  g_clear_pointer (&priv->state, rnc_state_free);
+  g_clear_pointer (&priv->in_buf, g_free);
+  GST_OBJECT_LOCK (self);
+  g_clear_pointer (&priv->stream_reset, g_free);
+  GST_OBJECT_UNLOCK (self);
+}
+
+/* The state of @N streams (a batch of N) with its initial state, the
+ * subclass's setup, the frame sizes and chunk, and the input scratch: in
+ * start(), and again in set_caps() when streams=0 finds another N. Posts
+ * an element error and frees what it made on failure. */
+static gboolean
+gst_recurrent_base_build_streams (GstRecurrentBase * self, gsize N)
+{
   GstRecurrentBaseClass *klass = GST_RECURRENT_BASE_GET_CLASS (self);
   GstRecurrentBasePrivate *priv = PRIV (self);
-  const RncModelConfig *cfg;
-  GstRecurrentInitialState initial;
+  const RncModelConfig *cfg = rnc_model_get_config (priv->model);
   GError *err = NULL;
-  const gchar *factory;
-  gint window;
-  guint threads, n_threads;
-  gsize out_width = 0, widest;
+  gsize out_width = 0, widest, D = rnc_model_get_frame_width (priv->model);
   gboolean out_ids = FALSE;
+  guint n_threads;
 
-  GST_OBJECT_LOCK (self);
-  g_free (priv->model_path);
-  g_free (priv->state_path);
-  priv->model_path = g_strdup (priv->model_location);
-  priv->state_path = g_strdup (priv->state_location);
-  initial = priv->initial_state;
-  priv->output_mode = priv->output;
-  priv->emit_mode = priv->emit;
-  window = priv->window;
-  threads = priv->threads;
-  GST_OBJECT_UNLOCK (self);
-
-  factory = gst_element_get_factory (GST_ELEMENT (self)) ?
-      GST_OBJECT_NAME (gst_element_get_factory (GST_ELEMENT (self))) :
-      G_OBJECT_TYPE_NAME (self);
-
-  if (!priv->model_path || priv->model_path[0] == '\0')
-    goto no_model;
-  priv->model = rnc_model_load (priv->model_path, &err);
-  if (!priv->model)
-    goto load_failed;
-  cfg = rnc_model_get_config (priv->model);
-  if (!klass->any_cell && cfg->cell != klass->cell)
-    goto wrong_cell;
-
-  priv->in_frame_bytes = rnc_model_get_frame_width (priv->model) * 4;
-  widest = MAX (MAX (rnc_model_get_frame_width (priv->model),
-          cfg->hidden_size), cfg->output_size);
+  priv->in_frame_bytes = N * D * 4;
+  widest = N * MAX (MAX (D, cfg->hidden_size), cfg->output_size);
   priv->chunk = CLAMP (CHUNK_BYTES / (widest * 4), 1, CHUNK_MAX_FRAMES);
-  priv->state = rnc_state_new (priv->model, 1, priv->chunk);
+  /* many streams run one frame of all of them at a time */
+  priv->state = rnc_state_new (priv->model, N, N == 1 ? priv->chunk : 1);
   /* before setup(): generate's rollout state shares this helper thread */
-  n_threads = rnc_state_set_threads (priv->state, threads);
+  n_threads = rnc_state_set_threads (priv->state, priv->threads_mode);
 
-  switch (initial) {
+  g_clear_pointer (&priv->resume_file, rnc_state_file_free);
+  switch (priv->initial_mode) {
     case GST_RECURRENT_INITIAL_STATE_ONES:
       rnc_state_set_init (priv->state, RNC_INIT_ONES);
       break;
     case GST_RECURRENT_INITIAL_STATE_FILE:
       if (!priv->state_path || priv->state_path[0] == '\0')
         goto no_state_path;
-      if (!rnc_state_load_initial (priv->state, priv->state_path, &err))
+      if (priv->streams_mode == 0 && !priv->streams_known) {
+        /* streams=0: the file holds N streams, known with the caps; the
+         * state is built again then (gst_recurrent_base_set_streams) */
+        rnc_state_set_init (priv->state, RNC_INIT_ZEROS);
+        break;
+      }
+      if (!priv->resume_mode) {
+        if (!rnc_state_load_initial (priv->state, priv->state_path, &err))
+          goto state_failed;
+        break;
+      }
+      /* resume: resets restore what they restored in the run that wrote
+       * the file; its values are installed once the frames it covers are
+       * dropped (gst_recurrent_base_skip_resumed) */
+      priv->resume_file = rnc_state_file_load (priv->state, priv->state_path,
+          &err);
+      if (!priv->resume_file)
         goto state_failed;
+      if (!rnc_state_file_get_position (priv->resume_file,
+              &priv->resume_position))
+        goto no_position;
+      rnc_state_file_apply_initial (priv->resume_file, priv->state);
       break;
     case GST_RECURRENT_INITIAL_STATE_ZEROS:
     default:
@@ -750,10 +987,20 @@ gst_recurrent_base_start (GstBaseTransform * trans)
   }
   rnc_state_reset (priv->state);
 
-  priv->window_frames = window < 0 ? rnc_model_get_window (priv->model) :
-      (gsize) window;
   if (!klass->setup (self, &err))
     goto setup_failed;
+  if (priv->resume_file) {
+    /* with a window of T frames every output comes from the last T frames
+     * run from the initial state: run the T-1 frames before the position
+     * again instead of installing h/c */
+    guint64 refeed = priv->window_frames > 0 ?
+        MIN (priv->resume_position, (guint64) priv->window_frames - 1) : 0;
+    priv->skip_left = priv->resume_position - refeed;
+    priv->resume_values = priv->window_frames == 0;
+    GST_INFO_OBJECT (self, "resuming from %s at frame %" G_GUINT64_FORMAT
+        " (%" G_GUINT64_FORMAT " input frames dropped first)",
+        priv->state_path, priv->resume_position, priv->skip_left);
+  }
   klass->get_output_format (self, &out_width, &out_ids);
   priv->out_frame_bytes = out_width * 4;
   /* an output frame wider than the model's (generate's horizon) caps the
@@ -762,31 +1009,129 @@ gst_recurrent_base_start (GstBaseTransform * trans)
           priv->out_frame_bytes));
   priv->in_buf = g_malloc (priv->chunk * priv->in_frame_bytes);
 
+  GST_OBJECT_LOCK (self);
+  priv->n_streams = N;
+  priv->stream_reset = g_new0 (guint8, N);
+  priv->out_width = out_width / N;
+  priv->out_ids = out_ids;
+  GST_OBJECT_UNLOCK (self);
+  g_atomic_int_set (&priv->stream_reset_pending, 0);
+
+  GST_INFO_OBJECT (self, "%" G_GSIZE_FORMAT " stream(s): frames of %"
+      G_GSIZE_FORMAT " values in, %" G_GSIZE_FORMAT " out, chunk %"
+      G_GSIZE_FORMAT ", %u thread(s)%s", N, N * D, out_width, priv->chunk,
+      n_threads, rnc_state_get_threads_auto (priv->state) ? " (auto)" : "");
+  return TRUE;
+
+  /* ERRORS */
+no_state_path:
+  GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
+      ("initial-state=file needs a state file: set 'state-location'."),
+      (NULL));
+  goto free_state;
+state_failed:
+  GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ,
+      ("Could not load state file \"%s\" for model \"%s\".",
+          priv->state_path, priv->model_path), ("%s", err->message));
+  g_clear_error (&err);
+  goto free_state;
+no_position:
+  GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ,
+      ("Cannot resume from state file \"%s\": it records no position "
+          "(rnc.position); it was not written by a checkpoint.",
+          priv->state_path), (NULL));
+  goto free_state;
+setup_failed:
+  GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+      ("Model \"%s\" cannot be run as configured: %s", priv->model_path,
+          err->message), (NULL));
+  g_clear_error (&err);
+  goto free_state;
+free_state:
+  g_clear_pointer (&priv->resume_file, rnc_state_file_free);
+  g_clear_pointer (&priv->state, rnc_state_free);
+  return FALSE;
+}
+
+static gboolean
+gst_recurrent_base_start (GstBaseTransform * trans)
+{
+  GstRecurrentBase *self = GST_RECURRENT_BASE (trans);
+  GstRecurrentBaseClass *klass = GST_RECURRENT_BASE_GET_CLASS (self);
+  GstRecurrentBasePrivate *priv = PRIV (self);
+  const RncModelConfig *cfg;
+  GError *err = NULL;
+  const gchar *factory;
+  gint window;
+
+  GST_OBJECT_LOCK (self);
+  g_free (priv->model_path);
+  g_free (priv->state_path);
+  priv->model_path = g_strdup (priv->model_location);
+  priv->state_path = g_strdup (priv->state_location);
+  priv->initial_mode = priv->initial_state;
+  priv->output_mode = priv->output;
+  priv->emit_mode = priv->emit;
+  window = priv->window;
+  priv->threads_mode = priv->threads;
+  priv->streams_mode = priv->streams;
+  priv->ckpt_every = priv->checkpoint_frames;
+  priv->resume_mode = priv->resume;
+  GST_OBJECT_UNLOCK (self);
+
+  factory = gst_element_get_factory (GST_ELEMENT (self)) ?
+      GST_OBJECT_NAME (gst_element_get_factory (GST_ELEMENT (self))) :
+      G_OBJECT_TYPE_NAME (self);
+
+  if (!priv->model_path || priv->model_path[0] == '\0')
+    goto no_model;
+  if (priv->resume_mode
+      && priv->initial_mode != GST_RECURRENT_INITIAL_STATE_FILE)
+    goto resume_without_file;
+  priv->model = rnc_model_load (priv->model_path, &err);
+  if (!priv->model)
+    goto load_failed;
+  cfg = rnc_model_get_config (priv->model);
+  if (!klass->any_cell && cfg->cell != klass->cell)
+    goto wrong_cell;
+
+  priv->window_frames = window < 0 ? rnc_model_get_window (priv->model) :
+      (gsize) window;
+  /* streams=0: one stream until the caps say how many */
+  priv->streams_known = FALSE;
+  if (!gst_recurrent_base_build_streams (self, MAX (priv->streams_mode, 1)))
+    goto build_failed;
+
   gst_recurrent_base_clear_input (self);
   gst_recurrent_base_reset_timing (self);
   priv->fps_n = 0;
   priv->fps_d = 1;
   priv->dirty = FALSE;
   priv->failed = FALSE;
+  priv->position = 0;
+  priv->next_ckpt = priv->ckpt_every;
+  priv->ckpt_failing = FALSE;
   priv->last_pts = priv->last_duration = GST_CLOCK_TIME_NONE;
   g_atomic_int_set (&priv->reset_pending, 0);
 
   GST_OBJECT_LOCK (self);
   priv->in_width = rnc_model_get_frame_width (priv->model);
   priv->in_ids = cfg->input == RNC_INPUT_INDEX;
-  priv->out_width = out_width;
-  priv->out_ids = out_ids;
   priv->ready = TRUE;
   GST_OBJECT_UNLOCK (self);
 
+  if (priv->ckpt_every > 0 && (!priv->state_path
+          || priv->state_path[0] == '\0'))
+    GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS,
+        ("checkpoint-frames is set but state-location is not: no "
+            "checkpoints will be written."), (NULL));
   GST_INFO_OBJECT (self, "model %s: %s, %s input of width %" G_GSIZE_FORMAT
-      ", H=%zu, L=%zu, head %s; output width %" G_GSIZE_FORMAT "%s, window %"
-      G_GSIZE_FORMAT ", chunk %" G_GSIZE_FORMAT ", %u thread(s)%s", priv->model_path,
+      ", H=%zu, L=%zu, head %s; output width %" G_GSIZE_FORMAT "%s per "
+      "stream, window %" G_GSIZE_FORMAT ", streams %u", priv->model_path,
       rnc_cell_to_string (cfg->cell), rnc_input_to_string (cfg->input),
       priv->in_width, cfg->hidden_size, cfg->num_layers,
-      rnc_head_to_string (cfg->head), out_width, out_ids ? " (ids)" : "",
-      priv->window_frames, priv->chunk, n_threads,
-      rnc_state_get_threads_auto (priv->state) ? " (auto)" : "");
+      rnc_head_to_string (cfg->head), priv->out_width,
+      priv->out_ids ? " (ids)" : "", priv->window_frames, priv->streams_mode);
   return TRUE;
 
   /* ERRORS */
@@ -794,6 +1139,11 @@ no_model:
   GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
       ("No model file given: set the 'model' property of %s.", factory),
       (NULL));
+  return FALSE;
+resume_without_file:
+  GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+      ("resume=true needs initial-state=file and a 'state-location' to "
+          "resume from."), (NULL));
   return FALSE;
 load_failed:
   GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ,
@@ -809,33 +1159,22 @@ wrong_cell:
           rnc_cell_to_string (cfg->cell)), (NULL));
   g_clear_pointer (&priv->model, rnc_model_free);
   return FALSE;
-no_state_path:
-  GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
-      ("initial-state=file needs a state file: set 'state-location'."),
-      (NULL));
-  goto free_state;
-state_failed:
-  GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ,
-      ("Could not load state file \"%s\" for model \"%s\".",
-          priv->state_path, priv->model_path), ("%s", err->message));
-  g_clear_error (&err);
-  goto free_state;
-setup_failed:
-  GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
-      ("Model \"%s\" cannot be run as configured: %s", priv->model_path,
-          err->message), (NULL));
-  g_clear_error (&err);
-  goto free_state;
-free_state:
-  g_clear_pointer (&priv->state, rnc_state_free);
+build_failed:
   g_clear_pointer (&priv->model, rnc_model_free);
   return FALSE;
 }
 
-/* Writes the state file; @at_eos says whether a failure is an error (EOS)
- * or a warning (stopping). */
+typedef enum
+{
+  SAVE_CHECKPOINT,              /* periodic: a failure is a warning */
+  SAVE_EOS,                     /* a failure is an error: the final state is lost */
+  SAVE_STOP,                    /* a failure is a warning: the pipeline is going down */
+} SaveKind;
+
+/* Writes the state file with the position (atomically: a failure keeps
+ * the previous file). Streaming thread, or stop(). */
 static gboolean
-gst_recurrent_base_save_state (GstRecurrentBase * self, gboolean at_eos)
+gst_recurrent_base_save_state (GstRecurrentBase * self, SaveKind kind)
 {
   GstRecurrentBasePrivate *priv = PRIV (self);
   GError *err = NULL;
@@ -843,21 +1182,50 @@ gst_recurrent_base_save_state (GstRecurrentBase * self, gboolean at_eos)
   if (!priv->state || !priv->state_path || priv->state_path[0] == '\0'
       || !priv->dirty)
     return TRUE;
-  if (!rnc_state_save (priv->state, priv->state_path, &err)) {
-    if (at_eos)
+  if (!rnc_state_save_at (priv->state, priv->position, priv->state_path,
+          &err)) {
+    if (kind == SAVE_EOS)
       GST_ELEMENT_ERROR (self, RESOURCE, WRITE,
-          ("Could not save the state to \"%s\".", priv->state_path),
-          ("%s", err->message));
-    else
+          ("Could not save the state to \"%s\"; the previous file is kept.",
+              priv->state_path), ("%s", err->message));
+    else if (kind == SAVE_STOP || !priv->ckpt_failing)
       GST_ELEMENT_WARNING (self, RESOURCE, WRITE,
-          ("Could not save the state to \"%s\".", priv->state_path),
-          ("%s", err->message));
+          ("Could not save the state to \"%s\"%s; the previous file is "
+              "kept.", priv->state_path, kind == SAVE_CHECKPOINT ?
+              " (checkpoint)" : ""), ("%s", err->message));
+    else
+      GST_WARNING_OBJECT (self, "checkpoint at frame %" G_GUINT64_FORMAT
+          " failed again: %s", priv->position, err->message);
+    if (kind == SAVE_CHECKPOINT)
+      priv->ckpt_failing = TRUE;
     g_clear_error (&err);
     return FALSE;
   }
-  GST_DEBUG_OBJECT (self, "state saved to %s", priv->state_path);
+  if (priv->ckpt_failing)
+    GST_INFO_OBJECT (self, "checkpoints to %s work again", priv->state_path);
+  GST_DEBUG_OBJECT (self, "state at frame %" G_GUINT64_FORMAT " saved to %s",
+      priv->position, priv->state_path);
+  priv->ckpt_failing = FALSE;
   priv->dirty = FALSE;
   return TRUE;
+}
+
+/* Streaming thread, between buffers (the outputs of the frames before
+ * position were pushed): writes a checkpoint when one is due. */
+static inline void
+gst_recurrent_base_maybe_checkpoint (GstRecurrentBase * self)
+{
+  GstRecurrentBasePrivate *priv = PRIV (self);
+
+  if (G_LIKELY (priv->ckpt_every == 0 || priv->position < priv->next_ckpt
+          || !priv->dirty))
+    return;
+  gst_recurrent_base_save_state (self, SAVE_CHECKPOINT);
+  /* a failed write is retried at the next multiple, not every buffer */
+  priv->next_ckpt = (priv->position / priv->ckpt_every + 1) *
+      priv->ckpt_every;
+  if (priv->next_ckpt <= priv->position)        /* overflow */
+    priv->next_ckpt = G_MAXUINT64;
 }
 
 static gboolean
@@ -866,17 +1234,14 @@ gst_recurrent_base_stop (GstBaseTransform * trans)
   GstRecurrentBase *self = GST_RECURRENT_BASE (trans);
   GstRecurrentBasePrivate *priv = PRIV (self);
 
-  gst_recurrent_base_save_state (self, FALSE);
+  gst_recurrent_base_save_state (self, SAVE_STOP);
 
   GST_OBJECT_LOCK (self);
   priv->ready = FALSE;
   GST_OBJECT_UNLOCK (self);
 
-  if (priv->state)
-    GST_RECURRENT_BASE_GET_CLASS (self)->teardown (self);
-  g_clear_pointer (&priv->state, rnc_state_free);
+  gst_recurrent_base_free_streams (self);
   g_clear_pointer (&priv->model, rnc_model_free);
-  g_clear_pointer (&priv->in_buf, g_free);
   gst_caps_replace (&priv->rejected_caps, NULL);
   gst_recurrent_base_clear_input (self);
   gst_clear_object (&priv->pool);
@@ -931,6 +1296,27 @@ append_audio (GstCaps * caps, gsize channels, const GValue * framerate)
   gst_caps_append_structure (caps, s);
 }
 
+/* The streams N that caps structure @s (NULL: any) holds: the streams
+ * property when set, else its fixed width (or channels) over @per_stream
+ * values when that divides; 0 when unknown. */
+static gsize
+gst_recurrent_base_caps_streams (guint streams, const GstStructure * s,
+    gsize per_stream)
+{
+  gint width = 0;
+
+  if (streams > 0)
+    return streams;
+  if (!s || per_stream == 0)
+    return 0;
+  if (!gst_structure_get_int (s, "width", &width)
+      && !gst_structure_get_int (s, "channels", &width))
+    return 0;
+  if (width <= 0 || (gsize) width % per_stream != 0)
+    return 0;
+  return (gsize) width / per_stream;
+}
+
 static GstCaps *
 gst_recurrent_base_transform_caps (GstBaseTransform * trans,
     GstPadDirection direction, GstCaps * caps, GstCaps * filter)
@@ -940,7 +1326,7 @@ gst_recurrent_base_transform_caps (GstBaseTransform * trans,
   GstCaps *res = gst_caps_new_empty ();
   gboolean ready, in_ids, out_ids, per_frame;
   gsize in_width, out_width;
-  guint i, n;
+  guint i, n, streams;
 
   GST_OBJECT_LOCK (self);
   ready = priv->ready;
@@ -949,6 +1335,7 @@ gst_recurrent_base_transform_caps (GstBaseTransform * trans,
   out_width = priv->out_width;
   out_ids = priv->out_ids;
   per_frame = priv->emit == GST_RECURRENT_EMIT_FRAME;
+  streams = priv->streams;
   GST_OBJECT_UNLOCK (self);
 
   n = gst_caps_is_any (caps) ? 1 : gst_caps_get_size (caps);
@@ -978,7 +1365,10 @@ gst_recurrent_base_transform_caps (GstBaseTransform * trans,
               && !fr))
         fr = &zero;
       if (ready) {
-        append_frames (res, out_ids ? "S32LE" : "F32LE", out_width, fr);
+        /* N streams in: N outputs side by side (any width while N is not
+         * known, so that set_caps can say what is wrong) */
+        gsize N = gst_recurrent_base_caps_streams (streams, s, in_width);
+        append_frames (res, out_ids ? "S32LE" : "F32LE", N * out_width, fr);
       } else {
         append_frames (res, "F32LE", 0, fr);
         append_frames (res, "S32LE", 0, fr);
@@ -988,16 +1378,18 @@ gst_recurrent_base_transform_caps (GstBaseTransform * trans,
       /* output -> inputs that give it; the model's own kind and width
        * first, then any width so that a mismatch reaches set_caps and gets
        * a clear error instead of a bare not-negotiated */
+      gsize N = ready ? gst_recurrent_base_caps_streams (streams, s,
+          out_width) : 0;
       if (!per_frame)
         fr = NULL;
-      if (ready && in_ids) {
-        append_frames (res, "S32LE", 1, fr);
-      } else if (ready) {
-        append_frames (res, "F32LE", in_width, fr);
-        append_audio (res, in_width, fr);
+      if (ready && in_ids && N > 0) {
+        append_frames (res, "S32LE", N, fr);
+      } else if (ready && N > 0) {
+        append_frames (res, "F32LE", N * in_width, fr);
+        append_audio (res, N * in_width, fr);
       }
       append_frames (res, "F32LE", 0, fr);
-      append_frames (res, "S32LE", 1, fr);
+      append_frames (res, "S32LE", 0, fr);
       append_audio (res, 0, fr);
       /* upstream may leave the framerate out: absent means 0/1 */
       if (!fr || (GST_VALUE_HOLDS_FRACTION (fr)
@@ -1028,6 +1420,81 @@ gst_recurrent_base_transform_caps (GstBaseTransform * trans,
   GST_LOG_OBJECT (self, "%s %" GST_PTR_FORMAT " -> %" GST_PTR_FORMAT,
       direction == GST_PAD_SINK ? "sink" : "src", caps, res);
   return res;
+}
+
+/* set_caps: the input's @width values per frame hold N streams of the
+ * model's width D: N must be the streams property, or any whole N with
+ * streams=0 (the state is built again for a new N). FALSE after posting a
+ * not-negotiated error naming the widths. */
+static gboolean
+gst_recurrent_base_set_streams (GstRecurrentBase * self, GstCaps * incaps,
+    gboolean audio, gint width)
+{
+  GstRecurrentBasePrivate *priv = PRIV (self);
+  gsize D = priv->in_width, N;
+  const gchar *what = audio ? "audio has channels =" : "frames have width";
+
+  if (width <= 0)
+    goto wrong_width;
+  if (priv->streams_mode == 1 && (gsize) width != D)
+    goto wrong_width;
+  if ((gsize) width % D != 0)
+    goto not_multiple;
+  N = (gsize) width / D;
+  if (priv->streams_mode > 0 && N != priv->streams_mode)
+    goto wrong_streams;
+  if (N > MAX_STREAMS)
+    goto too_many;
+  /* streams=0 with initial-state=file: the file is read now that N is
+   * known, even when N is the 1 the state was built for */
+  if (N != priv->n_streams || (!priv->streams_known
+          && priv->streams_mode == 0
+          && priv->initial_mode == GST_RECURRENT_INITIAL_STATE_FILE)) {
+    GST_INFO_OBJECT (self, "input of width %d: %" G_GSIZE_FORMAT " streams",
+        width, N);
+    priv->streams_known = TRUE;
+    gst_recurrent_base_clear_input (self);
+    gst_recurrent_base_free_streams (self);
+    if (!gst_recurrent_base_build_streams (self, N)) {
+      priv->failed = TRUE;
+      return FALSE;
+    }
+  }
+  priv->streams_known = TRUE;
+  return TRUE;
+
+  /* ERRORS */
+wrong_width:
+  gst_caps_replace (&priv->rejected_caps, incaps);
+  GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
+      ("Input %s %d, but model \"%s\" expects frames of width %"
+          G_GSIZE_FORMAT ".", what, width, priv->model_path, D),
+      ("input caps %" GST_PTR_FORMAT, incaps));
+  return FALSE;
+not_multiple:
+  gst_caps_replace (&priv->rejected_caps, incaps);
+  GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
+      ("Input %s %d, which is not a multiple of the width %" G_GSIZE_FORMAT
+          " of model \"%s\": streams=%u needs N streams of %" G_GSIZE_FORMAT
+          " values side by side.", what, width, D, priv->model_path,
+          priv->streams_mode, D), ("input caps %" GST_PTR_FORMAT, incaps));
+  return FALSE;
+wrong_streams:
+  gst_caps_replace (&priv->rejected_caps, incaps);
+  GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
+      ("Input %s %d, but streams=%u of model \"%s\" (width %" G_GSIZE_FORMAT
+          ") need frames of width %" G_GSIZE_FORMAT " (%" G_GSIZE_FORMAT
+          " streams in this input; streams=0 takes them all).", what, width,
+          priv->streams_mode, priv->model_path, D, priv->streams_mode * D, N),
+      ("input caps %" GST_PTR_FORMAT, incaps));
+  return FALSE;
+too_many:
+  gst_caps_replace (&priv->rejected_caps, incaps);
+  GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
+      ("Input %s %d: %" G_GSIZE_FORMAT " streams of model \"%s\", more than "
+          "the %u an element runs.", what, width, N, priv->model_path,
+          MAX_STREAMS), ("input caps %" GST_PTR_FORMAT, incaps));
+  return FALSE;
 }
 
 static gboolean
@@ -1064,8 +1531,8 @@ gst_recurrent_base_set_caps (GstBaseTransform * trans, GstCaps * incaps,
     goto want_ids;
   if (!priv->in_ids && ids)
     goto want_dense;
-  if ((gsize) width != priv->in_width)
-    goto wrong_width;
+  if (!gst_recurrent_base_set_streams (self, incaps, audio, width))
+    return FALSE;
 
   if (fps_n <= 0 || fps_d <= 0) {
     fps_n = 0;
@@ -1100,14 +1567,6 @@ want_dense:
   GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
       ("Input is token ids (S32LE), but model \"%s\" takes F32LE frames of "
           "width %" G_GSIZE_FORMAT ".", priv->model_path, priv->in_width),
-      ("input caps %" GST_PTR_FORMAT, incaps));
-  return FALSE;
-wrong_width:
-  gst_caps_replace (&priv->rejected_caps, incaps);
-  GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
-      ("Input %s %d, but model \"%s\" expects frames of width %"
-          G_GSIZE_FORMAT ".", audio ? "audio has channels =" :
-          "frames have width", width, priv->model_path, priv->in_width),
       ("input caps %" GST_PTR_FORMAT, incaps));
   return FALSE;
 }
@@ -1323,9 +1782,9 @@ gst_recurrent_base_pts_of_frame (GstRecurrentBase * self, gsize index)
   return distance == 0 ? pts : GST_CLOCK_TIME_NONE;
 }
 
-/* Consumes @n pending frames. */
+/* Drops @n pending frames from the input and counts them. */
 static void
-gst_recurrent_base_flush_frames (GstRecurrentBase * self, gsize n)
+gst_recurrent_base_advance (GstRecurrentBase * self, gsize n)
 {
   GstRecurrentBasePrivate *priv = PRIV (self);
 
@@ -1337,12 +1796,71 @@ gst_recurrent_base_flush_frames (GstRecurrentBase * self, gsize n)
     gst_adapter_flush (priv->adapter, n * priv->in_frame_bytes);
   }
   priv->n_frames += n;
-  priv->dirty = TRUE;
+  priv->position += n;
 }
 
+/* Consumes @n pending frames that the state has run. */
+static void
+gst_recurrent_base_flush_frames (GstRecurrentBase * self, gsize n)
+{
+  gst_recurrent_base_advance (self, n);
+  PRIV (self)->dirty = TRUE;
+}
+
+/* Resume: drops the pending input frames that the state file covers, and
+ * once they are all gone installs its state; before any frame is run.
+ * Returns TRUE while frames are still to be dropped (nothing to run). */
+static gboolean
+gst_recurrent_base_skip_resumed (GstRecurrentBase * self)
+{
+  GstRecurrentBasePrivate *priv = PRIV (self);
+
+  if (G_LIKELY (!priv->resume_file))
+    return FALSE;
+  if (priv->skip_left > 0) {
+    guint64 n = gst_recurrent_base_available (self) / priv->in_frame_bytes;
+    n = MIN (n, priv->skip_left);
+    gst_recurrent_base_advance (self, (gsize) n);
+    priv->skip_left -= n;
+    if (priv->skip_left > 0)
+      return TRUE;
+  }
+  /* resets met on the way are part of the saved state already */
+  if (priv->resume_values)
+    rnc_state_file_apply_values (priv->resume_file, priv->state);
+  g_clear_pointer (&priv->resume_file, rnc_state_file_free);
+  priv->next_ckpt = priv->ckpt_every ? (priv->position / priv->ckpt_every +
+      1) * priv->ckpt_every : 0;
+  GST_INFO_OBJECT (self, "resumed: %" G_GUINT64_FORMAT " input frames "
+      "dropped, state of frame %" G_GUINT64_FORMAT " %s", priv->position,
+      priv->resume_position, priv->resume_values ? "installed" :
+      "rebuilt from the last window");
+  return FALSE;
+}
+
+/* Position restarts (new stream, flush); a resume still pending is given
+ * up if frames of this stream were already seen. */
+static void
+gst_recurrent_base_restart_position (GstRecurrentBase * self)
+{
+  GstRecurrentBasePrivate *priv = PRIV (self);
+
+  if (priv->resume_file && priv->position > 0) {
+    GST_WARNING_OBJECT (self, "stream restarted at frame %" G_GUINT64_FORMAT
+        ": resume from frame %" G_GUINT64_FORMAT " given up", priv->position,
+        priv->resume_position);
+    g_clear_pointer (&priv->resume_file, rnc_state_file_free);
+  }
+  priv->position = 0;
+  priv->next_ckpt = priv->ckpt_every;
+}
+
+/* @first: the timing index of the first frame (frames since t0); @offset:
+ * its stream position (frame index since the stream start). */
 static void
 gst_recurrent_base_stamp (GstRecurrentBase * self, GstBuffer * buf,
-    guint64 first, gsize count, GstClockTime pts, GstClockTime duration)
+    guint64 first, gsize count, GstClockTime pts, GstClockTime duration,
+    guint64 offset)
 {
   GstRecurrentBasePrivate *priv = PRIV (self);
 
@@ -1354,8 +1872,8 @@ gst_recurrent_base_stamp (GstRecurrentBase * self, GstBuffer * buf,
     GST_BUFFER_PTS (buf) = pts;
     GST_BUFFER_DURATION (buf) = duration;
   }
-  GST_BUFFER_OFFSET (buf) = first;
-  GST_BUFFER_OFFSET_END (buf) = first + count;
+  GST_BUFFER_OFFSET (buf) = offset;
+  GST_BUFFER_OFFSET_END (buf) = offset + count;
   if (priv->need_discont) {
     GST_BUFFER_FLAG_SET (buf, GST_BUFFER_FLAG_DISCONT);
     priv->need_discont = FALSE;
@@ -1370,6 +1888,8 @@ gst_recurrent_base_output_frames (GstRecurrentBase * self, GstBuffer ** outbuf)
   GstRecurrentBaseClass *klass = GST_RECURRENT_BASE_GET_CLASS (self);
   GstRecurrentBasePrivate *priv = PRIV (self);
 
+  if (gst_recurrent_base_skip_resumed (self))
+    return GST_FLOW_OK;
   for (;;) {
     const guint8 *frames = NULL;
     gsize n = gst_recurrent_base_peek_frames (self, &frames), n_out = 0;
@@ -1403,7 +1923,7 @@ gst_recurrent_base_output_frames (GstRecurrentBase * self, GstBuffer ** outbuf)
     }
     gst_buffer_set_size (buf, n_out * priv->out_frame_bytes);
     gst_recurrent_base_stamp (self, buf, priv->n_frames - n_out, n_out, pts,
-        GST_CLOCK_TIME_NONE);
+        GST_CLOCK_TIME_NONE, priv->position - n_out);
     *outbuf = buf;
     return GST_FLOW_OK;
   }
@@ -1419,6 +1939,8 @@ gst_recurrent_base_consume_frames (GstRecurrentBase * self, gsize * count)
   gsize n;
 
   *count = 0;
+  if (gst_recurrent_base_skip_resumed (self))
+    return GST_FLOW_OK;
   while ((n = gst_recurrent_base_peek_frames (self, &frames)) > 0) {
     GError *err = NULL;
 
@@ -1458,7 +1980,7 @@ gst_recurrent_base_output_last (GstRecurrentBase * self, GstBuffer ** outbuf)
   gst_recurrent_base_stamp (self, buf, priv->n_frames > 0 ?
       priv->n_frames - 1 : 0, 1, priv->last_pts,
       priv->emit_mode == GST_RECURRENT_EMIT_BUFFER ? priv->last_duration :
-      GST_CLOCK_TIME_NONE);
+      GST_CLOCK_TIME_NONE, priv->position > 0 ? priv->position - 1 : 0);
   *outbuf = buf;
   return GST_FLOW_OK;
 }
@@ -1530,6 +2052,7 @@ gst_recurrent_base_generate_output (GstBaseTransform * trans,
   *outbuf = NULL;
   if (priv->failed)
     return GST_FLOW_ERROR;
+  gst_recurrent_base_maybe_checkpoint (self);
   switch (priv->emit_mode) {
     case GST_RECURRENT_EMIT_FRAME:
       return gst_recurrent_base_output_frames (self, outbuf);
@@ -1603,7 +2126,7 @@ gst_recurrent_base_continue (GstRecurrentBase * self)
     gst_buffer_set_size (buf, n * priv->out_frame_bytes);
     /* the frames after the last input frame, at the input's rate */
     gst_recurrent_base_stamp (self, buf, priv->n_frames, n,
-        GST_CLOCK_TIME_NONE, GST_CLOCK_TIME_NONE);
+        GST_CLOCK_TIME_NONE, GST_CLOCK_TIME_NONE, priv->position + done);
     priv->n_frames += n;
     done += n;
     ret = gst_pad_push (GST_BASE_TRANSFORM_SRC_PAD (self), buf);
@@ -1650,7 +2173,13 @@ gst_recurrent_base_drain (GstRecurrentBase * self)
             gst_flow_get_name (ret));
     }
   }
-  gst_recurrent_base_save_state (self, TRUE);
+  if (priv->resume_file && priv->skip_left > 0)
+    GST_ELEMENT_WARNING (self, STREAM, FAILED,
+        ("The input ended after %" G_GUINT64_FORMAT " frames, before the "
+            "position %" G_GUINT64_FORMAT " of state file \"%s\": nothing "
+            "to resume; the file is kept.", priv->position,
+            priv->resume_position, priv->state_path), (NULL));
+  gst_recurrent_base_save_state (self, SAVE_EOS);
   if (gst_recurrent_base_get_reset_on (self) & GST_RECURRENT_RESET_ON_EOS)
     gst_recurrent_base_reset_stream (self, "eos");
 }
@@ -1668,6 +2197,7 @@ gst_recurrent_base_sink_event (GstBaseTransform * trans, GstEvent * event)
       gst_recurrent_base_reset_stream (self,
           gst_event_type_get_name (GST_EVENT_TYPE (event)));
       gst_recurrent_base_reset_timing (self);
+      gst_recurrent_base_restart_position (self);
       priv->failed = FALSE;
       break;
     case GST_EVENT_SEGMENT:
@@ -1684,7 +2214,7 @@ gst_recurrent_base_sink_event (GstBaseTransform * trans, GstEvent * event)
     case GST_EVENT_CUSTOM_DOWNSTREAM:
       /* reset, then forward: one event resets a whole chain */
       if (gst_event_has_name (event, "rnc/reset"))
-        gst_recurrent_base_reset_stream (self, "rnc/reset event");
+        gst_recurrent_base_reset_event (self, event);
       break;
     default:
       break;
