@@ -60,22 +60,24 @@ save_model (RncModel *m, const char *dir, const char *name)
 }
 
 static void
-save_state (RncCell cell, size_t L, size_t H, const char *dir,
-    const char *name)
+save_state (RncCell cell, size_t L, size_t H, size_t N, guint64 position,
+    gboolean ones, const char *dir, const char *name)
 {
   RncModel *m = model (cell, RNC_INPUT_DENSE, RNC_HEAD_REGRESSION, 2, 0, H,
       L, 1);
-  RncState *s = rnc_state_new (m, 1, 0);
+  RncState *s = rnc_state_new (m, N, 0);
   GError *err = NULL;
   char *path = g_build_filename (dir, "state", name, NULL);
   size_t i;
 
-  for (i = 0; i < L * H; i++) {
-    rnc_state_get_h (s)[i] = (float) i / (float) (L * H) - 0.5f;
+  if (ones)
+    rnc_state_set_init (s, RNC_INIT_ONES);
+  for (i = 0; i < L * N * H; i++) {
+    rnc_state_get_h (s)[i] = (float) i / (float) (L * N * H) - 0.5f;
     if (cell == RNC_CELL_LSTM)
       rnc_state_get_c (s)[i] = (float) i * 0.25f - 1.0f;
   }
-  if (!rnc_state_save (s, path, &err))
+  if (!rnc_state_save_at (s, position, path, &err))
     die (err);
   g_free (path);
   rnc_state_free (s);
@@ -155,8 +157,20 @@ main (int argc, char **argv)
   m = model (RNC_CELL_RNN, RNC_INPUT_DENSE, RNC_HEAD_NONE, 3, 0, 2, 3, 0);
   save_model (m, dir, "rnn-no-head.safetensors");
 
-  save_state (RNC_CELL_RNN, 2, 6, dir, "rnn-2x6.safetensors");
-  save_state (RNC_CELL_LSTM, 2, 7, dir, "lstm-2x7.safetensors");
+  m = model (RNC_CELL_GRU, RNC_INPUT_DENSE, RNC_HEAD_REGRESSION, 2, 0, 3, 2, 1);
+  rnc_model_set_input_scaling (m, mean2, std2);
+  save_model (m, dir, "gru-dense-2layers.safetensors");
+
+  m = model (RNC_CELL_GRU, RNC_INPUT_INDEX, RNC_HEAD_CLASSES, 4, 2, 3, 1, 4);
+  save_model (m, dir, "gru-embed-classes.safetensors");
+
+  save_state (RNC_CELL_RNN, 2, 6, 1, RNC_STATE_POSITION_NONE, FALSE, dir,
+      "rnn-2x6.safetensors");
+  save_state (RNC_CELL_GRU, 1, 6, 3, 12345, TRUE, dir,
+      "gru-1x6-3streams-position.safetensors");
+  save_state (RNC_CELL_LSTM, 2, 7, 1, 7, FALSE, dir, "lstm-2x7.safetensors");
+  save_state (RNC_CELL_LSTM, 2, 7, 3, 0, TRUE, dir,
+      "lstm-2x7-3streams.safetensors");
 
   save_tensors (dir, "mixed-dtypes.safetensors", TRUE);
   save_tensors (dir, "metadata-only.safetensors", FALSE);

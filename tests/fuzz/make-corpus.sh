@@ -19,10 +19,11 @@ mkdir -p "$c/model" "$c/state" "$c/safetensors" "$c/csv" "$c/tokenizer" \
 
 ninja -C "$build" tests/fuzz/fuzz-gen-corpus >/dev/null
 "$build/tests/fuzz/fuzz-gen-corpus" "$c"
-for f in torch-rnn torch-lstm torch-embed-lstm torch-rnn-nobias; do
+for f in torch-rnn torch-lstm torch-embed-lstm torch-rnn-nobias \
+    torch-embed-gru torch-gru-1l; do
   cp tests/data/$f.safetensors "$c/model/$f.safetensors"
 done
-for f in torch-rnn-state torch-lstm-state; do
+for f in torch-rnn-state torch-lstm-state torch-gru-1l-state; do
   cp tests/data/$f.safetensors "$c/state/$f.safetensors"
 done
 cp tests/data/torch-rnn-io.safetensors "$c/safetensors/torch-rnn-io.safetensors"
