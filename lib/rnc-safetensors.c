@@ -819,8 +819,35 @@ build_header (RncSafetensorsWriter *w, size_t *len, GError **error)
   gen = json_generator_new ();
   json_generator_set_root (gen, root);
   text = json_generator_to_data (gen, &glen);
-  *len = glen;
-  return text;
+  return rnc_json_escape_controls (text, glen, len);
+}
+
+char *
+rnc_json_escape_controls (char *text, size_t len, size_t *out_len)
+{
+  GString *out = g_string_sized_new (len + 1);
+  gboolean in_string = FALSE;
+  size_t i;
+
+  for (i = 0; i < len; i++) {
+    guchar ch = (guchar) text[i];
+
+    if (in_string && ch == '\\' && i + 1 < len) {
+      g_string_append_c (out, text[i]);
+      g_string_append_c (out, text[++i]);
+      continue;
+    }
+    if (ch == '"')
+      in_string = !in_string;
+    if (in_string && ch < 0x20)
+      g_string_append_printf (out, "\\u%04x", ch);
+    else
+      g_string_append_c (out, (char) ch);
+  }
+  g_free (text);
+  if (out_len)
+    *out_len = out->len;
+  return g_string_free (out, FALSE);
 }
 
 guint8 *

@@ -3,6 +3,7 @@
 
 #include "rnc-json.h"
 #include "rnc-model-io.h"
+#include "rnc-safetensors.h"
 
 #include <errno.h>
 #include <glib/gstdio.h>
@@ -322,6 +323,7 @@ rnc_vocab_to_json (const RncVocab * v)
   JsonNode *root;
   JsonGenerator *gen;
   char *out;
+  gsize len = 0;
   guint i;
 
   g_return_val_if_fail (v != NULL, NULL);
@@ -332,10 +334,10 @@ rnc_vocab_to_json (const RncVocab * v)
   json_node_take_array (root, array);
   gen = json_generator_new ();
   json_generator_set_root (gen, root);
-  out = json_generator_to_data (gen, NULL);
+  out = json_generator_to_data (gen, &len);
   g_object_unref (gen);
   json_node_unref (root);
-  return out;
+  return rnc_json_escape_controls (out, len, NULL);
 }
 
 RncVocab *

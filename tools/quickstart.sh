@@ -9,6 +9,9 @@
 #                                       steps, threads=2 and auto in rnn,
 #                                       lstm and generate) in a
 #                                       ThreadSanitizer build
+#   tools/quickstart.sh fuzz [SECONDS]  each libFuzzer target of tests/fuzz
+#                                       for SECONDS (default 20; clang, see
+#                                       docs/fuzzing.md)
 #
 # Build folders: build/ (and build-sanitize/, build-tsan/), next to meson.build.
 set -eu
@@ -20,12 +23,16 @@ mode=${1:-demo}
 sanitize=no
 [ "${2:-}" = "--sanitize" ] && sanitize=yes
 [ "${2:-}" = "--tsan" ] && sanitize=thread
+fuzz_secs=20
+[ "$mode" = fuzz ] && fuzz_secs=${2:-20}
 
 # Debian 12 packages the project needs to build, run and test.
 pkgs="gcc g++ meson ninja-build pkg-config libglib2.0-dev libjson-glib-dev
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev gstreamer1.0-tools
   gstreamer1.0-plugins-base gstreamer1.0-plugins-bad libopenblas-dev
   libgtest-dev gnuplot-nox"
+# Fuzzing: clang and its libFuzzer / sanitizer runtimes.
+[ "$mode" = fuzz ] && pkgs="$pkgs clang libclang-rt-dev"
 
 missing=""
 for p in $pkgs; do
@@ -39,6 +46,19 @@ if [ -n "$missing" ]; then
   $SUDO apt-get update -qq
   # shellcheck disable=SC2086
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing
+fi
+
+if [ "$mode" = fuzz ]; then
+  # build-fuzz/ is set up by tools/fuzz.sh (clang, -Dfuzzing=true).
+  failed=""
+  for t in $("$top/tools/fuzz.sh" --list); do
+    "$top/tools/fuzz.sh" "$t" "$fuzz_secs" -seed=1 || failed="$failed $t"
+  done
+  if [ -n "$failed" ]; then
+    echo "quickstart: fuzz targets with findings:$failed (build-fuzz/findings/)" >&2
+    exit 1
+  fi
+  exit 0
 fi
 
 # The tests ThreadSanitizer runs, and what they need built.
@@ -74,7 +94,7 @@ case "$mode" in
     exec meson test -C "$bdir" --print-errorlogs --num-processes 2
     ;;
   *)
-    echo "usage: tools/quickstart.sh demo|test [--sanitize|--tsan]" >&2
+    echo "usage: tools/quickstart.sh demo|test [--sanitize|--tsan]|fuzz [SECONDS]" >&2
     exit 2
     ;;
 esac
