@@ -202,7 +202,7 @@ gst_generate_class_init (GstGenerateClass * klass)
       "Primes an RNN or LSTM on its input, then rolls it forward on its own "
       "predictions: a continuation at EOS, or a horizon forecast for every "
       "frame; greedy or sampled ids for language models",
-      "gst-recurrent authors");
+      GST_RECURRENT_AUTHORS);
 }
 
 static void

@@ -92,7 +92,7 @@ gst_lstm_class_init (GstLstmClass * klass)
   gst_element_class_set_static_metadata (element_class,
       "Long short-term memory network", "Filter/Analyzer",
       "Runs an LSTM (optional linear head) over frames, keeping the hidden "
-      "and cell state across buffers", "gst-recurrent authors");
+      "and cell state across buffers", GST_RECURRENT_AUTHORS);
 }
 
 static void

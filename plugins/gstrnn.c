@@ -91,7 +91,7 @@ gst_rnn_class_init (GstRnnClass * klass)
   gst_element_class_set_static_metadata (element_class,
       "Recurrent neural network", "Filter/Analyzer",
       "Runs a vanilla tanh RNN (optional linear head) over frames, keeping "
-      "the hidden state across buffers", "gst-recurrent authors");
+      "the hidden state across buffers", GST_RECURRENT_AUTHORS);
 }
 
 static void
