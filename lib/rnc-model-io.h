@@ -38,7 +38,8 @@ typedef enum {
 
 /* (transfer full) Loads a native model or a PyTorch nn.RNN/nn.LSTM (+
  * nn.Linear) state_dict saved as safetensors (transposed, gates reordered
- * i,f,g,o -> i,f,o,g, biases summed). Metadata is parsed
+ * i,f,g,o -> i,f,o,g, biases summed), or an ONNX model (detected by
+ * content or a .onnx name, see rnc-onnx.h). Metadata is parsed
  * (rnc_model_parse_metadata) before returning. */
 RncModel *rnc_model_load (const char *path, GError **error);
 /* The same from memory; @name is used in error messages. */
