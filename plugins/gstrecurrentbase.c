@@ -32,6 +32,7 @@
 
 #include "gstrecurrentbase.h"
 #include "gstrecurrentutil.h"
+#include "gstrecurrenttensors.h"
 
 #include "rnc-model-io.h"
 
@@ -95,6 +96,8 @@ typedef struct
   RncState *state;
   RncRunner *runner;
   gsize chunk;
+  gsize chunk_full;             /* chunk for other/x-frames output */
+  gboolean out_tensors;         /* other/tensors out: one frame per buffer */
   gsize in_frame_bytes, out_frame_bytes;
   guint8 *in_buf;               /* (chunk, in frame) aligned copy of input */
   GstAdapter *adapter;
@@ -216,11 +219,13 @@ gst_recurrent_emit_get_type (void)
   "other/x-frames, format = (string) F32LE, width = (int) [ 1, MAX ]; " \
   "other/x-frames, format = (string) S32LE, width = (int) 1; " \
   "audio/x-raw, format = (string) F32LE, layout = (string) interleaved, " \
-  "channels = (int) [ 1, MAX ], rate = (int) [ 1, MAX ]"
+  "channels = (int) [ 1, MAX ], rate = (int) [ 1, MAX ]; " \
+  GST_RECURRENT_TENSORS_CAPS
 
 #define SRC_CAPS \
   "other/x-frames, format = (string) { F32LE, S32LE }, " \
-  "width = (int) [ 1, MAX ], framerate = (fraction) [ 0/1, MAX ]"
+  "width = (int) [ 1, MAX ], framerate = (fraction) [ 0/1, MAX ]; " \
+  GST_RECURRENT_TENSORS_CAPS
 
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
     GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS (SINK_CAPS));
@@ -761,6 +766,7 @@ gst_recurrent_base_start (GstBaseTransform * trans)
   priv->chunk = MIN (priv->chunk, MAX (1, CHUNK_BYTES /
           priv->out_frame_bytes));
   priv->in_buf = g_malloc (priv->chunk * priv->in_frame_bytes);
+  priv->chunk_full = priv->chunk;
 
   gst_recurrent_base_clear_input (self);
   gst_recurrent_base_reset_timing (self);
@@ -931,6 +937,21 @@ append_audio (GstCaps * caps, gsize channels, const GValue * framerate)
   gst_caps_append_structure (caps, s);
 }
 
+/* (transfer full) @res with the other/tensors equivalent of each
+ * other/x-frames structure: first when @caps (the other side) holds
+ * other/tensors, after the x-frames otherwise. Takes @res. */
+static GstCaps *
+gst_recurrent_base_add_tensors (GstCaps * res, GstCaps * caps)
+{
+  gboolean tensors = FALSE;
+  guint i;
+
+  for (i = 0; !gst_caps_is_any (caps) && i < gst_caps_get_size (caps); i++)
+    tensors = tensors
+        || gst_recurrent_tensors_is (gst_caps_get_structure (caps, i));
+  return gst_recurrent_tensors_add_equivalents (res, tensors);
+}
+
 static GstCaps *
 gst_recurrent_base_transform_caps (GstBaseTransform * trans,
     GstPadDirection direction, GstCaps * caps, GstCaps * filter)
@@ -1018,6 +1039,7 @@ gst_recurrent_base_transform_caps (GstBaseTransform * trans,
     if (G_IS_VALUE (&rate))
       g_value_unset (&rate);
   }
+  res = gst_recurrent_base_add_tensors (res, caps);
 
   if (filter) {
     GstCaps *tmp = gst_caps_intersect_full (filter, res,
@@ -1028,6 +1050,19 @@ gst_recurrent_base_transform_caps (GstBaseTransform * trans,
   GST_LOG_OBJECT (self, "%s %" GST_PTR_FORMAT " -> %" GST_PTR_FORMAT,
       direction == GST_PAD_SINK ? "sink" : "src", caps, res);
   return res;
+}
+
+/* other/tensors output: one frame per buffer (NNStreamer's rule), so
+ * frames are processed and pushed one at a time; other/x-frames: chunks. */
+static void
+gst_recurrent_base_set_output_tensors (GstRecurrentBase * self,
+    GstCaps * outcaps)
+{
+  GstRecurrentBasePrivate *priv = PRIV (self);
+
+  priv->out_tensors = outcaps && gst_caps_get_size (outcaps) > 0
+      && gst_recurrent_tensors_is (gst_caps_get_structure (outcaps, 0));
+  priv->chunk = priv->out_tensors ? 1 : priv->chunk_full;
 }
 
 static gboolean
@@ -1047,7 +1082,10 @@ gst_recurrent_base_set_caps (GstBaseTransform * trans, GstCaps * incaps,
   /* the base class retries negotiation on every buffer: one error is enough */
   if (priv->rejected_caps && gst_caps_is_equal (incaps, priv->rejected_caps))
     return FALSE;
-  if (audio) {
+  if (gst_recurrent_tensors_is (s)) {
+    if (!gst_recurrent_tensors_parse (s, &ids, &width, &fps_n, &fps_d))
+      goto bad_caps;
+  } else if (audio) {
     if (!gst_structure_get_int (s, "channels", &width)
         || !gst_structure_get_int (s, "rate", &rate) || rate <= 0)
       goto bad_caps;
@@ -1076,6 +1114,7 @@ gst_recurrent_base_set_caps (GstBaseTransform * trans, GstCaps * incaps,
     priv->fps_d = fps_d;
     gst_recurrent_base_reset_timing (self);
   }
+  gst_recurrent_base_set_output_tensors (self, outcaps);
   gst_caps_replace (&priv->rejected_caps, NULL);
   GST_DEBUG_OBJECT (self, "in %" GST_PTR_FORMAT ", out %" GST_PTR_FORMAT,
       incaps, outcaps);
