@@ -293,7 +293,8 @@ gst_recurrent_base_class_init (GstRecurrentBaseClass * klass)
       GST_RECURRENT_BASE_PROP_MODEL,
       g_param_spec_string ("model", "Model",
           "Model file (safetensors, native or PyTorch nn.RNN/nn.LSTM + "
-          "nn.Linear); loaded when the element starts", DEFAULT_MODEL,
+          "nn.Linear, or ONNX as torch.onnx.export writes it); loaded when "
+          "the element starts", DEFAULT_MODEL,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_READY));
   g_object_class_install_property (gobject_class,
