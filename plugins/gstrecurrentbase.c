@@ -939,17 +939,15 @@ append_audio (GstCaps * caps, gsize channels, const GValue * framerate)
 }
 
 /* (transfer full) @res with the other/tensors equivalent of each
- * other/x-frames structure: first when @caps (the other side) holds
- * other/tensors, after the x-frames otherwise. Takes @res. */
+ * other/x-frames structure: first when @caps (the other side) prefers
+ * other/tensors (its first structure), after the x-frames otherwise.
+ * Takes @res. */
 static GstCaps *
 gst_recurrent_base_add_tensors (GstCaps * res, GstCaps * caps)
 {
-  gboolean tensors = FALSE;
-  guint i;
+  gboolean tensors = !gst_caps_is_any (caps) && !gst_caps_is_empty (caps)
+      && gst_recurrent_tensors_is (gst_caps_get_structure (caps, 0));
 
-  for (i = 0; !gst_caps_is_any (caps) && i < gst_caps_get_size (caps); i++)
-    tensors = tensors
-        || gst_recurrent_tensors_is (gst_caps_get_structure (caps, i));
   return gst_recurrent_tensors_add_equivalents (res, tensors);
 }
 
