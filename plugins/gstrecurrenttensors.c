@@ -42,6 +42,15 @@ parse_dimensions (const gchar * str, gint * width)
 }
 
 gboolean
+gst_recurrent_tensors_get_width (const GstStructure * s, gint * width)
+{
+  const gchar *dims = gst_structure_get_string (s, "dimensions");
+
+  return gst_recurrent_tensors_is (s) && dims && parse_dimensions (dims,
+      width);
+}
+
+gboolean
 gst_recurrent_tensors_parse (const GstStructure * s, gboolean * ids,
     gint * width, gint * fps_n, gint * fps_d)
 {
@@ -57,7 +66,7 @@ gst_recurrent_tensors_parse (const GstStructure * s, gboolean * ids,
     return FALSE;
   if (strcmp (types, "float32") == 0)
     *ids = FALSE;
-  else if (strcmp (types, "int32") == 0 && *width == 1)
+  else if (strcmp (types, "int32") == 0)
     *ids = TRUE;
   else
     return FALSE;

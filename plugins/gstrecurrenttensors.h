@@ -23,11 +23,16 @@ G_BEGIN_DECLS
 gboolean gst_recurrent_tensors_is (const GstStructure * s);
 
 /* Reads one float32 or int32 tensor of shape W(:1...) from @s: *ids TRUE
- * for int32, *width W, the framerate (0/1 when absent). FALSE when @s is
+ * for int32 (W ids: one per stream), *width W, the framerate (0/1 when absent). FALSE when @s is
  * not such a tensor stream (num_tensors != 1, other types, a dimension
  * other than the first above 1, format not static). */
 gboolean gst_recurrent_tensors_parse (const GstStructure * s, gboolean * ids,
     gint * width, gint * fps_n, gint * fps_d);
+
+/* The W of an other/tensors @s with a fixed dimension string W(:1...);
+ * FALSE otherwise. */
+gboolean gst_recurrent_tensors_get_width (const GstStructure * s,
+    gint * width);
 
 /* (transfer full) @caps with, for each other/x-frames structure, the
  * equivalent other/tensors structure (F32LE -> float32, S32LE -> int32,

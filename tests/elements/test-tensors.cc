@@ -276,3 +276,35 @@ TEST (GstTensors, UnusableTensorCapsAreRefused)
     gst_harness_teardown (h);
   }
 }
+
+/* streams=N: a tensor frame is the N streams side by side, as x-frames. */
+TEST (GstTensors, StreamsSideBySide)
+{
+  const size_t D = 3, H = 4, Q = 2, N = 2, T = 7;
+  SavedModel sm;
+  sm.model = random_model (RNC_CELL_LSTM, RNC_INPUT_DENSE, D, 0, H, 1,
+      RNC_HEAD_REGRESSION, Q, 13, 0.7f);
+  sm.save ("s.safetensors");
+  auto x = normal_vec (T * N * D, 11);
+
+  GstHarness *h = frames_harness ("lstm", sm.path, N * D, "streams=2");
+  auto frames = run (h, x, N * D, T);
+  gst_harness_teardown (h);
+  std::vector<float> baseline;
+  for (auto &b : frames)
+    baseline.insert (baseline.end (), b.begin (), b.end ());
+  ASSERT_EQ (baseline.size (), T * N * Q);
+
+  h = harness_new ("lstm streams=2 model=" + sm.path);
+  gst_harness_set_src_caps_str (h, tensors_caps (N * D).c_str ());
+  gst_harness_set_sink_caps_str (h, "other/tensors");
+  auto out = run (h, x, N * D, 1);
+  EXPECT_TRUE (caps_equal (current_caps (h), tensors_caps (N * Q)))
+      << current_caps (h);
+  ASSERT_EQ (out.size (), T);
+  std::vector<float> all;
+  for (auto &b : out)
+    all.insert (all.end (), b.begin (), b.end ());
+  EXPECT_EQ (max_abs_diff (all, baseline), 0.0);
+  gst_harness_teardown (h);
+}
