@@ -675,18 +675,15 @@ plan_layer (const Ctx *c, const Node *n, Plan *p, Flow *f, GError **error)
     "activation_beta", "clip", "input_forget", NULL };
   static const char *const lstm_act[] = { "Sigmoid", "Tanh", "Tanh" };
   static const char *const rnn_act[] = { "Tanh" };
+  static const char *const gru_act[] = { "Sigmoid", "Tanh" };
   const Onnx__AttributeProto *a;
   RncCell cell;
   size_t G, H, in, k;
-  gint64 hs, layout, forget;
+  gint64 hs, layout, forget, lbr;
   Layer *l;
 
-  if (op_is (n, "GRU")) {
-    node_error (error, RNC_MODEL_ERROR_UNSUPPORTED, c, n,
-        "GRU is not supported yet (the library has no GRU cell)");
-    return FALSE;
-  }
-  cell = op_is (n, "LSTM") ? RNC_CELL_LSTM : RNC_CELL_RNN;
+  cell = op_is (n, "LSTM") ? RNC_CELL_LSTM : op_is (n, "GRU") ? RNC_CELL_GRU
+      : RNC_CELL_RNN;
   G = rnc_cell_gates (cell);
   if (!attrs_known (c, n, known, error))
     return FALSE;
@@ -702,13 +699,23 @@ plan_layer (const Ctx *c, const Node *n, Plan *p, Flow *f, GError **error)
     return FALSE;
   }
   if (find_attr (n, "clip") || find_attr (n, "activation_alpha")
-      || find_attr (n, "activation_beta") || find_attr (n,
-          "linear_before_reset")) {
+      || find_attr (n, "activation_beta") || (cell != RNC_CELL_GRU
+          && find_attr (n, "linear_before_reset"))) {
     node_error (error, RNC_MODEL_ERROR_UNSUPPORTED, c, n, "attribute %s is "
         "not supported", find_attr (n, "clip") ? "clip" :
         find_attr (n, "linear_before_reset") ? "linear_before_reset" :
         "activation_alpha/beta");
     return FALSE;
+  }
+  if (cell == RNC_CELL_GRU) {
+    if (!attr_int (c, n, "linear_before_reset", 0, &lbr, error))
+      return FALSE;
+    if (lbr != 1) {
+      node_error (error, RNC_MODEL_ERROR_UNSUPPORTED, c, n,
+          "linear_before_reset=%" G_GINT64_FORMAT " is not supported: only "
+          "1 (PyTorch nn.GRU, b_hn inside the reset product)", lbr);
+      return FALSE;
+    }
   }
   if (!attr_int (c, n, "input_forget", 0, &forget, error)
       || !attr_int (c, n, "layout", 0, &layout, error)
@@ -719,8 +726,9 @@ plan_layer (const Ctx *c, const Node *n, Plan *p, Flow *f, GError **error)
         "supported", forget ? "input_forget" : "this layout");
     return FALSE;
   }
-  if (!check_activations (c, n, cell == RNC_CELL_LSTM ? lstm_act : rnn_act,
-          cell == RNC_CELL_LSTM ? 3 : 1, error))
+  if (!check_activations (c, n, cell == RNC_CELL_LSTM ? lstm_act :
+          cell == RNC_CELL_GRU ? gru_act : rnn_act, cell == RNC_CELL_LSTM ?
+          3 : cell == RNC_CELL_GRU ? 2 : 1, error))
     return FALSE;
   if (*node_input (n, 4)) {
     node_error (error, RNC_MODEL_ERROR_UNSUPPORTED, c, n,
@@ -1218,7 +1226,7 @@ plan_graph (const Ctx *c, Plan *p, GError **error)
     }
   }
   if (p->L == 0) {
-    file_error (error, RNC_MODEL_ERROR_MISSING, c, "no RNN or LSTM node "
+    file_error (error, RNC_MODEL_ERROR_MISSING, c, "no RNN, LSTM or GRU node "
         "between the input and the output");
     goto out;
   }
@@ -1231,9 +1239,10 @@ out:
 
 /* ---- build -------------------------------------------------------------- */
 
-/* ONNX LSTM gates are i,o,f,c; native i,f,o,g: native gate n is ONNX gate
- * onnx_gate[n]. */
+/* ONNX LSTM gates are i,o,f,c; native i,f,o,g: native LSTM gate n is ONNX
+ * gate onnx_gate[n]. ONNX GRU gates are z,r,h; native r,z,n. */
 static const size_t onnx_gate[4] = { 0, 2, 1, 3 };
+static const size_t onnx_gru_gate[3] = { 1, 0, 2 };
 
 static void
 build (const Plan *p, RncModel *m)
@@ -1248,15 +1257,22 @@ build (const Plan *p, RncModel *m)
     const Layer *l = &p->layer[k];
     const RncLayerParams *lp = &v->layer[k];
     for (gn = 0; gn < G; gn++) {
-      size_t go = G == 4 ? onnx_gate[gn] : gn;
+      size_t go = G == 4 ? onnx_gate[gn] : G == 3 ? onnx_gru_gate[gn] : gn;
       for (j = 0; j < H; j++) {
+        float wb = l->B ? get_f32 (l->B, go * H + j) : 0.0f;
+        float rb = l->B ? get_f32 (l->B, GH + go * H + j) : 0.0f;
         for (d = 0; d < l->in; d++)
           lp->Wx[d * GH + gn * H + j] = get_f32 (l->W, (go * H + j) * l->in
               + d);
         for (d = 0; d < H; d++)
           lp->Wh[d * GH + gn * H + j] = get_f32 (l->R, (go * H + j) * H + d);
-        lp->bh[gn * H + j] = l->B ? get_f32 (l->B, go * H + j)
-            + get_f32 (l->B, GH + go * H + j) : 0.0f;
+        if (G == 3 && gn == 2) {
+          /* GRU n: Wb_h outside, Rb_h inside the reset product */
+          lp->bh[gn * H + j] = wb;
+          lp->bhn[j] = rb;
+        } else {
+          lp->bh[gn * H + j] = wb + rb;
+        }
       }
     }
   }
@@ -1347,7 +1363,8 @@ import_model (const Ctx *c, const Onnx__ModelProto *mp, GError **error)
   rnc_model_set_metadata (m, "rnc.source", source);
   g_free (source);
   rnc_model_set_metadata (m, "rnc.cell", rnc_cell_to_string (config.cell));
-  rnc_model_set_metadata (m, "rnc.gate_order", "ifog");
+  rnc_model_set_metadata (m, "rnc.gate_order",
+      rnc_cell_gate_order (config.cell));
   rnc_model_set_metadata (m, "rnc.input", rnc_input_to_string (config.input));
   rnc_model_set_metadata (m, "rnc.head", rnc_head_to_string (config.head));
   if (!rnc_model_parse_metadata (m, &err)) {

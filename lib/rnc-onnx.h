@@ -3,8 +3,9 @@
  * Decoded with protobuf-c from the onnx.proto of Debian's libonnx-dev,
  * generated at build time. Supported: a chain from the graph's one input
  * to its one output of
- *   [Gather embedding]  RNN/LSTM nodes (forward, default activations, zero
- *   or absent initial state, stacked as several nodes)  [MatMul (+ Add) or
+ *   [Gather embedding]  RNN/LSTM/GRU nodes (forward, default activations,
+ *   zero or absent initial state, stacked as several nodes; GRU with
+ *   linear_before_reset=1, PyTorch's semantics)  [MatMul (+ Add) or
  *   Gemm head]
  * with Squeeze/Unsqueeze/Transpose/Reshape/Identity glue between them that
  * never touches the feature axis. Anything else is refused with an error in

@@ -27,14 +27,14 @@ and y (T, Q) torch's output on batch 1, from a zero state):
                    int64 ids in, Gather embedding, opset 14
 
 Refused models (only NAME.onnx; the test checks the error names the node
-and the op or attribute):
+and the op or attribute), then onnx-gru (listed here for the file order):
 
   onnx-bad-bidir   bidirectional nn.LSTM(3, 4)
   onnx-bad-relu    nn.RNN(3, 4, nonlinearity="relu")
   onnx-bad-softmax nn.LSTM(3, 4) + nn.Linear(4, 2) + softmax
   onnx-bad-last    nn.LSTM(3, 4) whose last state h_n feeds the head
-  onnx-gru         nn.GRU(3, 4) + nn.Linear(4, 2) (with -io: refused until
-                   the library has a GRU cell, then checked against torch)
+  onnx-gru         nn.GRU(3, 4) + nn.Linear(4, 2), opset 14
+                   (linear_before_reset=1), with -io
 """
 
 import json

@@ -140,7 +140,7 @@ allocations (Rig &rig, const std::vector<uint8_t> &data, size_t bytes,
 struct Models
 {
   TempDir dir;
-  std::string lstm_reg, rnn_cls, lstm_ids, lstm_big;
+  std::string lstm_reg, rnn_cls, lstm_ids, lstm_big, gru_reg, gru_big;
   size_t D = 3;
 
   Models ()
@@ -165,6 +165,14 @@ struct Models
     m = random_model (RNC_CELL_LSTM, RNC_INPUT_DENSE, D, 0, 256, 1,
         RNC_HEAD_REGRESSION, 2, 8, 0.7f);
     lstm_big = save_model (m, dir.file ("lstm-big.safetensors"));
+    rnc_model_free (m);
+    m = random_model (RNC_CELL_GRU, RNC_INPUT_DENSE, D, 0, 24, 2,
+        RNC_HEAD_REGRESSION, 2, 9, 0.7f);
+    gru_reg = save_model (m, dir.file ("gru-reg.safetensors"));
+    rnc_model_free (m);
+    m = random_model (RNC_CELL_GRU, RNC_INPUT_DENSE, D, 0, 300, 1,
+        RNC_HEAD_REGRESSION, 2, 10, 0.7f);
+    gru_big = save_model (m, dir.file ("gru-big.safetensors"));
     rnc_model_free (m);
   }
 };
@@ -223,6 +231,31 @@ TEST (ElementNoAlloc, SteadyStateStreamingAllocatesNothing)
   std::string reg = "lstm model=" + ms.lstm_reg, cls = "rnn model=" +
       ms.rnn_cls, idm = "lstm model=" + ms.lstm_ids, big = "lstm model=" +
       ms.lstm_big;
+  /* checkpoints: the check per buffer allocates nothing (no multiple is
+   * reached while measuring); resume: state files at frames 12 and 25
+   * whose frames are dropped in the 20 warm-up buffers (the output pool is
+   * activated by the first output, so frame 12 for emit=frame) or across
+   * them and the first measured ones (emit=eos: no output at all) */
+  std::string ckpt = reg + " checkpoint-frames=100000 state-location=" +
+      ms.dir.file ("ckpt.state");
+  std::string resume_file = ms.dir.file ("resume.state"),
+      resume_late = ms.dir.file ("resume-late.state");
+  {
+    RncModel *m = rnc_model_load (ms.lstm_reg.c_str (), nullptr);
+    ASSERT_NE (m, nullptr);
+    RncState *st = rnc_state_new (m, 1, 0);
+    rnc_state_get_h (st)[3] = 0.5f;
+    ASSERT_TRUE (rnc_state_save_at (st, 12, resume_file.c_str (), nullptr));
+    ASSERT_TRUE (rnc_state_save_at (st, 25, resume_late.c_str (), nullptr));
+    rnc_state_free (st);
+    rnc_model_free (m);
+  }
+  std::string resume = reg + " initial-state=file resume=true "
+      "state-location=" + resume_file;
+  std::string resume_eos = reg + " emit=eos initial-state=file resume=true "
+      "state-location=" + resume_late;
+  std::string gru = "gru model=" + ms.gru_reg, gbig = "gru model=" +
+      ms.gru_big;
   const Case cases[] = {
     /* the control: the rig itself */
     {"identity silent=true", dcaps, &dense, F, 0},
@@ -257,6 +290,17 @@ TEST (ElementNoAlloc, SteadyStateStreamingAllocatesNothing)
     {reg + tensors_out, dcaps, &dense, 1000 * F, 0},
     {cls + " output=argmax" + tensors_out, tcaps, &dense, 3 * F + 2, 0},
     {idm + tensors_out, itcaps, &ids, 4, 0},
+    /* checkpoints due later, and a resume */
+    {ckpt, dcaps, &dense, F, 0},
+    {ckpt, dcaps, &dense, 3 * F + 5, 0},
+    {resume, dcaps, &dense, F, 0},
+    {resume_eos, dcaps, &dense, F, 0},
+    /* the gru element: one frame, many, partial frames, split steps */
+    {gru, dcaps, &dense, F, 0},
+    {gru + " output=hidden", rcaps, &dense, 1000 * F, 0},
+    {gru, dcaps, &dense, 5 * F + 2, 0},
+    {gbig + " threads=2", dcaps, &dense, F, 0},
+    {gbig + " threads=0", rcaps, &dense, 100 * F, 0},
     /* discontinuities reset the state and drop partial frames */
     {reg, rcaps, &dense, F, 7},
     {reg, dcaps, &dense, 3 * F + 5, 5},

@@ -1,4 +1,4 @@
-/* NNStreamer's caps on rnn, lstm and generate: other/tensors (float32
+/* NNStreamer's caps on rnn, lstm, gru and generate: other/tensors (float32
  * frames, int32 ids, dimensions W:1) in and out, one frame per output
  * buffer, the same numbers as other/x-frames and as the scalar reference
  * path; tensor caps the elements cannot take are refused. NNStreamer is not
@@ -154,7 +154,8 @@ TEST_P (GstTensors, SameNumbersAsFramesOneFramePerBuffer)
 INSTANTIATE_TEST_SUITE_P (Elements, GstTensors, ::testing::Values (
         Dense {"rnn", RNC_CELL_RNN, 3},
         Dense {"lstm", RNC_CELL_LSTM, 2},
-        Dense {"lstm", RNC_CELL_LSTM, 0}),
+        Dense {"lstm", RNC_CELL_LSTM, 0},
+        Dense {"gru", RNC_CELL_GRU, 2}),
     [] (const ::testing::TestParamInfo<Dense> &info) {
       return std::string (info.param.factory) + (info.param.Q ? "_head" :
           "_hidden");

@@ -180,7 +180,8 @@ INSTANTIATE_TEST_SUITE_P (Torch, RncOnnxFixture, ::testing::Values (
         Case {"onnx-lstm-nohead", RNC_CELL_LSTM, RNC_INPUT_DENSE, 3, 0, 4, 1,
             0},
         Case {"onnx-embed-lstm", RNC_CELL_LSTM, RNC_INPUT_INDEX, 11, 4, 6, 1,
-            11}),
+            11},
+        Case {"onnx-gru", RNC_CELL_GRU, RNC_INPUT_DENSE, 3, 0, 4, 1, 2}),
     [] (const ::testing::TestParamInfo<Case> &info) {
       std::string n = info.param.name;
       for (char &ch : n)
@@ -204,7 +205,6 @@ TEST (RncOnnx, UnsupportedGraphsNameTheNodeAndOp)
     { "onnx-bad-softmax", "(Softmax)", "this op is not supported" },
     { "onnx-bad-last", "(Gather)", "Gather is supported only as an "
           "embedding" },
-    { "onnx-gru", "(GRU)", "GRU is not supported yet" },
   };
   for (auto &k : cases) {
     std::string path = fixture (std::string (k.name) + ".onnx");
@@ -531,6 +531,29 @@ TEST (RncOnnx, HostileTensorsAndNodesGiveClearErrors)
         << r.msg;
     EXPECT_EQ (r.msg.rfind ("hostile.onnx: ", 0), 0u) << r.msg;
   }
+}
+
+/* A GRU with ONNX's default linear_before_reset=0 (the reset applied before
+ * the recurrent product): not PyTorch's cell, refused naming the node. */
+TEST (RncOnnx, GruWithoutLinearBeforeResetIsRefused)
+{
+  if (!rnc_onnx_is_supported ())
+    GTEST_SKIP () << "built without ONNX support";
+  Decoded d ("onnx-gru.onnx");
+  ASSERT_NE (d.m, nullptr);
+  Onnx__NodeProto *n = d.node ("GRU");
+  bool found = false;
+  for (size_t i = 0; i < n->n_attribute; i++)
+    if (!strcmp (n->attribute[i]->name, "linear_before_reset")) {
+      n->attribute[i]->i = 0;
+      found = true;
+    }
+  ASSERT_TRUE (found);
+  Refusal r = load_bytes (d.encode ());
+  EXPECT_EQ (r.model, nullptr);
+  EXPECT_EQ (r.code, RNC_MODEL_ERROR_UNSUPPORTED) << r.msg;
+  EXPECT_NE (r.msg.find ("(GRU): linear_before_reset=0 is not supported"),
+      std::string::npos) << r.msg;
 }
 
 #endif /* RNC_HAVE_ONNX */
