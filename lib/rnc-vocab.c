@@ -516,7 +516,7 @@ rnc_vocab_load_any (const char *path, const char *const *keys,
 
   g_return_val_if_fail (path != NULL, NULL);
 
-  if (!rnc_file_is_safetensors (path))
+  if (!rnc_file_is_safetensors (path) && !g_str_has_suffix (path, ".onnx"))
     return rnc_vocab_load (path, error);
 
   /* A model file: its metadata names or holds the vocabulary. */

@@ -88,7 +88,7 @@ RncVocab *rnc_vocab_new_from_metadata (const char *value,
  * name. FALSE when it cannot be read. */
 gboolean rnc_file_is_safetensors (const char *path);
 /* (transfer full) What a `vocab` property names: a safetensors model file
- * (detected by content), loaded with rnc_model_load(), whose metadata value
+ * (detected by content) or an ONNX model (a name ending in .onnx), loaded with rnc_model_load(), whose metadata value
  * under the first of @keys present (NULL-terminated, e.g. "rnc.labels",
  * "rnc.vocab") is read with rnc_vocab_new_from_metadata (file names
  * relative to the model's folder), or else a vocabulary file. Errors are in

@@ -30,7 +30,7 @@ fuzz_secs=20
 pkgs="gcc g++ meson ninja-build pkg-config libglib2.0-dev libjson-glib-dev
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev gstreamer1.0-tools
   gstreamer1.0-plugins-base gstreamer1.0-plugins-bad libopenblas-dev
-  libgtest-dev gnuplot-nox"
+  libgtest-dev gnuplot-nox libprotobuf-c-dev protobuf-c-compiler libonnx-dev"
 # Fuzzing: clang and its libFuzzer / sanitizer runtimes.
 [ "$mode" = fuzz ] && pkgs="$pkgs clang libclang-rt-dev"
 
