@@ -116,8 +116,10 @@ TEST (CrashResume, SigkillDuringCheckpointsNeverLeavesABadFile)
       "finished\n", iterations, positions.size (),
       positions.empty () ? 0 : *positions.rbegin (), killed_mid_write,
       finished);
-  /* the kills landed while checkpoints were being written */
-  EXPECT_GE (positions.size (), (size_t) iterations / 3);
+  /* the kills landed while checkpoints were being written (26 to 37 of
+   * the 60 positions differ on a loaded 2-core machine; a slower start of
+   * gst-launch-1.0 gives fewer, hence the margin) */
+  EXPECT_GE (positions.size (), (size_t) iterations / 6);
 
   /* resume from the last kill's file equals the uninterrupted tail */
   GError *err = nullptr;
