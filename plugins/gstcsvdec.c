@@ -432,7 +432,10 @@ gst_csv_dec_push_frames (GstCsvDec * self)
     return GST_FLOW_OK;
   if (self->width == 0 && !gst_csv_dec_negotiate (self)) {
     g_array_set_size (self->frames, 0);
-    return GST_FLOW_NOT_NEGOTIATED;
+    /* a caps event refused because a flushing seek is under way is not a
+     * negotiation failure (found by tests/elements/test-state-stress.cc) */
+    return GST_PAD_IS_FLUSHING (self->srcpad) ? GST_FLOW_FLUSHING :
+        GST_FLOW_NOT_NEGOTIATED;
   }
   /* one allocation per output buffer */
   out = gst_buffer_new_allocate (NULL, bytes, NULL);
