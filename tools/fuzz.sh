@@ -44,7 +44,8 @@ fi
 ninja -C "$bdir" "tests/fuzz/fuzz-$name" >/dev/null
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/rnc-fuzz-$name.XXXXXX")
-trap 'rm -rf "$work"' EXIT INT TERM
+trap 'rm -rf "$work"' EXIT
+trap 'exit 130' INT TERM
 mkdir -p "$work/corpus" "$bdir/findings/$name"
 cp tests/fuzz/corpus/"$name"/* "$work/corpus/"
 dict=""

@@ -23,6 +23,11 @@ for f in torch-rnn torch-lstm torch-embed-lstm torch-rnn-nobias \
     torch-embed-gru torch-gru-1l; do
   cp tests/data/$f.safetensors "$c/model/$f.safetensors"
 done
+# ONNX models (tests/data/gen-onnx-fixtures.py): the model target reads
+# them too (rnc_model_load_from_data hands ONNX to rnc_onnx_load_from_data).
+for f in onnx-gru onnx-rnn onnx-lstm-gemm onnx-embed-lstm onnx-bad-relu; do
+  cp tests/data/$f.onnx "$c/model/$f.onnx"
+done
 for f in torch-rnn-state torch-lstm-state torch-gru-1l-state; do
   cp tests/data/$f.safetensors "$c/state/$f.safetensors"
 done
