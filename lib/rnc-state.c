@@ -212,6 +212,12 @@ rnc_state_set_initial (RncState *s, const float *h, const float *c)
   s->init = RNC_INIT_GIVEN;
 }
 
+size_t
+rnc_state_get_initial_streams (const RncState *s)
+{
+  return !s->h0 ? 0 : s->h0_streams ? s->N : 1;
+}
+
 void
 rnc_state_set_initial_streams (RncState *s, const float *h, const float *c)
 {

@@ -46,12 +46,24 @@
  * `seed` and restarted at every reset, so the same prompt gives the same
  * text; a continuation ends after drawing `stop-id`. Any other model (no
  * head, Q != D, a tagger) is refused at start with an error saying why.
+ * NNStreamer's `other/tensors, format=static, num_tensors=1,
+ * types=float32, dimensions=D:1` (int32 and 1:1 for ids) is taken and
+ * given too (one frame per output buffer; see docs/interop.md).
  *
  * Timestamps: forecasts are stamped as the input frame they follow (no
  * latency is added); with a framerate, a continuation's frames carry on the
  * input's frame times. State rules as rnn/lstm (`initial-state`,
  * `state-location`, `reset-on`, `rnc/reset`, the `reset` signal): the saved
  * state is the true state after the last input frame.
+ *
+ * Many streams (regression models): with `streams=N` (or `streams=0`: N =
+ * input width / D), each input frame holds N independent streams side by
+ * side; a horizon output frame holds each stream's N*Q forecast, stream
+ * after stream, and a continuation frame one predicted frame of every
+ * stream. Every rollout step is one batched step of all streams, and each
+ * stream's values are bit-identical to a separate generate fed that stream
+ * alone. Per-stream resets as rnn/lstm (`rnc/reset` with a `stream` field,
+ * `reset-stream`). Language models run one stream only.
  *
  * Checkpoints and resume as rnn/lstm (`checkpoint-frames`, `resume`,
  * docs/checkpoints.md): the position counts input frames, and a resumed
@@ -212,7 +224,7 @@ gst_generate_class_init (GstGenerateClass * klass)
       "Primes an RNN, LSTM or GRU on its input, then rolls it forward on its "
       "own predictions: a continuation at EOS, or a horizon forecast for every "
       "frame; greedy or sampled ids for language models",
-      "gst-recurrent authors");
+      GST_RECURRENT_AUTHORS);
 }
 
 static void

@@ -28,6 +28,12 @@
  * kept until complete, so any split of the same bytes gives bit-identical
  * output.
  *
+ * NNStreamer's `other/tensors, format=static, num_tensors=1,
+ * types=float32, dimensions=D:1` (int32 and 1:1 for ids) is taken too, and
+ * given on the output side when downstream asks for it (one frame per
+ * buffer, the same numbers; see docs/interop.md). The model may be
+ * safetensors (native or PyTorch) or ONNX (torch.onnx.export).
+ *
  * Output: `other/x-frames` F32LE frames of the width given by `output`:
  * `prediction` (default; regression values in raw units, class
  * probabilities, or the hidden state for a model without head), `hidden`
@@ -54,6 +60,23 @@
  * `state-location`, the state is saved there at EOS and when the element
  * stops, and `initial-state=file` starts from it, so a restarted pipeline
  * resumes where the last one ended.
+ *
+ * Many streams: with `streams=N` (or `streams=0`: N = input width / model
+ * input width), each input frame holds one frame of N independent streams
+ * side by side (stream s owns values s*D .. s*D+D-1: `other/x-frames` of
+ * width N*D, audio with N*D channels, or a wide CSV through `csvdec`), and
+ * each output frame N outputs in the same layout (N*H for `hidden`, N ids
+ * for `argmax`). The N streams share the weights and keep their own h/c; a
+ * frame of all of them is one batched step per layer, and every stream's
+ * output is bit-identical to a separate element fed that stream alone. A
+ * width that is not N streams is a not-negotiated error naming the widths.
+ * The `rnc/reset` event resets only the streams in its optional `stream`
+ * field (an int, or an array or list of ints), the `reset-stream` action
+ * signal one stream by index (a bad index is a warning); `reset` resets all.
+ * With a window, a stream reset less than a window ago outputs NaN (-1 for
+ * argmax) until its window is full again. A state file holds all N streams
+ * ((L, N, H)); loading one saved with another N is an error. See
+ * docs/streams.md and pipelines/fleet.sh.
  *
  * Checkpoints and crash recovery (docs/checkpoints.md): every state file
  * write is atomic (a temporary file in the same folder, fsync, rename), so
@@ -106,7 +129,7 @@ gst_rnn_class_init (GstRnnClass * klass)
   gst_element_class_set_static_metadata (element_class,
       "Recurrent neural network", "Filter/Analyzer",
       "Runs a vanilla tanh RNN (optional linear head) over frames, keeping "
-      "the hidden state across buffers", "gst-recurrent authors");
+      "the hidden state across buffers", GST_RECURRENT_AUTHORS);
 }
 
 static void
