@@ -1216,7 +1216,8 @@ rnc_state_file_load_from_data (const RncState *state, const guint8 *data,
   cell = rnc_safetensors_get_metadata (st, "rnc.cell");
   if (cell && strcmp (cell, rnc_cell_to_string (c->cell)) != 0) {
     metadata_error (error, file, "rnc.cell", cell,
-        "the state is for an %s model", rnc_cell_to_string (c->cell));
+        "the state is for a%s %s model", c->cell == RNC_CELL_GRU ? "" : "n",
+        rnc_cell_to_string (c->cell));
     return NULL;
   }
   /* every tensor present has the same number of streams */

@@ -264,7 +264,7 @@ TEST_P (RncStateFileTest, RecordsWhatAResetRestores)
 }
 
 INSTANTIATE_TEST_SUITE_P (Cells, RncStateFileTest,
-    ::testing::Values (RNC_CELL_RNN, RNC_CELL_LSTM),
+    ::testing::Values (RNC_CELL_RNN, RNC_CELL_LSTM, RNC_CELL_GRU),
     [] (const ::testing::TestParamInfo<RncCell> &i) {
       return std::string (rnc_cell_to_string (i.param));
     });
