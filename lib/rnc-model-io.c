@@ -8,6 +8,7 @@
  * (PyTorch). See docs/model-format.md. */
 #include "rnc-model-io.h"
 
+#include "rnc-onnx.h"
 #include "rnc-safetensors.h"
 
 #include <math.h>
@@ -761,6 +762,8 @@ rnc_model_load_from_data (const guint8 *data, size_t size, const char *name,
   guint n_keys, i;
   size_t k, s;
 
+  if (rnc_onnx_data_looks_like (data, size, name))
+    return rnc_onnx_load_from_data (data, size, name, error);
   memset (&p, 0, sizeof (p));
   p.file = name ? name : "<data>";
   st = rnc_safetensors_parse (data, size, p.file, error);

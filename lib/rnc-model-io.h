@@ -39,7 +39,8 @@ typedef enum {
 /* (transfer full) Loads a native model or a PyTorch nn.RNN/nn.LSTM/nn.GRU
  * (+ nn.Linear) state_dict saved as safetensors (transposed, LSTM gates
  * reordered i,f,g,o -> i,f,o,g, biases summed; a GRU keeps r,z,n and its
- * b_hn apart as layer{k}.bhn). Metadata is parsed
+ * b_hn apart as layer{k}.bhn), or an ONNX model (detected by content or a
+ * .onnx name, see rnc-onnx.h). Metadata is parsed
  * (rnc_model_parse_metadata) before returning. */
 RncModel *rnc_model_load (const char *path, GError **error);
 /* The same from memory; @name is used in error messages. */

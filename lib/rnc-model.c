@@ -1,8 +1,10 @@
 /* librnc: model object (parameter block, views, metadata). */
 #include "rnc-model.h"
 
+#include "rnc-json.h"
 #include "rnc-pack.h"
 
+#include <float.h>
 #include <json-glib/json-glib.h>
 #include <math.h>
 #include <string.h>
@@ -496,15 +498,19 @@ rnc_model_set_output_scaling (RncModel *m, const float *mean, const float *std)
       &m->out_std, mean, std, m->config.output_size);
 }
 
-/* Parses metadata @key as a JSON array of exactly @n finite numbers (std
- * entries also > 0). Absent key: *out = NULL and success. */
+/* Parses metadata @key as a JSON array of exactly @n numbers that are
+ * finite as 32-bit floats (std entries also normal and > 0 as floats, so
+ * that dividing by them cannot overflow on its own). The checks run after
+ * the conversion: 1e39 is finite as a double but +inf as a float, 1e-50 is
+ * > 0 as a double but 0 as a float. Absent key: *out = NULL and success. */
 static gboolean
 parse_array (RncModel *m, const char *key, size_t n, gboolean positive,
     float **out, GError **error)
 {
   const char *text = g_hash_table_lookup (m->metadata, key);
-  g_autoptr (JsonParser) parser = NULL;
-  JsonNode *root;
+  g_autoptr (JsonNode) root = NULL;
+  g_autofree char *what = NULL;
+  GError *jerr = NULL;
   JsonArray *arr;
   float *v;
   guint i;
@@ -512,11 +518,16 @@ parse_array (RncModel *m, const char *key, size_t n, gboolean positive,
   *out = NULL;
   if (!text)
     return TRUE;
-  parser = json_parser_new ();
-  if (!json_parser_load_from_data (parser, text, -1, NULL))
-    goto bad;
-  root = json_parser_get_root (parser);
-  if (!root || !JSON_NODE_HOLDS_ARRAY (root))
+  what = g_strdup_printf ("metadata '%s'", key);
+  root = rnc_json_parse (text, -1, what, RNC_JSON_METADATA_MAX_DEPTH, 0,
+      &jerr);
+  if (!root) {
+    g_set_error (error, RNC_CONFIG_ERROR, RNC_CONFIG_ERROR_INVALID,
+        "%s (expected a JSON array of %zu numbers)", jerr->message, n);
+    g_error_free (jerr);
+    return FALSE;
+  }
+  if (!JSON_NODE_HOLDS_ARRAY (root))
     goto bad;
   arr = json_node_get_array (root);
   if (json_array_get_length (arr) != n)
@@ -525,17 +536,25 @@ parse_array (RncModel *m, const char *key, size_t n, gboolean positive,
   for (i = 0; i < n; i++) {
     JsonNode *e = json_array_get_element (arr, i);
     double d;
+    float f;
+
     if (!JSON_NODE_HOLDS_VALUE (e) || json_node_get_value_type (e) == G_TYPE_STRING
         || json_node_get_value_type (e) == G_TYPE_BOOLEAN) {
       g_free (v);
       goto bad;
     }
     d = json_node_get_double (e);
-    if (!isfinite (d) || (positive && !(d > 0))) {
+    f = (float) d;
+    if (!isfinite (f) || (positive && !(f >= FLT_MIN))) {
+      g_set_error (error, RNC_CONFIG_ERROR, RNC_CONFIG_ERROR_INVALID,
+          "metadata '%s' value %u (%g) is %s", key, i, d,
+          !isfinite (f) ? "not a finite 32-bit float" :
+          "not greater than 0 as a 32-bit float (at least 1.17549435e-38, "
+          "the smallest normal float)");
       g_free (v);
-      goto bad;
+      return FALSE;
     }
-    v[i] = (float) d;
+    v[i] = f;
   }
   *out = v;
   return TRUE;

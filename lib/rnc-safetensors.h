@@ -133,6 +133,13 @@ gboolean rnc_safetensors_writer_to_file (RncSafetensorsWriter *w,
 gboolean rnc_safetensors_write_atomic (const char *path, const guint8 *data,
     size_t size, GError **error);
 
+/* (transfer full) Compact JSON text from json-glib's generator (@len
+ * bytes, freed) with every control character inside a string written as
+ * \u00XX: json-glib 1.6 writes U+001F raw, which is not JSON (RFC 8259) and
+ * which a strict reader refuses. The writer's header and rnc_vocab_to_json()
+ * go through it. @out_len (may be NULL) receives the new length. */
+char *rnc_json_escape_controls (char *text, size_t len, size_t *out_len);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (RncSafetensors, rnc_safetensors_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (RncSafetensorsWriter, rnc_safetensors_writer_free)
 

@@ -46,6 +46,9 @@
  * `seed` and restarted at every reset, so the same prompt gives the same
  * text; a continuation ends after drawing `stop-id`. Any other model (no
  * head, Q != D, a tagger) is refused at start with an error saying why.
+ * NNStreamer's `other/tensors, format=static, num_tensors=1,
+ * types=float32, dimensions=D:1` (int32 and 1:1 for ids) is taken and
+ * given too (one frame per output buffer; see docs/interop.md).
  *
  * Timestamps: forecasts are stamped as the input frame they follow (no
  * latency is added); with a framerate, a continuation's frames carry on the
@@ -221,7 +224,7 @@ gst_generate_class_init (GstGenerateClass * klass)
       "Primes an RNN, LSTM or GRU on its input, then rolls it forward on its "
       "own predictions: a continuation at EOS, or a horizon forecast for every "
       "frame; greedy or sampled ids for language models",
-      "gst-recurrent authors");
+      GST_RECURRENT_AUTHORS);
 }
 
 static void

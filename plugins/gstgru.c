@@ -31,6 +31,12 @@
  * kept until complete, so any split of the same bytes gives bit-identical
  * output.
  *
+ * NNStreamer's `other/tensors, format=static, num_tensors=1,
+ * types=float32, dimensions=D:1` (int32 and 1:1 for ids) is taken too, and
+ * given on the output side when downstream asks for it (one frame per
+ * buffer, the same numbers; see docs/interop.md). The model may also be an
+ * ONNX GRU graph (torch.onnx.export).
+ *
  * Output: `other/x-frames` F32LE frames of the width given by `output`:
  * `prediction` (default; regression values in raw units, class
  * probabilities, or the hidden state for a model without head), `hidden`

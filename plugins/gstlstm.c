@@ -29,6 +29,12 @@
  * kept until complete, so any split of the same bytes gives bit-identical
  * output.
  *
+ * NNStreamer's `other/tensors, format=static, num_tensors=1,
+ * types=float32, dimensions=D:1` (int32 and 1:1 for ids) is taken too, and
+ * given on the output side when downstream asks for it (one frame per
+ * buffer, the same numbers; see docs/interop.md). The model may be
+ * safetensors (native or PyTorch) or ONNX (torch.onnx.export).
+ *
  * Output: `other/x-frames` F32LE frames of the width given by `output`:
  * `prediction` (default; regression values in raw units, class
  * probabilities, or the hidden state for a model without head), `hidden`
@@ -95,6 +101,8 @@
  * |[
  * gst-launch-1.0 filesrc location=q6.f32 ! other/x-frames,format=F32LE,width=5,framerate=0/1 ! lstm model=q6.safetensors ! csvenc ! fdsink
  * gst-launch-1.0 filesrc location=q6.csv ! csvdec ! lstm model=q6.safetensors state-location=q6-state.safetensors ! csvenc precision=9 ! fdsink
+ * gst-launch-1.0 filesrc location=q6.f32 ! 'other/tensors,format=static,num_tensors=1,types=float32,dimensions=(string)5:1,framerate=0/1' ! lstm model=q6.safetensors ! 'other/tensors,format=static,num_tensors=1,types=float32,dimensions=(string)4:1,framerate=0/1' ! fdsink
+ * gst-launch-1.0 filesrc location=q6.f32 ! 'other/tensors,format=static,num_tensors=1,types=float32,dimensions=(string)5:1,framerate=0/1' ! lstm model=q6.safetensors ! 'other/tensors,format=static,num_tensors=1,types=float32,dimensions=(string)4:1,framerate=0/1' ! fdsink
  * ]|
  */
 #ifdef HAVE_CONFIG_H
@@ -124,7 +132,7 @@ gst_lstm_class_init (GstLstmClass * klass)
   gst_element_class_set_static_metadata (element_class,
       "Long short-term memory network", "Filter/Analyzer",
       "Runs an LSTM (optional linear head) over frames, keeping the hidden "
-      "and cell state across buffers", "gst-recurrent authors");
+      "and cell state across buffers", GST_RECURRENT_AUTHORS);
 }
 
 static void

@@ -32,6 +32,7 @@
 
 #include "gstrecurrentbase.h"
 #include "gstrecurrentutil.h"
+#include "gstrecurrenttensors.h"
 
 #include "rnc-model-io.h"
 
@@ -114,6 +115,8 @@ typedef struct
   RncState *state;
   RncRunner *runner;
   gsize chunk;
+  gsize chunk_full;             /* chunk for other/x-frames output */
+  gboolean out_tensors;         /* other/tensors out: one frame per buffer */
   gsize in_frame_bytes, out_frame_bytes;
   guint8 *in_buf;               /* (chunk, in frame) aligned copy of input */
   GstAdapter *adapter;
@@ -248,11 +251,13 @@ gst_recurrent_emit_get_type (void)
   "other/x-frames, format = (string) F32LE, width = (int) [ 1, MAX ]; " \
   "other/x-frames, format = (string) S32LE, width = (int) [ 1, MAX ]; " \
   "audio/x-raw, format = (string) F32LE, layout = (string) interleaved, " \
-  "channels = (int) [ 1, MAX ], rate = (int) [ 1, MAX ]"
+  "channels = (int) [ 1, MAX ], rate = (int) [ 1, MAX ]; " \
+  GST_RECURRENT_TENSORS_CAPS
 
 #define SRC_CAPS \
   "other/x-frames, format = (string) { F32LE, S32LE }, " \
-  "width = (int) [ 1, MAX ], framerate = (fraction) [ 0/1, MAX ]"
+  "width = (int) [ 1, MAX ], framerate = (fraction) [ 0/1, MAX ]; " \
+  GST_RECURRENT_TENSORS_CAPS
 
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
     GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS (SINK_CAPS));
@@ -324,7 +329,8 @@ gst_recurrent_base_class_init (GstRecurrentBaseClass * klass)
       GST_RECURRENT_BASE_PROP_MODEL,
       g_param_spec_string ("model", "Model",
           "Model file (safetensors, native or PyTorch nn.RNN/nn.LSTM/nn.GRU + "
-          "nn.Linear); loaded when the element starts", DEFAULT_MODEL,
+          "nn.Linear, or ONNX as torch.onnx.export writes it); loaded when "
+          "the element starts", DEFAULT_MODEL,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_READY));
   g_object_class_install_property (gobject_class,
@@ -1008,6 +1014,7 @@ gst_recurrent_base_build_streams (GstRecurrentBase * self, gsize N)
   priv->chunk = MIN (priv->chunk, MAX (1, CHUNK_BYTES /
           priv->out_frame_bytes));
   priv->in_buf = g_malloc (priv->chunk * priv->in_frame_bytes);
+  priv->chunk_full = priv->chunk;
 
   GST_OBJECT_LOCK (self);
   priv->n_streams = N;
@@ -1296,6 +1303,19 @@ append_audio (GstCaps * caps, gsize channels, const GValue * framerate)
   gst_caps_append_structure (caps, s);
 }
 
+/* (transfer full) @res with the other/tensors equivalent of each
+ * other/x-frames structure: first when @caps (the other side) prefers
+ * other/tensors (its first structure), after the x-frames otherwise.
+ * Takes @res. */
+static GstCaps *
+gst_recurrent_base_add_tensors (GstCaps * res, GstCaps * caps)
+{
+  gboolean tensors = !gst_caps_is_any (caps) && !gst_caps_is_empty (caps)
+      && gst_recurrent_tensors_is (gst_caps_get_structure (caps, 0));
+
+  return gst_recurrent_tensors_add_equivalents (res, tensors);
+}
+
 /* The streams N that caps structure @s (NULL: any) holds: the streams
  * property when set, else its fixed width (or channels) over @per_stream
  * values when that divides; 0 when unknown. */
@@ -1310,7 +1330,8 @@ gst_recurrent_base_caps_streams (guint streams, const GstStructure * s,
   if (!s || per_stream == 0)
     return 0;
   if (!gst_structure_get_int (s, "width", &width)
-      && !gst_structure_get_int (s, "channels", &width))
+      && !gst_structure_get_int (s, "channels", &width)
+      && !gst_recurrent_tensors_get_width (s, &width))
     return 0;
   if (width <= 0 || (gsize) width % per_stream != 0)
     return 0;
@@ -1410,6 +1431,7 @@ gst_recurrent_base_transform_caps (GstBaseTransform * trans,
     if (G_IS_VALUE (&rate))
       g_value_unset (&rate);
   }
+  res = gst_recurrent_base_add_tensors (res, caps);
 
   if (filter) {
     GstCaps *tmp = gst_caps_intersect_full (filter, res,
@@ -1420,6 +1442,19 @@ gst_recurrent_base_transform_caps (GstBaseTransform * trans,
   GST_LOG_OBJECT (self, "%s %" GST_PTR_FORMAT " -> %" GST_PTR_FORMAT,
       direction == GST_PAD_SINK ? "sink" : "src", caps, res);
   return res;
+}
+
+/* other/tensors output: one frame per buffer (NNStreamer's rule), so
+ * frames are processed and pushed one at a time; other/x-frames: chunks. */
+static void
+gst_recurrent_base_set_output_tensors (GstRecurrentBase * self,
+    GstCaps * outcaps)
+{
+  GstRecurrentBasePrivate *priv = PRIV (self);
+
+  priv->out_tensors = outcaps && gst_caps_get_size (outcaps) > 0
+      && gst_recurrent_tensors_is (gst_caps_get_structure (outcaps, 0));
+  priv->chunk = priv->out_tensors ? 1 : priv->chunk_full;
 }
 
 /* set_caps: the input's @width values per frame hold N streams of the
@@ -1514,7 +1549,10 @@ gst_recurrent_base_set_caps (GstBaseTransform * trans, GstCaps * incaps,
   /* the base class retries negotiation on every buffer: one error is enough */
   if (priv->rejected_caps && gst_caps_is_equal (incaps, priv->rejected_caps))
     return FALSE;
-  if (audio) {
+  if (gst_recurrent_tensors_is (s)) {
+    if (!gst_recurrent_tensors_parse (s, &ids, &width, &fps_n, &fps_d))
+      goto bad_caps;
+  } else if (audio) {
     if (!gst_structure_get_int (s, "channels", &width)
         || !gst_structure_get_int (s, "rate", &rate) || rate <= 0)
       goto bad_caps;
@@ -1543,6 +1581,7 @@ gst_recurrent_base_set_caps (GstBaseTransform * trans, GstCaps * incaps,
     priv->fps_d = fps_d;
     gst_recurrent_base_reset_timing (self);
   }
+  gst_recurrent_base_set_output_tensors (self, outcaps);
   gst_caps_replace (&priv->rejected_caps, NULL);
   GST_DEBUG_OBJECT (self, "in %" GST_PTR_FORMAT ", out %" GST_PTR_FORMAT,
       incaps, outcaps);

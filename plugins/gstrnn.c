@@ -28,6 +28,12 @@
  * kept until complete, so any split of the same bytes gives bit-identical
  * output.
  *
+ * NNStreamer's `other/tensors, format=static, num_tensors=1,
+ * types=float32, dimensions=D:1` (int32 and 1:1 for ids) is taken too, and
+ * given on the output side when downstream asks for it (one frame per
+ * buffer, the same numbers; see docs/interop.md). The model may be
+ * safetensors (native or PyTorch) or ONNX (torch.onnx.export).
+ *
  * Output: `other/x-frames` F32LE frames of the width given by `output`:
  * `prediction` (default; regression values in raw units, class
  * probabilities, or the hidden state for a model without head), `hidden`
@@ -123,7 +129,7 @@ gst_rnn_class_init (GstRnnClass * klass)
   gst_element_class_set_static_metadata (element_class,
       "Recurrent neural network", "Filter/Analyzer",
       "Runs a vanilla tanh RNN (optional linear head) over frames, keeping "
-      "the hidden state across buffers", "gst-recurrent authors");
+      "the hidden state across buffers", GST_RECURRENT_AUTHORS);
 }
 
 static void

@@ -137,6 +137,9 @@ static const Case kCases[] = {
   { "rnn", RNC_CELL_RNN, RNC_HEAD_CLASSES, "output=argmax", 0 },
   { "rnn", RNC_CELL_RNN, RNC_HEAD_CLASSES, "output=probabilities", 3 },
   { "lstm", RNC_CELL_LSTM, RNC_HEAD_REGRESSION, "threads=2", 0 },
+  { "gru", RNC_CELL_GRU, RNC_HEAD_REGRESSION, "", 0 },
+  { "gru", RNC_CELL_GRU, RNC_HEAD_REGRESSION, "", 4 },
+  { "gru", RNC_CELL_GRU, RNC_HEAD_REGRESSION, "threads=2", 0 },
 };
 
 INSTANTIATE_TEST_SUITE_P (Cases, GstStreamsExact,

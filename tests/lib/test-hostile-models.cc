@@ -260,6 +260,26 @@ const Case cases[] = {
     RNC_MODEL_ERROR_JSON, "not valid JSON"},
   {"HeaderNotObject", [] { return replace_header (native (), "[1, 2, 3]"); },
     RNC_MODEL_ERROR_JSON, "not a JSON object"},
+  /* issue 13: json-glib keeps the first value and leaks the rest */
+  {"HeaderTrailingJson", [] {
+      Bytes data;
+      std::string h = header_json (native (), &data) + " [\"x\"]";
+      return with_header (h, data, h.size ()); },
+    RNC_MODEL_ERROR_JSON, "more data after the first value"},
+  /* json-glib takes comments: one holding a quote hid the brackets after it
+   * from a scan that only skipped double-quoted strings */
+  {"HeaderCommentHidesNesting", [] {
+      Bytes data;
+      std::string h = header_json (native (), &data);
+      h.insert (1, "\"x\": /* \" */ " + std::string (100000, '[') + "\"*/, ");
+      return with_header (h, data, h.size ()); },
+    RNC_MODEL_ERROR_JSON, "'/' at byte 6"},
+  {"HeaderSingleQuotedString", [] {
+      Bytes data;
+      std::string h = header_json (native (), &data);
+      h.insert (1, "'x': 1, ");
+      return with_header (h, data, h.size ()); },
+    RNC_MODEL_ERROR_JSON, "not valid JSON"},
   {"DeepNesting", [] {
       std::string deep (100000, '[');
       Spec s = native ();
@@ -528,6 +548,60 @@ const Case cases[] = {
       set_meta (s, "rnc.output_mean", quote ("[0,0]"));
       set_meta (s, "rnc.output_std", quote ("[1,0]"));
       return build (s); }, RNC_MODEL_ERROR_METADATA, "rnc.output_std"},
+  /* issue 13: 100,000 '[' in a metadata string overflowed json-glib's
+   * stack (the header scan rightly skips string contents) */
+  {"ScalingDeeplyNested", [] {
+      Spec s = native ();
+      set_meta (s, "rnc.input_mean", quote (std::string (100000, '[')));
+      set_meta (s, "rnc.input_std", quote ("[1,2,3]"));
+      return build (s); }, RNC_MODEL_ERROR_METADATA,
+    "metadata 'rnc.input_mean' nests deeper than 16 levels"},
+  {"ScalingDeeplyNestedObjects", [] {
+      Spec s = native ();
+      set_meta (s, "rnc.output_mean", quote ("[0,0]"));
+      std::string deep;
+      for (int i = 0; i < 50000; i++)
+        deep += "{\\\"a\\\":";
+      set_meta (s, "rnc.output_std", quote (deep));
+      return build (s); }, RNC_MODEL_ERROR_METADATA, "rnc.output_std' nests deeper"},
+  /* issue 13: checked as doubles, stored as floats */
+  {"ScalingStdUnderflowsToZeroAsFloat", [] {
+      Spec s = native ();
+      set_meta (s, "rnc.input_mean", quote ("[0,0,0]"));
+      set_meta (s, "rnc.input_std", quote ("[1,1e-50,1]"));
+      return build (s); }, RNC_MODEL_ERROR_METADATA,
+    "'rnc.input_std' value 1 (1e-50) is not greater than 0 as a 32-bit float"},
+  {"ScalingStdSubnormalAsFloat", [] {
+      Spec s = native ();
+      set_meta (s, "rnc.output_mean", quote ("[0,0]"));
+      set_meta (s, "rnc.output_std", quote ("[1e-40,1]"));
+      return build (s); }, RNC_MODEL_ERROR_METADATA,
+    "'rnc.output_std' value 0 (1e-40) is not greater than 0"},
+  {"ScalingStdOverflowsAsFloat", [] {
+      Spec s = native ();
+      set_meta (s, "rnc.input_mean", quote ("[0,0,0]"));
+      set_meta (s, "rnc.input_std", quote ("[1,1,1e39]"));
+      return build (s); }, RNC_MODEL_ERROR_METADATA,
+    "'rnc.input_std' value 2 (1e+39) is not a finite 32-bit float"},
+  {"ScalingMeanOverflowsAsFloat", [] {
+      Spec s = native ();
+      set_meta (s, "rnc.output_mean", quote ("[-1e39,0]"));
+      set_meta (s, "rnc.output_std", quote ("[1,1]"));
+      return build (s); }, RNC_MODEL_ERROR_METADATA,
+    "'rnc.output_mean' value 0 (-1e+39) is not a finite 32-bit float"},
+  {"ScalingMeanOverflowsAsDouble", [] {
+      Spec s = native ();
+      set_meta (s, "rnc.output_mean", quote ("[1e400,0]"));
+      set_meta (s, "rnc.output_std", quote ("[1,1]"));
+      return build (s); }, RNC_MODEL_ERROR_METADATA,
+    "'rnc.output_mean' value 0 (inf) is not a finite 32-bit float"},
+  /* issue 13: trailing JSON in a metadata value */
+  {"ScalingTrailingJson", [] {
+      Spec s = native ();
+      set_meta (s, "rnc.input_mean", quote ("[0,0,0] [1]"));
+      set_meta (s, "rnc.input_std", quote ("[1,1,1]"));
+      return build (s); }, RNC_MODEL_ERROR_METADATA,
+    "'rnc.input_mean' is not valid JSON: more data after the first value"},
   {"ScalingNotJson", [] {
       Spec s = native ();
       set_meta (s, "rnc.input_mean", quote ("[1,2"));

@@ -530,3 +530,34 @@ TEST (RncSafetensors, ReadsAHandWrittenFile)
   EXPECT_STREQ (rnc_safetensors_get_metadata (st, "x"), "y");
   rnc_safetensors_free (st);
 }
+
+/* Found by fuzz-vocab / fuzz-safetensors (docs/fuzzing.md): the writer's
+ * header went through json-glib's generator, which writes U+001F raw inside
+ * a string (not JSON; a strict reader refuses the file). Names and
+ * metadata holding control characters are escaped, and read back. */
+TEST (Safetensors, HeaderEscapesControlCharacters)
+{
+  RncSafetensorsWriter *w = rnc_safetensors_writer_new ();
+  GError *error = nullptr;
+  const float x = 1.5f;
+  const size_t shape[1] = { 1 };
+  ASSERT_TRUE (rnc_safetensors_writer_add (w, "t\x1f\x01" "a", RNC_DTYPE_F32,
+          1, shape, &x, &error));
+  rnc_safetensors_writer_set_metadata (w, "k\x1f", "v\x1f\t\x02");
+  size_t size = 0;
+  guint8 *data = rnc_safetensors_writer_to_data (w, &size, &error);
+  ASSERT_NE (data, nullptr) << error->message;
+  uint64_t hlen = 0;
+  memcpy (&hlen, data, 8);
+  ASSERT_LE (8 + hlen, size);
+  for (uint64_t i = 8; i < 8 + hlen; i++)
+    EXPECT_GE (data[i], 0x20u) << "raw control byte at " << i;
+  RncSafetensors *st = rnc_safetensors_parse (data, size, "esc", &error);
+  ASSERT_NE (st, nullptr) << error->message;
+  ASSERT_EQ (rnc_safetensors_get_n_tensors (st), 1u);
+  EXPECT_STREQ (rnc_safetensors_get_tensor (st, 0)->name, "t\x1f\x01" "a");
+  EXPECT_STREQ (rnc_safetensors_get_metadata (st, "k\x1f"), "v\x1f\t\x02");
+  rnc_safetensors_free (st);
+  g_free (data);
+  rnc_safetensors_writer_free (w);
+}

@@ -12,6 +12,7 @@
 
 #include <cstring>
 #include <fstream>
+#include <set>
 #include <string>
 
 using rnc_test::seasonal_csv;
@@ -262,6 +263,40 @@ TEST (RncTrainTool, CharLanguageModelLearnsTextAndCarriesVocabulary)
   std::printf ("    next-character accuracy after the first sentence: %.3f\n",
       acc);
   EXPECT_GT (acc, 0.9);
+}
+
+/* Regression (issue 13): a NUL byte in the text became a character token
+ * whose C string is empty, so the model's vocabulary held "\u0000" and
+ * vocab-encode refused it ("empty token"). NUL is a separator now: the
+ * vocabulary loads through the path vocab-encode uses (the model file) and
+ * every token is a non-empty string without NUL. */
+TEST (RncTrainTool, CharLanguageModelOnTextWithNulWritesALoadableVocabulary)
+{
+  TempDir d;
+  std::string text;
+  for (int i = 0; i < 40; i++)
+    text += std::string ("ab\0c d", 6) + std::string (1, '\0');
+  std::string data = d.file ("nul.txt", text);
+  std::string model = d.file ("lm.safetensors");
+  ToolRun r = run_tool ({ "lm", "--data", data, "--tokenize", "char",
+      "--hidden", "4", "--embed", "2", "--epochs", "1", "--window", "8",
+      "-o", model });
+  ASSERT_EQ (r.status, 0) << r.err;
+
+  const char *keys[] = { "rnc.vocab", nullptr };
+  g_autoptr (GError) err = nullptr;
+  g_autoptr (RncVocab) vocab = rnc_vocab_load_any (model.c_str (), keys, &err);
+  ASSERT_NE (vocab, nullptr) << err->message;
+  std::set<std::string> tokens;
+  for (size_t i = 0; i < rnc_vocab_get_size (vocab); i++) {
+    const char *t = rnc_vocab_get_token (vocab, (int32_t) i);
+    ASSERT_NE (t, nullptr);
+    EXPECT_GT (strlen (t), 0u) << "token " << i;
+    tokens.insert (t);
+  }
+  /* <unk>, the three letters and the space the NULs and the blank made */
+  EXPECT_EQ (tokens, (std::set<std::string> { "<unk>", "a", "b", "c", " ",
+      "d" }));
 }
 
 TEST (RncTrainTool, ForecastSkipsRowNumberColumnsByDefault)
