@@ -174,7 +174,9 @@ namespace {
 
 /* The tags the library gives the word lines of @input (a blank line between
  * sentences), line for line: a fresh state at every sentence, known words
- * by id, unknown ones by their signature class, the argmax. Also collects
+ * by id, unknown ones by their signature class, the argmax of the output
+ * that belongs to each word (k frames later for a lookahead of k, the
+ * sentence followed by k pads: rnc_tagger_forward). Also collects
  * the classes the unknown words took. */
 std::string
 library_tags (const RncModel *m, const std::vector<std::string> &input,
@@ -190,9 +192,9 @@ library_tags (const RncModel *m, const std::vector<std::string> &input,
     if (ids.empty ())
       return;
     std::vector<float> logits (ids.size () * Q);
-    rnc_state_reset (st);
-    EXPECT_TRUE (rnc_forward_ids (st, ids.data (), ids.size (), nullptr,
-            logits.data ()));
+    /* the sentence from a fresh state, then the pads of a lookahead */
+    EXPECT_TRUE (rnc_tagger_forward (st, ids.data (), ids.size (),
+            logits.data (), nullptr));
     for (size_t i = 0; i < ids.size (); i++)
       out += std::string (rnc_vocab_get_token (labels,
               (int32_t) rnc_argmax (&logits[i * Q], Q))) + "\n";
