@@ -23,4 +23,16 @@ G_BEGIN_DECLS
 gboolean rnc_tagger_forward (RncState *state, const int32_t *ids, size_t n,
     float *logits, int32_t *tags);
 
+/* (transfer full) One model that runs the @n models (same config, n >= 1)
+ * side by side and averages their head outputs: hidden size n*H (and
+ * embedding n*E), each member's units in their own block of every gate
+ * (block-diagonal recurrent and upper-layer weights; layer 0 reads the
+ * shared input, or the member's own embedding columns), head weights
+ * stacked and divided by n, head bias the mean. Its logits are the mean of
+ * the members' logits (up to rounding). Metadata: the first model's.
+ * RNC_CONFIG_ERROR_INVALID when the configs differ or the packed size is
+ * refused. */
+RncModel *rnc_model_new_ensemble (RncModel *const *models, size_t n,
+    GError **error);
+
 G_END_DECLS

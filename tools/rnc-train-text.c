@@ -386,7 +386,7 @@ rnc_train_tag (RncTrainArgs *a)
   RncCell cell = RNC_CELL_LSTM;
   RncWeightInit init = RNC_WEIGHT_INIT_UNIFORM;
   size_t i, n_types, rare, min_count, E, H, L, n_unk, n_bad, d_unk = 0;
-  size_t d_bad = 0, k_first, k_last, k, best_k = 0;
+  size_t d_bad = 0, k_first, k_last, k, best_k = 0, n_ens;
   double best_acc = -1.0;
   int32_t pad = -1;
   int rc = 2;                   /* until the options are checked */
@@ -422,6 +422,12 @@ rnc_train_tag (RncTrainArgs *a)
   }
   if (!parse_delay (a->delay, &k_first, &k_last, &err))
     goto failed;
+  if (a->ensemble == 0 || a->ensemble > 16) {
+    g_set_error (&err, RNC_TRAIN_ERROR, RNC_TRAIN_ERROR_INVALID,
+        "--ensemble must be 1..16");
+    goto failed;
+  }
+  n_ens = a->ensemble > 0 ? (size_t) a->ensemble : 3;
   if (k_last > k_first && o.val_fraction <= 0.0 && !a->dev) {
     g_set_error (&err, RNC_TRAIN_ERROR, RNC_TRAIN_ERROR_INVALID,
         "--delay auto chooses on validation data: give --dev or --val > 0, "
@@ -558,6 +564,59 @@ rnc_train_tag (RncTrainArgs *a)
   else if (!a->quiet && best_acc >= 0)
     fprintf (stderr, "validation accuracy %.2f%%\n", 100.0 * best_acc);
 
+  /* more members from the next seeds, averaged in one model */
+  if (n_ens > 1) {
+    g_autoptr (GPtrArray) members = g_ptr_array_new_with_free_func (
+        (GDestroyNotify) rnc_model_free);
+    Delayed dd = { 0 }, dvd = { 0 };
+    RncDataset dsk, dvk;
+    RncTrainOptions om = o;
+    RncModel *packed;
+    double acc = NAN;
+
+    delay_dataset (&ds, best_k, pad, &dd, &dsk);
+    if (a->dev)
+      delay_dataset (&dv, best_k, pad, &dvd, &dvk);
+    g_ptr_array_add (members, g_steal_pointer (&model));
+    for (i = 1; i < n_ens; i++) {
+      g_autoptr (RncTrainer) tr = NULL;
+      RncModel *mm = new_index_model (cell, rnc_vocab_get_size (vocab), E, H,
+          L, rnc_vocab_get_size (tags), &err);
+      if (!mm)
+        break;
+      g_ptr_array_add (members, mm);
+      om.seed = o.seed + i;
+      rnc_model_init_weights (mm, init, om.seed);
+      if (!a->quiet)
+        fprintf (stderr, "ensemble member %zu (seed %" G_GUINT64_FORMAT
+            "):\n", i + 1, om.seed);
+      tr = rnc_trainer_new (mm, &om, &dsk, a->dev ? &dvk : NULL, &err);
+      if (!tr || !rnc_trainer_fit (tr, rnc_train_print_epoch, a, &err))
+        break;
+    }
+    packed = i == n_ens ? rnc_model_new_ensemble ((RncModel *const *)
+        members->pdata, n_ens, &err) : NULL;
+    if (packed) {
+      g_autoptr (RncTrainer) tr = rnc_trainer_new (packed, &o, &dsk,
+          a->dev ? &dvk : NULL, &err);
+      if (tr && rnc_trainer_get_n_val (tr) > 0)
+        rnc_trainer_evaluate (tr, &acc);
+      if (!a->quiet && !isnan (acc))
+        fprintf (stderr, "ensemble of %zu: validation accuracy %.2f%%\n",
+            n_ens, 100.0 * acc);
+      if (!isnan (acc)) {
+        g_autofree char *t = g_strdup_printf ("%.6f", acc);
+        rnc_model_set_metadata (packed, "rnc.train.ensemble_val_accuracy",
+            t);
+      }
+      model = packed;
+    }
+    delayed_clear (&dd);
+    delayed_clear (&dvd);
+    if (!model)
+      goto failed;
+  }
+
   vjson = rnc_vocab_to_json (vocab);
   tjson = rnc_vocab_to_json (tags);
   rnc_model_set_metadata (model, "rnc.vocab", vjson);
@@ -571,6 +630,10 @@ rnc_train_tag (RncTrainArgs *a)
     if (best_k > 0)
       rnc_model_set_metadata (model, "rnc.pad_id", pt);
     rnc_model_set_metadata (model, "rnc.train.delay_val_accuracy", acc_json);
+    if (n_ens > 1) {
+      g_autofree char *ne = g_strdup_printf ("%zu", n_ens);
+      rnc_model_set_metadata (model, "rnc.train.ensemble", ne);
+    }
     if (!rnc_model_parse_metadata (model, &err))
       goto failed;
   }

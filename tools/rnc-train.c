@@ -23,6 +23,7 @@ args_init (RncTrainArgs *a)
   a->hidden = a->layers = a->window = a->epochs = a->batch = -1;
   a->patience = a->lr_patience = a->embed = -1;
   a->min_count = a->max_vocab = a->rare = -1;
+  a->ensemble = -1;
   a->lr = a->clip = a->val = a->rare_prob = -1.0;
   a->seed = -1;
 }
@@ -446,6 +447,9 @@ entries_for (const char *cmd, RncTrainArgs *a)
         "Lookahead: the tag of word t is emitted at word t+K (rnc.delay); "
         "'auto' trains K = 0, 1 and 2 and keeps the best on validation "
         "(default auto)", "K|auto"},
+    {"ensemble", 0, 0, G_OPTION_ARG_INT, &a->ensemble,
+        "Train N models from seeds S..S+N-1 (with the chosen lookahead) and "
+        "store them as one model averaging their outputs (default 3)", "N"},
   };
 
   g_array_append_vals (e, common, G_N_ELEMENTS (common));
@@ -487,7 +491,7 @@ description_for (const char *cmd)
       "tokens), so every word still gets one tag.\n"
       "Defaults: lstm, hidden 128, embed 64, batch 32, epochs 30, lr 5e-3, "
       "clip 5, val 0.1\n(without --dev), patience 4, lr-patience 2, delay "
-      "auto (0, 1 or 2).";
+      "auto (0, 1 or 2), ensemble 3.";
 }
 
 int

@@ -275,3 +275,66 @@ TEST (RncTagger, RejectsBadDelayMetadata)
     rnc_model_free (m);
   }
 }
+
+/* An ensemble packed into one model gives the mean of its members' logits,
+ * for both cells, with an embedding or gathering rows of Wx, stacked. */
+TEST (RncTagger, PackedEnsembleAveragesItsMembers)
+{
+  for (RncCell cell : { RNC_CELL_RNN, RNC_CELL_LSTM })
+    for (size_t E : { 0, 5 })
+      for (size_t L : { 1, 2 }) {
+        const size_t n = 3, T = 25;
+        std::vector<RncModel *> ms;
+        for (size_t m = 0; m < n; m++)
+          ms.push_back (random_model (cell, RNC_INPUT_INDEX, kV, E, 6, L,
+                  RNC_HEAD_CLASSES, kQ, 30 + m, 0.7f));
+        rnc_model_set_metadata (ms[0], "rnc.delay", "1");
+        rnc_model_set_metadata (ms[0], "rnc.pad_id", "4");
+        GError *err = nullptr;
+        RncModel *p = rnc_model_new_ensemble (ms.data (), n, &err);
+        ASSERT_NE (p, nullptr) << err->message;
+        EXPECT_EQ (rnc_model_get_config (p)->hidden_size, n * 6);
+        EXPECT_EQ (rnc_model_get_config (p)->embed_size, n * E);
+        EXPECT_EQ (rnc_model_get_delay (p), 1u);
+        std::vector<int32_t> ids (T);
+        for (size_t t = 0; t < T; t++)
+          ids[t] = (int32_t) ((t * 7 + 3) % kV);
+        std::vector<float> want (T * kQ, 0.0f), y (T * kQ), got (T * kQ);
+        for (RncModel *m : ms) {
+          RncState *s = rnc_state_new (m, 1, 0);
+          ASSERT_TRUE (rnc_forward_ids_ref (s, ids.data (), T, nullptr,
+                  y.data ()));
+          for (size_t i = 0; i < y.size (); i++)
+            want[i] += y[i] / n;
+          rnc_state_free (s);
+        }
+        RncState *s = rnc_state_new (p, 1, 0);
+        ASSERT_TRUE (rnc_forward_ids (s, ids.data (), T, nullptr,
+                got.data ()));
+        double e = max_abs_diff (got, want);
+        EXPECT_LT (e, 1e-5) << rnc_cell_to_string (cell) << " E " << E
+            << " L " << L << ": largest difference " << e;
+        rnc_state_free (s);
+        rnc_model_free (p);
+        for (RncModel *m : ms)
+          rnc_model_free (m);
+      }
+}
+
+TEST (RncTagger, RejectsAnEnsembleOfDifferentShapes)
+{
+  RncModel *ms[2] = {
+    random_model (RNC_CELL_RNN, RNC_INPUT_INDEX, kV, 0, 6, 1,
+        RNC_HEAD_CLASSES, kQ, 1, 0.5f),
+    random_model (RNC_CELL_RNN, RNC_INPUT_INDEX, kV, 0, 7, 1,
+        RNC_HEAD_CLASSES, kQ, 2, 0.5f),
+  };
+  GError *err = nullptr;
+  EXPECT_EQ (rnc_model_new_ensemble (ms, 2, &err), nullptr);
+  ASSERT_NE (err, nullptr);
+  EXPECT_NE (std::string (err->message).find ("same shape"),
+      std::string::npos) << err->message;
+  g_clear_error (&err);
+  rnc_model_free (ms[0]);
+  rnc_model_free (ms[1]);
+}
