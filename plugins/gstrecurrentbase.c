@@ -83,6 +83,7 @@ typedef struct
   gboolean in_ids;
   gsize out_width;
   gboolean out_ids;
+  GstClockTime own_latency;     /* a lookahead's k frames at the input rate */
 
   /* set by the action signal, applied by the streaming thread */
   gint reset_pending;
@@ -955,6 +956,7 @@ gst_recurrent_base_stop (GstBaseTransform * trans)
 
   GST_OBJECT_LOCK (self);
   priv->ready = FALSE;
+  priv->own_latency = 0;
   GST_OBJECT_UNLOCK (self);
   priv->delay = 0;
 
@@ -1162,6 +1164,11 @@ gst_recurrent_base_set_caps (GstBaseTransform * trans, GstCaps * incaps,
     priv->fps_d = fps_d;
     gst_recurrent_base_reset_timing (self);
   }
+  GST_OBJECT_LOCK (self);
+  priv->own_latency = priv->delay > 0 && fps_n > 0 ?
+      gst_util_uint64_scale (priv->delay, (guint64) fps_d * GST_SECOND,
+      (guint64) fps_n) : 0;
+  GST_OBJECT_UNLOCK (self);
   gst_caps_replace (&priv->rejected_caps, NULL);
   GST_DEBUG_OBJECT (self, "in %" GST_PTR_FORMAT ", out %" GST_PTR_FORMAT,
       incaps, outcaps);
@@ -1851,19 +1858,16 @@ gst_recurrent_base_query (GstBaseTransform * trans, GstPadDirection direction,
      * lookahead of k frames: its output for frame t (stamped with t's
      * time) comes with frame t + k, k frame durations late. */
     {
-      GstRecurrentBasePrivate *priv = PRIV ((GstRecurrentBase *) trans);
-      gsize delay = priv->delay;
-      gint fps_n = priv->fps_n, fps_d = priv->fps_d;
-      if (delay > 0 && fps_n > 0) {
-        GstClockTime own = gst_util_uint64_scale (delay,
-            (guint64) fps_d * GST_SECOND, (guint64) fps_n);
-        min += own;
-        if (GST_CLOCK_TIME_IS_VALID (max))
-          max += own;
-      }
+      GstClockTime own;
+      GST_OBJECT_LOCK (trans);
+      own = PRIV ((GstRecurrentBase *) trans)->own_latency;
+      GST_OBJECT_UNLOCK (trans);
+      min += own;
+      if (GST_CLOCK_TIME_IS_VALID (max))
+        max += own;
     }
     GST_DEBUG_OBJECT (trans, "latency: live %d, min %" GST_TIME_FORMAT
-        ", max %" GST_TIME_FORMAT " (own latency 0)", live,
+        ", max %" GST_TIME_FORMAT " (with our own)", live,
         GST_TIME_ARGS (min), GST_TIME_ARGS (max));
     gst_query_set_latency (query, live, min, max);
     return TRUE;
