@@ -1,4 +1,4 @@
-/* librnc: one stream of frames through a model (see rnc-runner.h). */
+/* librnc: streams of frames through a model (see rnc-runner.h). */
 #include "rnc-runner.h"
 
 #include "rnc-activation.h"
@@ -20,19 +20,21 @@ struct _RncRunner
   RncOutputKind output;         /* resolved: never PREDICTION */
   gboolean unscale;             /* regression prediction: unscale the head */
   size_t window;                /* T, 0 = none */
-  size_t delay;                 /* k: lookahead frames (rnc.delay) */
+  size_t delay;                 /* k: lookahead frames (rnc.delay; N = 1) */
   size_t owed;                  /* min(k, frames since the reset): the
                                  * outputs a flush still owes */
   void *pad;                    /* (k) int32 pad ids, or (k, D) float raw
                                  * frames that scale to zero; NULL if k = 0 */
-  size_t D;                     /* values per input frame (1 for ids) */
+  size_t D;                     /* values per input frame of a stream (1 for ids) */
   gboolean ids;                 /* index input */
-  size_t H, Q, W;               /* hidden, head width, output width */
-  size_t chunk;                 /* frames per forward call */
+  size_t H, Q, W;               /* hidden, head width, output width per stream */
+  size_t N;                     /* streams */
+  size_t FW, OW;                /* values per frame of all streams: N*D, N*W */
+  size_t chunk;                 /* frames per forward call (1 when N > 1) */
 
-  float *xs;                    /* (chunk, D) scaled input, dense only */
-  float *y;                     /* (chunk, Q) head outputs for argmax, or NULL */
-  float *last_y;                /* (Q) scratch for last_output, or NULL */
+  float *xs;                    /* (chunk, N*D) scaled input, dense only */
+  float *y;                     /* (chunk, N*Q) head outputs for argmax, or NULL */
+  float *last_y;                /* (N*Q) scratch for last_output, or NULL */
 
   /* output interval: residual quantiles (model units) and the offsets of
    * the current level, in raw units */
@@ -42,12 +44,16 @@ struct _RncRunner
   double level;
   double *lo_off, *hi_off;      /* (Q) */
 
-  /* window history: a linear buffer of 2T frames whose live part is
-   * [hist_end - min(seen, T), hist_end); when full it slides back by T. */
-  float *hist_x;                /* (2T, D) scaled frames, dense only */
-  int32_t *hist_ids;            /* (2T) ids, index only */
+  /* window history: a linear buffer of 2T frames (of all streams) whose
+   * live part is [hist_end - min(seen, T), hist_end); when full it slides
+   * back by T. */
+  float *hist_x;                /* (2T, N*D) scaled frames, dense only */
+  int32_t *hist_ids;            /* (2T, N) ids, index only */
   size_t hist_end;
-  size_t seen;                  /* frames since reset, saturated at T (or 1 without window) */
+  size_t seen;                  /* frames since reset, saturated at T (or 1
+                                 * without window): the most of any stream */
+  size_t *seen_s;               /* (N) the same per stream (reset one by one) */
+  gboolean all_seen;            /* every seen_s is saturated */
   gboolean window_current;      /* the state holds the window ending at the last frame */
 };
 
@@ -276,10 +282,9 @@ rnc_runner_new (RncState *state, RncOutputKind output, size_t window,
   const RncModel *model;
   const RncModelConfig *c;
   RncRunner *r;
-  size_t D, hist_bytes;
+  size_t D, N, hist_bytes;
 
   g_return_val_if_fail (state != NULL, NULL);
-  g_return_val_if_fail (rnc_state_get_batch (state) == 1, NULL);
   g_return_val_if_fail ((guint) output <= RNC_OUTPUT_INTERVAL, NULL);
 
   model = rnc_state_get_model (state);
@@ -291,12 +296,16 @@ rnc_runner_new (RncState *state, RncOutputKind output, size_t window,
     goto needs_classes;
   if (output == RNC_OUTPUT_INTERVAL && c->head != RNC_HEAD_REGRESSION)
     goto needs_regression;
+  N = rnc_state_get_batch (state);
   if (window > 0 && rnc_model_get_delay (model) > 0)
     goto window_and_delay;
+  if (N > 1 && rnc_model_get_delay (model) > 0)
+    goto streams_and_delay;
   if (window > RNC_RUNNER_MAX_WINDOW)
     goto window_too_large;
-  hist_bytes = 2 * window * D * sizeof (float);
-  if (window > 0 && (D > RNC_RUNNER_MAX_HISTORY_BYTES / (2 * window *
+  /* N*D <= RNC_MAX_DIM^2 cannot overflow */
+  hist_bytes = 2 * window * N * D * sizeof (float);
+  if (window > 0 && (N * D > RNC_RUNNER_MAX_HISTORY_BYTES / (2 * window *
               sizeof (float)) || hist_bytes > RNC_RUNNER_MAX_HISTORY_BYTES))
     goto window_too_large;
 
@@ -308,7 +317,10 @@ rnc_runner_new (RncState *state, RncOutputKind output, size_t window,
   r->ids = c->input == RNC_INPUT_INDEX;
   r->H = c->hidden_size;
   r->Q = c->output_size;
-  r->chunk = rnc_state_get_max_frames (state);
+  r->N = N;
+  /* many streams: one frame of all of them per forward call, whose layout
+   * (N, 1, D) is the frame's own */
+  r->chunk = N == 1 ? rnc_state_get_max_frames (state) : 1;
   r->delay = rnc_model_get_delay (model);
   r->level = RNC_RUNNER_DEFAULT_INTERVAL;
 
@@ -324,11 +336,16 @@ rnc_runner_new (RncState *state, RncOutputKind output, size_t window,
   r->W = output == RNC_OUTPUT_HIDDEN ? r->H :
       output == RNC_OUTPUT_ARGMAX ? 1 :
       output == RNC_OUTPUT_INTERVAL ? 3 * r->Q : r->Q;
+  r->FW = N * D;
+  r->OW = N * r->W;
 
   if (!r->ids)
-    r->xs = g_new (float, r->chunk * D);
+    r->xs = g_new (float, r->chunk * r->FW);
   if (output == RNC_OUTPUT_ARGMAX || output == RNC_OUTPUT_INTERVAL)
-    r->y = g_new (float, r->chunk * r->Q);
+    r->y = g_new (float, r->chunk * N * r->Q);
+  if (r->Q > 0)
+    r->last_y = g_new (float, N * r->Q);
+  r->seen_s = g_new0 (size_t, N);
   if (output == RNC_OUTPUT_INTERVAL) {
     GError *err = NULL;
     r->lo_off = g_new (double, r->Q);
@@ -356,13 +373,11 @@ rnc_runner_new (RncState *state, RncOutputKind output, size_t window,
       r->pad = pad;
     }
   }
-  if (r->Q > 0)
-    r->last_y = g_new (float, r->Q);
   if (window > 0) {
     if (r->ids)
-      r->hist_ids = g_new (int32_t, 2 * window);
+      r->hist_ids = g_new (int32_t, 2 * window * N);
     else
-      r->hist_x = g_new (float, 2 * window * D);
+      r->hist_x = g_new (float, 2 * window * r->FW);
   }
   rnc_runner_reset (r);
   return r;
@@ -384,6 +399,11 @@ window_and_delay:
       "carried: a window of %zu frames does not apply",
       rnc_model_get_delay (model), window);
   return NULL;
+streams_and_delay:
+  g_set_error (error, RNC_RUNNER_ERROR, RNC_RUNNER_ERROR_OUTPUT,
+      "the model looks %zu frames ahead (rnc.delay): it runs one stream, "
+      "not %zu", rnc_model_get_delay (model), N);
+  return NULL;
 window_too_large:
   g_set_error (error, RNC_RUNNER_ERROR, RNC_RUNNER_ERROR_WINDOW,
       "window of %zu frames of width %zu is too large (at most %d frames and "
@@ -402,6 +422,7 @@ rnc_runner_free (RncRunner *r)
   g_free (r->last_y);
   g_free (r->hist_x);
   g_free (r->hist_ids);
+  g_free (r->seen_s);
   g_free (r->pad);
   g_free (r->probs);
   g_free (r->quant);
@@ -435,9 +456,15 @@ rnc_runner_get_delay (const RncRunner *r)
 }
 
 size_t
+rnc_runner_get_streams (const RncRunner *r)
+{
+  return r->N;
+}
+
+size_t
 rnc_runner_get_output_width (const RncRunner *r)
 {
-  return r->W;
+  return r->OW;
 }
 
 gboolean
@@ -449,7 +476,7 @@ rnc_runner_output_is_ids (const RncRunner *r)
 size_t
 rnc_runner_get_frame_width (const RncRunner *r)
 {
-  return r->D;
+  return r->FW;
 }
 
 gboolean
@@ -464,6 +491,13 @@ rnc_runner_get_frames_seen (const RncRunner *r)
   return r->seen;
 }
 
+gboolean
+rnc_runner_stream_has_output (const RncRunner *r, size_t n)
+{
+  g_return_val_if_fail (r != NULL && n < r->N, FALSE);
+  return r->seen_s[n] >= MAX (r->window, 1);
+}
+
 const void *
 rnc_runner_peek_window (const RncRunner *r)
 {
@@ -474,8 +508,8 @@ rnc_runner_peek_window (const RncRunner *r)
     return NULL;
   first = r->hist_end - MIN (r->seen, r->hist_end);
   if (r->ids)
-    return r->hist_ids + first;
-  return r->hist_x + first * r->D;
+    return r->hist_ids + first * r->N;
+  return r->hist_x + first * r->FW;
 }
 
 void
@@ -485,13 +519,77 @@ rnc_runner_reset (RncRunner *r)
   rnc_state_reset (r->state);
   r->hist_end = 0;
   r->seen = 0;
+  memset (r->seen_s, 0, r->N * sizeof (size_t));
+  r->all_seen = FALSE;
   r->owed = 0;
   r->window_current = FALSE;
 }
 
+void
+rnc_runner_reset_stream (RncRunner *r, size_t n)
+{
+  size_t s, most = 0;
+
+  g_return_if_fail (r != NULL && n < r->N);
+  if (r->N == 1) {
+    rnc_runner_reset (r);
+    return;
+  }
+  /* with a window the state is rerun from the initial state for every
+   * output, and this stream's outputs are NaN until its window is full */
+  rnc_state_reset_stream (r->state, n);
+  r->seen_s[n] = 0;
+  r->all_seen = FALSE;
+  for (s = 0; s < r->N; s++)
+    most = MAX (most, r->seen_s[s]);
+  r->seen = most;
+}
+
+/* Marks the streams without an output (fewer frames than a window, or
+ * none, since their reset) in an output frame: NaN values, -1 ids. */
+static void
+mark_missing (RncRunner *r, void *out)
+{
+  size_t n, i;
+
+  if (r->all_seen)
+    return;
+  for (n = 0; n < r->N; n++) {
+    if (rnc_runner_stream_has_output (r, n))
+      continue;
+    if (r->output == RNC_OUTPUT_ARGMAX) {
+      ((int32_t *) out)[n] = -1;
+    } else {
+      float *o = (float *) out + n * r->W;
+      for (i = 0; i < r->W; i++)
+        o[i] = NAN;
+    }
+  }
+}
+
+/* Every stream has seen one more frame. */
+static void
+count_frame (RncRunner *r)
+{
+  size_t full = MAX (r->window, 1), n;
+  gboolean all = TRUE;
+
+  if (r->seen < full)
+    r->seen++;
+  if (r->all_seen)
+    return;
+  for (n = 0; n < r->N; n++) {
+    if (r->seen_s[n] < full)
+      r->seen_s[n]++;
+    all &= r->seen_s[n] == full;
+  }
+  r->all_seen = all;
+}
+
 /* Turns head rows y (n, Q) (in place) or hidden rows into the output kind.
  * For ARGMAX, @ids receives one id per row; for INTERVAL, @wide receives
- * (n, 3Q) rows [lo, prediction, hi]. */
+ * (n, 3Q) rows [lo, prediction, hi] (rows of all streams: a stream's W = 3Q
+ * values are contiguous in a frame). */
 static void
 finish_rows (RncRunner *r, float *y, size_t n, int32_t *ids, float *wide)
 {
@@ -530,28 +628,26 @@ finish_rows (RncRunner *r, float *y, size_t n, int32_t *ids, float *wide)
   }
 }
 
-/* The output of the state's current top h into @out (W values or an id). */
+/* The output of the state's current top h (N, H) of every stream into
+ * @out (N*W values or N ids). */
 static void
 output_from_state (RncRunner *r, void *out)
 {
   const float *h = rnc_state_peek_top_h (r->state, 0);
 
   if (r->output == RNC_OUTPUT_HIDDEN) {
-    memcpy (out, h, r->H * sizeof (float));
-    return;
+    memcpy (out, h, r->N * r->H * sizeof (float));
+  } else if (r->output == RNC_OUTPUT_ARGMAX) {
+    rnc_head_forward (r->model, h, r->N, r->last_y);
+    finish_rows (r, r->last_y, r->N, out, NULL);
+  } else if (r->output == RNC_OUTPUT_INTERVAL) {
+    rnc_head_forward (r->model, h, r->N, r->last_y);
+    finish_rows (r, r->last_y, r->N, NULL, out);
+  } else {
+    rnc_head_forward (r->model, h, r->N, out);
+    finish_rows (r, out, r->N, NULL, NULL);
   }
-  if (r->output == RNC_OUTPUT_ARGMAX) {
-    rnc_head_forward (r->model, h, 1, r->last_y);
-    finish_rows (r, r->last_y, 1, out, NULL);
-    return;
-  }
-  if (r->output == RNC_OUTPUT_INTERVAL) {
-    rnc_head_forward (r->model, h, 1, r->last_y);
-    finish_rows (r, r->last_y, 1, NULL, out);
-    return;
-  }
-  rnc_head_forward (r->model, h, 1, out);
-  finish_rows (r, out, 1, NULL, NULL);
+  mark_missing (r, out);
 }
 
 /* Returns the pointer the forward pass reads: the frames themselves (ids,
@@ -560,11 +656,11 @@ static const void *
 prepare_chunk (RncRunner *r, const void *x, size_t t0, size_t n)
 {
   if (r->ids)
-    return (const int32_t *) x + t0;
+    return (const int32_t *) x + t0 * r->N;
   if (!rnc_model_get_input_mean (r->model))
-    return (const float *) x + t0 * r->D;
-  memcpy (r->xs, (const float *) x + t0 * r->D, n * r->D * sizeof (float));
-  rnc_model_scale_input (r->model, r->xs, n);
+    return (const float *) x + t0 * r->FW;
+  memcpy (r->xs, (const float *) x + t0 * r->FW, n * r->FW * sizeof (float));
+  rnc_model_scale_input (r->model, r->xs, n * r->N);
   return r->xs;
 }
 
@@ -577,9 +673,11 @@ forward (RncRunner *r, const void *x, size_t n, float *hidden, float *y)
     rnc_forward (r->state, x, n, hidden, y);
 }
 
-/* Without a window: the state carries on, outputs of every frame; with a
- * lookahead, the outputs of the frames still owed before the k latest are
- * dropped from the front. Returns the number of outputs. */
+/* Without a window: the state carries on, outputs of every frame. With
+ * N > 1 the chunk is one frame: (N, 1, D) in, (N, 1, W) out, which is the
+ * frame layout itself. With a lookahead (N = 1), the outputs of the frames
+ * still owed before the k latest are dropped from the front. Returns the
+ * number of outputs. */
 static size_t
 process_carried (RncRunner *r, const void *x, size_t n, void *out)
 {
@@ -592,68 +690,80 @@ process_carried (RncRunner *r, const void *x, size_t n, void *out)
     if (!out) {
       forward (r, xc, nc, NULL, NULL);
     } else if (r->output == RNC_OUTPUT_HIDDEN) {
-      forward (r, xc, nc, (float *) out + t0 * r->W, NULL);
+      forward (r, xc, nc, (float *) out + t0 * r->OW, NULL);
     } else if (r->output == RNC_OUTPUT_ARGMAX) {
       forward (r, xc, nc, NULL, r->y);
-      finish_rows (r, r->y, nc, (int32_t *) out + t0, NULL);
+      finish_rows (r, r->y, nc * r->N, (int32_t *) out + t0 * r->OW, NULL);
     } else if (r->output == RNC_OUTPUT_INTERVAL) {
       forward (r, xc, nc, NULL, r->y);
-      finish_rows (r, r->y, nc, NULL, (float *) out + t0 * r->W);
+      finish_rows (r, r->y, nc * r->N, NULL, (float *) out + t0 * r->OW);
     } else {
-      float *yc = (float *) out + t0 * r->W;
+      float *yc = (float *) out + t0 * r->OW;
       forward (r, xc, nc, NULL, yc);
-      finish_rows (r, yc, nc, NULL, NULL);
+      finish_rows (r, yc, nc * r->N, NULL, NULL);
     }
   }
-  r->seen = 1;
+  count_frame (r);
   /* the first k frames after a reset owe their output to later frames:
    * the outputs of frames 0..k-1 since the reset are not theirs */
   drop = MIN (n, r->delay - r->owed);
   r->owed += drop;
   if (out && drop > 0 && drop < n)
-    memmove (out, (char *) out + drop * r->W * 4, (n - drop) * r->W * 4);
+    memmove (out, (char *) out + drop * r->OW * 4, (n - drop) * r->OW * 4);
   return n - drop;
 }
 
-/* Appends one frame (raw units) to the window history. */
+/* Appends one frame of all streams (raw units) to the window history. */
 static void
 push_history (RncRunner *r, const void *x, size_t t)
 {
-  size_t T = r->window, D = r->D;
+  size_t T = r->window, FW = r->FW, N = r->N;
 
   if (r->hist_end == 2 * T) {
     /* slide the last T - 1 frames back to the front */
     if (r->ids)
-      memmove (r->hist_ids, r->hist_ids + T + 1, (T - 1) * sizeof (int32_t));
+      memmove (r->hist_ids, r->hist_ids + (T + 1) * N, (T - 1) * N *
+          sizeof (int32_t));
     else
-      memmove (r->hist_x, r->hist_x + (T + 1) * D, (T - 1) * D *
+      memmove (r->hist_x, r->hist_x + (T + 1) * FW, (T - 1) * FW *
           sizeof (float));
     r->hist_end = T - 1;
   }
   if (r->ids) {
-    r->hist_ids[r->hist_end] = ((const int32_t *) x)[t];
+    memcpy (r->hist_ids + r->hist_end * N, (const int32_t *) x + t * N,
+        N * sizeof (int32_t));
   } else {
-    float *dst = r->hist_x + r->hist_end * D;
-    memcpy (dst, (const float *) x + t * D, D * sizeof (float));
-    rnc_model_scale_input (r->model, dst, 1);
+    float *dst = r->hist_x + r->hist_end * FW;
+    memcpy (dst, (const float *) x + t * FW, FW * sizeof (float));
+    rnc_model_scale_input (r->model, dst, N);
   }
   r->hist_end++;
-  if (r->seen < T)
-    r->seen++;
+  count_frame (r);
   r->window_current = FALSE;
 }
 
-/* Runs the full window ending at the last frame from a fresh state. */
+/* Runs the full window ending at the last frame from a fresh state: with
+ * N > 1 frame by frame, each one batched step of all streams (the history
+ * is time-major). */
 static void
 run_window (RncRunner *r)
 {
-  size_t T = r->window, start = r->hist_end - T;
+  size_t T = r->window, start = r->hist_end - T, t;
 
   rnc_state_reset (r->state);
-  if (r->ids)
-    rnc_forward_ids (r->state, r->hist_ids + start, T, NULL, NULL);
-  else
-    rnc_forward (r->state, r->hist_x + start * r->D, T, NULL, NULL);
+  if (r->N == 1) {
+    if (r->ids)
+      rnc_forward_ids (r->state, r->hist_ids + start, T, NULL, NULL);
+    else
+      rnc_forward (r->state, r->hist_x + start * r->D, T, NULL, NULL);
+  } else {
+    for (t = start; t < start + T; t++) {
+      if (r->ids)
+        rnc_forward_ids (r->state, r->hist_ids + t * r->N, 1, NULL, NULL);
+      else
+        rnc_forward (r->state, r->hist_x + t * r->FW, 1, NULL, NULL);
+    }
+  }
   r->window_current = TRUE;
 }
 
@@ -667,9 +777,9 @@ process_windowed (RncRunner *r, const void *x, size_t n, void *out)
     if (out && r->seen == r->window) {
       run_window (r);
       if (r->output == RNC_OUTPUT_ARGMAX)
-        output_from_state (r, (int32_t *) out + k);
+        output_from_state (r, (int32_t *) out + k * r->OW);
       else
-        output_from_state (r, (float *) out + k * r->W);
+        output_from_state (r, (float *) out + k * r->OW);
       k++;
     }
   }
@@ -687,7 +797,7 @@ rnc_runner_process (RncRunner *r, const void *x, size_t n, void *out,
   if (n_out)
     *n_out = 0;
   if (r->ids) {
-    size_t bad = rnc_model_find_bad_id (r->model, x, n);
+    size_t bad = rnc_model_find_bad_id (r->model, x, n * r->N);
     if (bad != (size_t) -1) {
       if (bad_index)
         *bad_index = bad;

@@ -276,3 +276,37 @@ TEST (RncRunnerIntervalCheck, RejectsAClassesHead)
   rnc_state_free (st);
   rnc_model_free (m);
 }
+
+/* Two streams side by side: each stream's [lo, pred, hi] block is what a
+ * runner of one stream gives that stream alone, bit for bit. */
+TEST (RncRunnerIntervalCheck, StreamsEqualSingleRuns)
+{
+  RncModel *m = calibrated_model (true);
+  const size_t T = 30, N = 2;
+  auto a = rnc_test::normal_vec (T, 24), b = rnc_test::normal_vec (T, 25);
+  std::vector<float> x (T * N);
+  for (size_t t = 0; t < T; t++) {
+    x[t * N] = a[t];
+    x[t * N + 1] = b[t];
+  }
+  std::vector<float> ia = run (m, RNC_OUTPUT_INTERVAL, 0, 0.7, a);
+  std::vector<float> ib = run (m, RNC_OUTPUT_INTERVAL, 0, 0.7, b);
+  RncState *st = rnc_state_new (m, N, 1);
+  GError *err = nullptr;
+  RncRunner *r = rnc_runner_new (st, RNC_OUTPUT_INTERVAL, 0, &err);
+  ASSERT_NE (r, nullptr) << err->message;
+  ASSERT_TRUE (rnc_runner_set_interval (r, 0.7, nullptr));
+  ASSERT_EQ (rnc_runner_get_output_width (r), N * 6);
+  std::vector<float> out (T * N * 6);
+  size_t n_out = 0;
+  ASSERT_TRUE (rnc_runner_process (r, x.data (), T, out.data (), &n_out,
+          nullptr));
+  ASSERT_EQ (n_out, T);
+  for (size_t t = 0; t < T; t++) {
+    EXPECT_EQ (std::memcmp (&out[t * 12], &ia[t * 6], 24), 0) << t;
+    EXPECT_EQ (std::memcmp (&out[t * 12 + 6], &ib[t * 6], 24), 0) << t;
+  }
+  rnc_runner_free (r);
+  rnc_state_free (st);
+  rnc_model_free (m);
+}

@@ -338,3 +338,17 @@ TEST (RncTagger, RejectsAnEnsembleOfDifferentShapes)
   rnc_model_free (ms[0]);
   rnc_model_free (ms[1]);
 }
+
+TEST (RncTagger, RejectsSeveralStreamsWithALookahead)
+{
+  RncModel *m = tagger (RNC_CELL_LSTM, 1, 1, 17);
+  RncState *st = rnc_state_new (m, 3, 1);
+  GError *err = nullptr;
+  EXPECT_EQ (rnc_runner_new (st, RNC_OUTPUT_ARGMAX, 0, &err), nullptr);
+  ASSERT_NE (err, nullptr);
+  EXPECT_NE (std::string (err->message).find ("one stream"),
+      std::string::npos) << err->message;
+  g_clear_error (&err);
+  rnc_state_free (st);
+  rnc_model_free (m);
+}
