@@ -217,7 +217,7 @@ compose (const RncModel *net, RncModel *out, const Windows *W,
   const RncParamViews *d = rnc_model_get_views (out);
   size_t G = rnc_cell_gates (cs->cell), H = cs->hidden_size;
   size_t Hp = cd->hidden_size, GH = G * H, GHp = G * Hp, D = W->D, T = W->T;
-  size_t Q = cd->output_size, gate_g = G == 4 ? 3 : 0;
+  size_t Q = cd->output_size, gate_g = G == 4 ? 3 : G == 3 ? 2 : 0;
   size_t l, g, j, k, q, dd, m;
 
   for (l = 0; l < cs->num_layers; l++) {
@@ -230,6 +230,8 @@ compose (const RncModel *net, RncModel *out, const Windows *W,
         for (k = 0; k < H; k++)
           d->layer[l].Wh[k * GHp + cd_col] = s->layer[l].Wh[k * GH + cs_col];
         d->layer[l].bh[cd_col] = s->layer[l].bh[cs_col];
+        if (g == 0 && s->layer[l].bhn)
+          d->layer[l].bhn[j] = s->layer[l].bhn[j];
       }
     if (!coef)
       continue;
@@ -247,6 +249,10 @@ compose (const RncModel *net, RncModel *out, const Windows *W,
           d->layer[l].bh[0 * Hp + u] = GATE_SATURATION;         /* i open */
           d->layer[l].bh[1 * Hp + u] = -GATE_SATURATION;        /* f shut */
           d->layer[l].bh[2 * Hp + u] = GATE_SATURATION;         /* o open */
+        } else if (G == 3) {
+          /* GRU: n = tanh (x Wx_n + r h Wh_n) with r open, h' = n (z shut) */
+          d->layer[l].bh[0 * Hp + u] = GATE_SATURATION;         /* r open */
+          d->layer[l].bh[1 * Hp + u] = -GATE_SATURATION;        /* z shut */
         }
       }
   }

@@ -39,13 +39,35 @@ struct _RncModel
 size_t
 rnc_cell_gates (RncCell cell)
 {
-  return cell == RNC_CELL_LSTM ? 4 : 1;
+  switch (cell) {
+    case RNC_CELL_LSTM:
+      return 4;
+    case RNC_CELL_GRU:
+      return 3;
+    case RNC_CELL_RNN:
+    default:
+      return 1;
+  }
 }
 
 const char *
 rnc_cell_to_string (RncCell cell)
 {
-  return cell == RNC_CELL_LSTM ? "lstm" : "rnn";
+  switch (cell) {
+    case RNC_CELL_LSTM:
+      return "lstm";
+    case RNC_CELL_GRU:
+      return "gru";
+    case RNC_CELL_RNN:
+    default:
+      return "rnn";
+  }
+}
+
+const char *
+rnc_cell_gate_order (RncCell cell)
+{
+  return cell == RNC_CELL_GRU ? "rzn" : "ifog";
 }
 
 const char *
@@ -98,14 +120,17 @@ layout (const RncModelConfig *c, float *block, RncParamViews *v)
   }
   for (l = 0; l < c->num_layers; l++) {
     size_t in = l > 0 ? H : (c->embed_size > 0 ? c->embed_size : c->input_size);
-    float *wx = NULL, *wh = NULL, *bh = NULL;
+    float *wx = NULL, *wh = NULL, *bh = NULL, *bhn = NULL;
     TAKE (wx, in * G * H);
     TAKE (wh, H * G * H);
     TAKE (bh, G * H);
+    if (c->cell == RNC_CELL_GRU)
+      TAKE (bhn, H);
     if (v) {
       v->layer[l].Wx = wx;
       v->layer[l].Wh = wh;
       v->layer[l].bh = bh;
+      v->layer[l].bhn = bhn;
       v->layer[l].in = in;
     }
   }
@@ -130,7 +155,8 @@ rnc_model_config_validate (const RncModelConfig *c, GError **error)
 
   g_return_val_if_fail (c != NULL, FALSE);
 
-  if (c->cell != RNC_CELL_RNN && c->cell != RNC_CELL_LSTM)
+  if (c->cell != RNC_CELL_RNN && c->cell != RNC_CELL_LSTM
+      && c->cell != RNC_CELL_GRU)
     goto invalid_cell;
   if (c->input != RNC_INPUT_DENSE && c->input != RNC_INPUT_INDEX)
     goto invalid_input;
@@ -159,7 +185,7 @@ rnc_model_config_validate (const RncModelConfig *c, GError **error)
       + (double) (c->num_layers - 1) * H * G * H
       + (double) c->input_size * c->embed_size
       + (double) H * c->output_size + c->output_size
-      + (double) RNC_ALIGN_FLOATS * (3 * c->num_layers + 3);
+      + (double) RNC_ALIGN_FLOATS * (4 * c->num_layers + 3);
   if (total > (double) RNC_MAX_PARAMS)
     goto too_large;
   return TRUE;
@@ -227,7 +253,8 @@ rnc_model_new (const RncModelConfig *config, GError **error)
   g_mutex_init (&m->pack_lock);
   g_hash_table_insert (m->metadata, g_strdup ("rnc.cell"),
       g_strdup (rnc_cell_to_string (config->cell)));
-  g_hash_table_insert (m->metadata, g_strdup ("rnc.gate_order"), g_strdup ("ifog"));
+  g_hash_table_insert (m->metadata, g_strdup ("rnc.gate_order"),
+      g_strdup (rnc_cell_gate_order (config->cell)));
   g_hash_table_insert (m->metadata, g_strdup ("rnc.input"),
       g_strdup (rnc_input_to_string (config->input)));
   g_hash_table_insert (m->metadata, g_strdup ("rnc.head"),

@@ -18,8 +18,12 @@
 
 #include <json-glib/json-glib.h>
 #include <math.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 static const struct {
   const char *name;
@@ -953,11 +957,119 @@ rnc_safetensors_writer_to_data (RncSafetensorsWriter *w, size_t *size,
   return out;
 }
 
+/* write() all of @data, retrying interrupted and short writes. */
+static gboolean
+write_all (int fd, const guint8 *data, size_t size, int *err)
+{
+  while (size > 0) {
+    ssize_t k = write (fd, data, MIN (size, (size_t) G_MAXSSIZE));
+    if (k < 0) {
+      if (errno == EINTR)
+        continue;
+      *err = errno;
+      return FALSE;
+    }
+    data += k;
+    size -= (size_t) k;
+  }
+  return TRUE;
+}
+
+/* Replaces @path with @data so that a crash at any moment leaves the old
+ * file or the new one, whole: the data goes to "@path.tmp" in the same
+ * folder (one fixed name: a temporary file left by a killed writer is
+ * overwritten by the next write instead of piling up), is fsync'ed, renamed
+ * over @path, and the folder is fsync'ed so that the rename itself is on
+ * disk. On failure before the rename @path is untouched and the temporary
+ * file removed; @error says which step failed and why (G_FILE_ERROR). */
+static gboolean
+write_atomic (const char *path, const guint8 *data, size_t size,
+    GError **error)
+{
+  char *tmp = g_strconcat (path, ".tmp", NULL), *dir = NULL;
+  const char *step;
+  int fd, dfd, err = 0;
+  gboolean ok = FALSE;
+
+  step = "cannot create the temporary file";
+  fd = open (tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+  if (fd < 0) {
+    err = errno;
+    goto out;
+  }
+  step = "cannot write the temporary file";
+  if (!write_all (fd, data, size, &err))
+    goto fail_fd;
+  step = "cannot flush the temporary file to disk";
+  if (fsync (fd) != 0) {
+    err = errno;
+    goto fail_fd;
+  }
+  step = "cannot close the temporary file";
+  if (close (fd) != 0) {
+    err = errno;
+    goto fail_unlink;
+  }
+  step = "cannot rename the temporary file over it";
+  if (rename (tmp, path) != 0) {
+    err = errno;
+    goto fail_unlink;
+  }
+  /* the new file is in place; make the rename durable */
+  dir = g_path_get_dirname (path);
+  dfd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd >= 0) {
+    /* some filesystems cannot fsync a folder (EINVAL): nothing to do there */
+    if (fsync (dfd) != 0 && errno != EINVAL && errno != EROFS) {
+      err = errno;
+      step = "written, but cannot flush its folder to disk";
+      close (dfd);
+      goto out;
+    }
+    close (dfd);
+  }
+  ok = TRUE;
+  goto out;
+
+fail_fd:
+  close (fd);
+fail_unlink:
+  unlink (tmp);
+out:
+  if (!ok) {
+    char *disp_tmp = g_filename_display_name (tmp);
+    g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (err),
+        "%s (%s): %s", step, disp_tmp, g_strerror (err));
+    g_free (disp_tmp);
+  }
+  g_free (dir);
+  g_free (tmp);
+  return ok;
+}
+
+gboolean
+rnc_safetensors_write_atomic (const char *path, const guint8 *data,
+    size_t size, GError **error)
+{
+  GError *err = NULL;
+
+  g_return_val_if_fail (path != NULL, FALSE);
+  if (write_atomic (path, data, size, &err))
+    return TRUE;
+  {
+    char *disp = g_filename_display_name (path);
+    g_set_error (error, RNC_MODEL_ERROR, RNC_MODEL_ERROR_IO,
+        "%s: cannot write: %s", disp, err->message);
+    g_free (disp);
+    g_clear_error (&err);
+  }
+  return FALSE;
+}
+
 gboolean
 rnc_safetensors_writer_to_file (RncSafetensorsWriter *w, const char *path,
     GError **error)
 {
-  GError *err = NULL;
   size_t size = 0;
   guint8 *data;
   gboolean ok;
@@ -967,16 +1079,7 @@ rnc_safetensors_writer_to_file (RncSafetensorsWriter *w, const char *path,
   data = rnc_safetensors_writer_to_data (w, &size, error);
   if (!data)
     return FALSE;
-  /* CONSISTENT: write a temporary file next to @path, then rename it over */
-  ok = g_file_set_contents_full (path, (const char *) data, (gssize) size,
-      G_FILE_SET_CONTENTS_CONSISTENT, 0666, &err);
+  ok = rnc_safetensors_write_atomic (path, data, size, error);
   g_free (data);
-  if (!ok) {
-    char *disp = g_filename_display_name (path);
-    g_set_error (error, RNC_MODEL_ERROR, RNC_MODEL_ERROR_IO,
-        "%s: cannot write: %s", disp, err->message);
-    g_free (disp);
-    g_clear_error (&err);
-  }
   return ok;
 }

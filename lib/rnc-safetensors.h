@@ -122,10 +122,16 @@ void rnc_safetensors_writer_set_metadata (RncSafetensorsWriter *w,
  * starts on an 8-byte boundary. */
 guint8 *rnc_safetensors_writer_to_data (RncSafetensorsWriter *w,
     size_t *size, GError **error);
-/* Writes the file atomically: a temporary file in the same folder, then a
- * rename over @path, so readers never see a half-written file. */
+/* Writes the file atomically: "@path.tmp" in the same folder, fsync, a
+ * rename over @path, fsync of the folder; readers never see a half-written
+ * file and a crash at any moment leaves the old file or the new one. On
+ * failure @path is untouched and RNC_MODEL_ERROR_IO names it, the failed
+ * step and the reason. */
 gboolean rnc_safetensors_writer_to_file (RncSafetensorsWriter *w,
     const char *path, GError **error);
+/* The same atomic write for @size bytes of @data. */
+gboolean rnc_safetensors_write_atomic (const char *path, const guint8 *data,
+    size_t size, GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (RncSafetensors, rnc_safetensors_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (RncSafetensorsWriter, rnc_safetensors_writer_free)

@@ -12,8 +12,9 @@
  * @title: generate
  * @see_also: rnn, lstm, vocab-encode, vocab-decode, csvdec
  *
- * generate primes a model (vanilla RNN or LSTM, with a head) on its input
- * frames, then rolls it forward feeding its own predictions back as inputs.
+ * generate primes a model (vanilla RNN, LSTM or GRU, with a head) on its
+ * input frames, then rolls it forward feeding its own predictions back as
+ * inputs.
  * It has two jobs:
  *
  * - **Continuation** (`horizon=0`, the default): no output while the input
@@ -51,6 +52,13 @@
  * input's frame times. State rules as rnn/lstm (`initial-state`,
  * `state-location`, `reset-on`, `rnc/reset`, the `reset` signal): the saved
  * state is the true state after the last input frame.
+ *
+ * Checkpoints and resume as rnn/lstm (`checkpoint-frames`, `resume`,
+ * docs/checkpoints.md): the position counts input frames, and a resumed
+ * forecaster gives the uninterrupted run's remaining forecasts (except a
+ * language model's draws with temperature > 0: the sampler's position is
+ * not saved). A continuation's frames carry offsets after the last input
+ * frame's.
  *
  * ## Example launch lines
  * The Q8 model and seed come from `rnc-seed-model q8 -o q8.safetensors
@@ -201,8 +209,8 @@ gst_generate_class_init (GstGenerateClass * klass)
 
   gst_element_class_set_static_metadata (element_class,
       "Recurrent sequence generator", "Filter/Analyzer",
-      "Primes an RNN or LSTM on its input, then rolls it forward on its own "
-      "predictions: a continuation at EOS, or a horizon forecast for every "
+      "Primes an RNN, LSTM or GRU on its input, then rolls it forward on its "
+      "own predictions: a continuation at EOS, or a horizon forecast for every "
       "frame; greedy or sampled ids for language models",
       "gst-recurrent authors");
 }

@@ -73,6 +73,21 @@
  * stops, and `initial-state=file` starts from it, so a restarted pipeline
  * resumes where the last one ended.
  *
+ * Checkpoints and crash recovery (docs/checkpoints.md): every state file
+ * write is atomic (a temporary file in the same folder, fsync, rename), so
+ * a crash leaves the previous file or the new one, never a torn one.
+ * `checkpoint-frames=K` also writes the state every K input frames (at the
+ * first buffer boundary at or after each multiple, after the outputs of
+ * the frames before it were pushed), with the frame position (frames since
+ * the stream start) and what a reset restores. A failed periodic write
+ * posts a warning naming the file and the reason and keeps the old file; a
+ * failed write at EOS is an error. `resume=true` with `initial-state=file`
+ * drops the input frames the file covers and carries on from its state, so
+ * a pipeline restarted over the same input gives the rest of the
+ * uninterrupted run's output, bit for bit. Output buffers carry the index
+ * of their first frame in the offset (and index + frames in offset-end),
+ * counted since the stream start, so outputs of two runs can be stitched.
+ *
  * ## Example launch lines
  * The model and inputs come from `rnc-seed-model q6 -o q6.safetensors
  * --input q6.f32 --csv q6.csv` (the notebook's Q6 LSTM and its input; see

@@ -19,7 +19,8 @@ sanitize=no
 # Debian 12 packages the project needs to build, run and test.
 pkgs="gcc g++ meson ninja-build pkg-config libglib2.0-dev libjson-glib-dev
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev gstreamer1.0-tools
-  gstreamer1.0-plugins-base libopenblas-dev libgtest-dev gnuplot-nox"
+  gstreamer1.0-plugins-base gstreamer1.0-plugins-bad libopenblas-dev
+  libgtest-dev gnuplot-nox"
 
 missing=""
 for p in $pkgs; do

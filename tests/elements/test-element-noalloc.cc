@@ -137,7 +137,8 @@ allocations (Rig &rig, const std::vector<uint8_t> &data, size_t bytes,
 struct Models
 {
   TempDir dir;
-  std::string lstm_reg, rnn_cls, lstm_ids, lstm_big, lstm_lag, lstm_cal;
+  std::string lstm_reg, rnn_cls, lstm_ids, lstm_big, gru_reg, gru_big,
+      lstm_lag, lstm_cal;
   size_t D = 3;
 
   Models ()
@@ -162,6 +163,14 @@ struct Models
     m = random_model (RNC_CELL_LSTM, RNC_INPUT_DENSE, D, 0, 256, 1,
         RNC_HEAD_REGRESSION, 2, 8, 0.7f);
     lstm_big = save_model (m, dir.file ("lstm-big.safetensors"));
+    rnc_model_free (m);
+    m = random_model (RNC_CELL_GRU, RNC_INPUT_DENSE, D, 0, 24, 2,
+        RNC_HEAD_REGRESSION, 2, 9, 0.7f);
+    gru_reg = save_model (m, dir.file ("gru-reg.safetensors"));
+    rnc_model_free (m);
+    m = random_model (RNC_CELL_GRU, RNC_INPUT_DENSE, D, 0, 300, 1,
+        RNC_HEAD_REGRESSION, 2, 10, 0.7f);
+    gru_big = save_model (m, dir.file ("gru-big.safetensors"));
     rnc_model_free (m);
     /* a tagger with a lookahead of 2 (flushed at every DISCONT) */
     m = random_model (RNC_CELL_LSTM, RNC_INPUT_INDEX, 9, 4, 16, 1,
@@ -230,6 +239,31 @@ TEST (ElementNoAlloc, SteadyStateStreamingAllocatesNothing)
       ms.rnn_cls, idm = "lstm model=" + ms.lstm_ids, big = "lstm model=" +
       ms.lstm_big, lag = "lstm model=" + ms.lstm_lag, cal = "lstm model=" +
       ms.lstm_cal + " output=interval";
+  /* checkpoints: the check per buffer allocates nothing (no multiple is
+   * reached while measuring); resume: state files at frames 12 and 25
+   * whose frames are dropped in the 20 warm-up buffers (the output pool is
+   * activated by the first output, so frame 12 for emit=frame) or across
+   * them and the first measured ones (emit=eos: no output at all) */
+  std::string ckpt = reg + " checkpoint-frames=100000 state-location=" +
+      ms.dir.file ("ckpt.state");
+  std::string resume_file = ms.dir.file ("resume.state"),
+      resume_late = ms.dir.file ("resume-late.state");
+  {
+    RncModel *m = rnc_model_load (ms.lstm_reg.c_str (), nullptr);
+    ASSERT_NE (m, nullptr);
+    RncState *st = rnc_state_new (m, 1, 0);
+    rnc_state_get_h (st)[3] = 0.5f;
+    ASSERT_TRUE (rnc_state_save_at (st, 12, resume_file.c_str (), nullptr));
+    ASSERT_TRUE (rnc_state_save_at (st, 25, resume_late.c_str (), nullptr));
+    rnc_state_free (st);
+    rnc_model_free (m);
+  }
+  std::string resume = reg + " initial-state=file resume=true "
+      "state-location=" + resume_file;
+  std::string resume_eos = reg + " emit=eos initial-state=file resume=true "
+      "state-location=" + resume_late;
+  std::string gru = "gru model=" + ms.gru_reg, gbig = "gru model=" +
+      ms.gru_big;
   const Case cases[] = {
     /* the control: the rig itself */
     {"identity silent=true", dcaps, &dense, F, 0},
@@ -259,6 +293,17 @@ TEST (ElementNoAlloc, SteadyStateStreamingAllocatesNothing)
     {big + " threads=2", dcaps, &dense, F, 0},
     {big + " threads=0", rcaps, &dense, F, 0},
     {big + " threads=2", dcaps, &dense, 100 * F, 0},
+    /* checkpoints due later, and a resume */
+    {ckpt, dcaps, &dense, F, 0},
+    {ckpt, dcaps, &dense, 3 * F + 5, 0},
+    {resume, dcaps, &dense, F, 0},
+    {resume_eos, dcaps, &dense, F, 0},
+    /* the gru element: one frame, many, partial frames, split steps */
+    {gru, dcaps, &dense, F, 0},
+    {gru + " output=hidden", rcaps, &dense, 1000 * F, 0},
+    {gru, dcaps, &dense, 5 * F + 2, 0},
+    {gbig + " threads=2", dcaps, &dense, F, 0},
+    {gbig + " threads=0", rcaps, &dense, 100 * F, 0},
     /* discontinuities reset the state and drop partial frames */
     {reg, rcaps, &dense, F, 7},
     {reg, dcaps, &dense, 3 * F + 5, 5},
