@@ -25,6 +25,9 @@ struct _RncModel
 
   /* Typed metadata, kept in sync by rnc_model_parse_metadata() */
   size_t window;
+  size_t delay;                 /* rnc.delay: lookahead frames, 0 = none */
+  int32_t pad_id;               /* rnc.pad_id: the pad token (index input
+                                 * with a delay), else -1 */
   float *in_mean, *in_std;      /* (D) or NULL */
   float *out_mean, *out_std;    /* (Q) or NULL */
 
@@ -248,6 +251,7 @@ rnc_model_new (const RncModelConfig *config, GError **error)
   m->params = g_aligned_alloc0 (m->n_params, sizeof (float), 64);
   layout (config, m->params, &m->views);
   m->metadata = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  m->pad_id = -1;
   g_mutex_init (&m->pack_lock);
   g_hash_table_insert (m->metadata, g_strdup ("rnc.cell"),
       g_strdup (rnc_cell_to_string (config->cell)));
@@ -282,6 +286,8 @@ rnc_model_copy (const RncModel *src)
   while (g_hash_table_iter_next (&it, &k, &v))
     g_hash_table_replace (m->metadata, g_strdup (k), g_strdup (v));
   m->window = src->window;
+  m->delay = src->delay;
+  m->pad_id = src->pad_id;
   m->in_mean = dup_floats (src->in_mean, D);
   m->in_std = dup_floats (src->in_std, D);
   m->out_mean = dup_floats (src->out_mean, Q);
@@ -421,6 +427,18 @@ size_t
 rnc_model_get_window (const RncModel *m)
 {
   return m->window;
+}
+
+size_t
+rnc_model_get_delay (const RncModel *m)
+{
+  return m->delay;
+}
+
+int32_t
+rnc_model_get_pad_id (const RncModel *m)
+{
+  return m->pad_id;
 }
 
 const float *
@@ -577,13 +595,31 @@ rnc_model_parse_metadata (RncModel *m, GError **error)
 {
   const char *w = g_hash_table_lookup (m->metadata, "rnc.window");
   size_t D = m->config.input_size, Q = m->config.output_size;
+  const char *dl = g_hash_table_lookup (m->metadata, "rnc.delay");
+  const char *pd = g_hash_table_lookup (m->metadata, "rnc.pad_id");
   float *im = NULL, *is = NULL, *om = NULL, *os = NULL;
-  guint64 window = 0;
+  guint64 window = 0, delay = 0, pad = 0;
 
   if (w && !g_ascii_string_to_unsigned (w, 10, 0, RNC_MAX_DIM, &window, NULL)) {
     g_set_error (error, RNC_CONFIG_ERROR, RNC_CONFIG_ERROR_INVALID,
         "metadata 'rnc.window' must be an integer 0..%u, not '%s'",
         RNC_MAX_DIM, w);
+    return FALSE;
+  }
+  if (dl && !g_ascii_string_to_unsigned (dl, 10, 0, RNC_MAX_DELAY, &delay,
+          NULL)) {
+    g_set_error (error, RNC_CONFIG_ERROR, RNC_CONFIG_ERROR_INVALID,
+        "metadata 'rnc.delay' must be an integer 0..%d, not '%s'",
+        RNC_MAX_DELAY, dl);
+    return FALSE;
+  }
+  /* an index model with a lookahead flushes with its pad token */
+  if (delay > 0 && m->config.input == RNC_INPUT_INDEX && (!pd
+          || !g_ascii_string_to_unsigned (pd, 10, 0,
+              m->config.input_size - 1, &pad, NULL))) {
+    g_set_error (error, RNC_CONFIG_ERROR, RNC_CONFIG_ERROR_INVALID,
+        "metadata 'rnc.delay' is %s: 'rnc.pad_id' must be an input id "
+        "0..%zu, not '%s'", dl, m->config.input_size - 1, pd ? pd : "(absent)");
     return FALSE;
   }
   if (!parse_array (m, "rnc.input_mean", D, FALSE, &im, error)
@@ -607,6 +643,9 @@ rnc_model_parse_metadata (RncModel *m, GError **error)
     goto fail;
   }
   m->window = window;
+  m->delay = delay;
+  m->pad_id = delay > 0 && m->config.input == RNC_INPUT_INDEX ?
+      (int32_t) pad : -1;
   g_free (m->in_mean);
   g_free (m->in_std);
   g_free (m->out_mean);

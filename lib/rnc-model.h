@@ -127,6 +127,14 @@ const char **rnc_model_list_metadata (const RncModel *model, guint *n_keys);
 /* Typed views of metadata, validated by rnc_model_parse_metadata():
  * rnc.window (0 when absent) and the scaling arrays (NULL when absent). */
 size_t rnc_model_get_window (const RncModel *model);
+/* rnc.delay (0 when absent): a model with a lookahead of k frames gives at
+ * frame t the output that belongs to frame t - k (a tagger that has seen
+ * the next k words); the end of a sequence is fed as k pad frames: the id
+ * rnc.pad_id for index input (-1 otherwise), a zero frame in model units for
+ * dense input. See docs/tagging.md. */
+#define RNC_MAX_DELAY 16
+size_t rnc_model_get_delay (const RncModel *model);
+int32_t rnc_model_get_pad_id (const RncModel *model);
 const float *rnc_model_get_input_mean (const RncModel *model);   /* (D) */
 const float *rnc_model_get_input_std (const RncModel *model);    /* (D) */
 const float *rnc_model_get_output_mean (const RncModel *model);  /* (Q) */
@@ -134,7 +142,7 @@ const float *rnc_model_get_output_std (const RncModel *model);   /* (Q) */
 /* Sets scaling arrays (copied) and stores them as metadata JSON; NULL clears. */
 void rnc_model_set_input_scaling (RncModel *model, const float *mean, const float *std);
 void rnc_model_set_output_scaling (RncModel *model, const float *mean, const float *std);
-/* Re-reads rnc.window and the scaling arrays from the metadata strings;
+/* Re-reads rnc.window, rnc.delay / rnc.pad_id and the scaling arrays from the metadata strings;
  * fails with RNC_CONFIG_ERROR_INVALID naming the key on a bad value. */
 gboolean rnc_model_parse_metadata (RncModel *model, GError **error);
 

@@ -4,6 +4,7 @@
 #include "rnc-activation.h"
 #include "rnc-forward.h"
 
+#include <json-glib/json-glib.h>
 #include <math.h>
 #include <string.h>
 
@@ -19,6 +20,11 @@ struct _RncRunner
   RncOutputKind output;         /* resolved: never PREDICTION */
   gboolean unscale;             /* regression prediction: unscale the head */
   size_t window;                /* T, 0 = none */
+  size_t delay;                 /* k: lookahead frames (rnc.delay; N = 1) */
+  size_t owed;                  /* min(k, frames since the reset): the
+                                 * outputs a flush still owes */
+  void *pad;                    /* (k) int32 pad ids, or (k, D) float raw
+                                 * frames that scale to zero; NULL if k = 0 */
   size_t D;                     /* values per input frame of a stream (1 for ids) */
   gboolean ids;                 /* index input */
   size_t H, Q, W;               /* hidden, head width, output width per stream */
@@ -29,6 +35,14 @@ struct _RncRunner
   float *xs;                    /* (chunk, N*D) scaled input, dense only */
   float *y;                     /* (chunk, N*Q) head outputs for argmax, or NULL */
   float *last_y;                /* (N*Q) scratch for last_output, or NULL */
+
+  /* output interval: residual quantiles (model units) and the offsets of
+   * the current level, in raw units */
+  size_t n_probs;
+  double *probs;                /* (n_probs) ascending in (0, 1) */
+  double *quant;                /* (Q, n_probs) rows ascending */
+  double level;
+  double *lo_off, *hi_off;      /* (Q) */
 
   /* window history: a linear buffer of 2T frames (of all streams) whose
    * live part is [hist_end - min(seen, T), hist_end); when full it slides
@@ -55,10 +69,210 @@ rnc_output_kind_to_string (RncOutputKind kind)
       return "probabilities";
     case RNC_OUTPUT_ARGMAX:
       return "argmax";
+    case RNC_OUTPUT_INTERVAL:
+      return "interval";
     case RNC_OUTPUT_PREDICTION:
     default:
       return "prediction";
   }
+}
+
+/* Longest rnc.residual_quantiles text and grid accepted: far above what a
+ * producer writes (99 to 199 probabilities per output). */
+#define MAX_QUANTILE_TEXT ((size_t) 16 << 20)
+#define MAX_QUANTILE_PROBS 10000
+#define MAX_QUANTILE_DEPTH 3
+
+/* A JSON array of @n finite numbers (any @n when *n is 0, then set),
+ * ascending: strictly when @strict. */
+static gboolean
+parse_ascending (JsonNode *node, size_t *n, gboolean strict, double *out,
+    size_t max)
+{
+  JsonArray *arr;
+  size_t i, len;
+
+  if (!node || !JSON_NODE_HOLDS_ARRAY (node))
+    return FALSE;
+  arr = json_node_get_array (node);
+  len = json_array_get_length (arr);
+  if ((*n != 0 && len != *n) || len < 2 || len > max)
+    return FALSE;
+  for (i = 0; i < len; i++) {
+    JsonNode *e = json_array_get_element (arr, i);
+    GType t;
+    double d;
+    if (!JSON_NODE_HOLDS_VALUE (e))
+      return FALSE;
+    t = json_node_get_value_type (e);
+    if (t != G_TYPE_DOUBLE && t != G_TYPE_INT64)
+      return FALSE;
+    d = json_node_get_double (e);
+    if (!isfinite (d) || (i > 0 && (strict ? !(d > out[i - 1]) :
+                !(d >= out[i - 1]))))
+      return FALSE;
+    out[i] = d;
+  }
+  *n = len;
+  return TRUE;
+}
+
+/* rnc.residual_quantiles (CONTRACTS: {"probs": [...], "q": [[...] x Q]})
+ * into r->probs / r->quant. The text is scanned for its nesting depth
+ * before json-glib sees it (json-glib recurses without a limit). */
+static gboolean
+parse_quantiles (RncRunner *r, GError **error)
+{
+  const char *text = rnc_model_get_metadata (r->model,
+      "rnc.residual_quantiles");
+  g_autoptr (JsonParser) parser = NULL;
+  JsonObject *obj;
+  JsonArray *rows;
+  JsonNode *root;
+  size_t len, i, depth = 0, n = 0;
+  gboolean in_str = FALSE;
+
+  if (!text)
+    goto absent;
+  len = strlen (text);
+  if (len > MAX_QUANTILE_TEXT)
+    goto bad;
+  for (i = 0; i < len; i++) {
+    char c = text[i];
+    if (in_str) {
+      if (c == '\\')
+        i++;
+      else if (c == '"')
+        in_str = FALSE;
+    } else if (c == '"') {
+      in_str = TRUE;
+    } else if (c == '[' || c == '{') {
+      if (++depth > MAX_QUANTILE_DEPTH)
+        goto bad;
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      depth--;
+    }
+  }
+  parser = json_parser_new ();
+  if (!json_parser_load_from_data (parser, text, (gssize) len, NULL))
+    goto bad;
+  root = json_parser_get_root (parser);
+  if (!root || !JSON_NODE_HOLDS_OBJECT (root))
+    goto bad;
+  obj = json_node_get_object (root);
+  if (!json_object_has_member (obj, "probs")
+      || !json_object_has_member (obj, "q"))
+    goto bad;
+  r->probs = g_new (double, MAX_QUANTILE_PROBS);
+  if (!parse_ascending (json_object_get_member (obj, "probs"), &n, TRUE,
+          r->probs, MAX_QUANTILE_PROBS) || !(r->probs[0] > 0)
+      || !(r->probs[n - 1] < 1))
+    goto bad;
+  r->n_probs = n;
+  if (!JSON_NODE_HOLDS_ARRAY (json_object_get_member (obj, "q")))
+    goto bad;
+  rows = json_node_get_array (json_object_get_member (obj, "q"));
+  if (json_array_get_length (rows) != r->Q)
+    goto bad_rows;
+  r->quant = g_new (double, r->Q * n);
+  for (i = 0; i < r->Q; i++) {
+    size_t m = n;
+    if (!parse_ascending (json_array_get_element (rows, i), &m, FALSE,
+            r->quant + i * n, n))
+      goto bad;
+  }
+  return TRUE;
+
+  /* ERRORS */
+absent:
+  g_set_error (error, RNC_RUNNER_ERROR, RNC_RUNNER_ERROR_CALIBRATION,
+      "the model has no interval calibration (rnc.residual_quantiles); "
+      "train it with rnc-train forecast");
+  return FALSE;
+bad_rows:
+  g_set_error (error, RNC_RUNNER_ERROR, RNC_RUNNER_ERROR_CALIBRATION,
+      "metadata 'rnc.residual_quantiles' has %u rows of quantiles, the model "
+      "has %zu outputs", json_array_get_length (rows), r->Q);
+  return FALSE;
+bad:
+  g_set_error (error, RNC_RUNNER_ERROR, RNC_RUNNER_ERROR_CALIBRATION,
+      "metadata 'rnc.residual_quantiles' must be a JSON object {\"probs\": "
+      "[2..%d finite numbers ascending in (0, 1)], \"q\": [one row of as "
+      "many finite ascending numbers per output]}", MAX_QUANTILE_PROBS);
+  return FALSE;
+}
+
+/* Row @q of the quantiles at probability @p, linear between grid points;
+ * @p must lie in [probs[0], probs[n - 1]]. */
+static double
+interp_quantile (const RncRunner *r, size_t q, double p)
+{
+  const double *pr = r->probs, *v = r->quant + q * r->n_probs;
+  size_t lo = 0, hi = r->n_probs - 1;
+
+  if (p <= pr[0])
+    return v[0];
+  if (p >= pr[hi])
+    return v[hi];
+  while (hi - lo > 1) {         /* pr[lo] < p < pr[hi] */
+    size_t mid = lo + (hi - lo) / 2;
+    if (pr[mid] <= p)
+      lo = mid;
+    else
+      hi = mid;
+  }
+  if (p == pr[lo])
+    return v[lo];
+  return v[lo] + (v[hi] - v[lo]) * ((p - pr[lo]) / (pr[hi] - pr[lo]));
+}
+
+gboolean
+rnc_runner_set_interval (RncRunner *r, double level, GError **error)
+{
+  /* a tail this close to the grid's end counts as on it: (1 - 0.98) / 2 is
+   * 0.010000000000000009, not 0.01 */
+  const double slack = 1e-9;
+  const float *std;
+  double plo, phi;
+  size_t q;
+
+  g_return_val_if_fail (r != NULL, FALSE);
+  if (!(level > 0 && level < 1))
+    goto bad_level;
+  if (r->output != RNC_OUTPUT_INTERVAL) {
+    r->level = level;
+    return TRUE;
+  }
+  plo = (1 - level) / 2;
+  phi = (1 + level) / 2;
+  if (plo < r->probs[0] - slack || phi > r->probs[r->n_probs - 1] + slack)
+    goto outside;
+  std = rnc_model_get_output_std (r->model);
+  for (q = 0; q < r->Q; q++) {
+    double s = std ? std[q] : 1.0;
+    r->lo_off[q] = s * interp_quantile (r, q, plo);
+    r->hi_off[q] = s * interp_quantile (r, q, phi);
+  }
+  r->level = level;
+  return TRUE;
+
+  /* ERRORS */
+bad_level:
+  g_set_error (error, RNC_RUNNER_ERROR, RNC_RUNNER_ERROR_CALIBRATION,
+      "interval level %g is not between 0 and 1", level);
+  return FALSE;
+outside:
+  g_set_error (error, RNC_RUNNER_ERROR, RNC_RUNNER_ERROR_CALIBRATION,
+      "interval level %g needs the residual quantiles at %g and %g, the "
+      "model's calibration covers %g..%g only", level, plo, phi,
+      r->probs[0], r->probs[r->n_probs - 1]);
+  return FALSE;
+}
+
+double
+rnc_runner_get_interval (const RncRunner *r)
+{
+  return r->level;
 }
 
 RncRunner *
@@ -71,7 +285,7 @@ rnc_runner_new (RncState *state, RncOutputKind output, size_t window,
   size_t D, N, hist_bytes;
 
   g_return_val_if_fail (state != NULL, NULL);
-  g_return_val_if_fail ((guint) output <= RNC_OUTPUT_ARGMAX, NULL);
+  g_return_val_if_fail ((guint) output <= RNC_OUTPUT_INTERVAL, NULL);
 
   model = rnc_state_get_model (state);
   c = rnc_model_get_config (model);
@@ -80,7 +294,13 @@ rnc_runner_new (RncState *state, RncOutputKind output, size_t window,
   if ((output == RNC_OUTPUT_LOGITS || output == RNC_OUTPUT_PROBABILITIES
           || output == RNC_OUTPUT_ARGMAX) && c->head != RNC_HEAD_CLASSES)
     goto needs_classes;
+  if (output == RNC_OUTPUT_INTERVAL && c->head != RNC_HEAD_REGRESSION)
+    goto needs_regression;
   N = rnc_state_get_batch (state);
+  if (window > 0 && rnc_model_get_delay (model) > 0)
+    goto window_and_delay;
+  if (N > 1 && rnc_model_get_delay (model) > 0)
+    goto streams_and_delay;
   if (window > RNC_RUNNER_MAX_WINDOW)
     goto window_too_large;
   /* N*D <= RNC_MAX_DIM^2 cannot overflow */
@@ -101,27 +321,58 @@ rnc_runner_new (RncState *state, RncOutputKind output, size_t window,
   /* many streams: one frame of all of them per forward call, whose layout
    * (N, 1, D) is the frame's own */
   r->chunk = N == 1 ? rnc_state_get_max_frames (state) : 1;
+  r->delay = rnc_model_get_delay (model);
+  r->level = RNC_RUNNER_DEFAULT_INTERVAL;
 
-  if (output == RNC_OUTPUT_PREDICTION) {
+  if (output == RNC_OUTPUT_PREDICTION || output == RNC_OUTPUT_INTERVAL) {
     if (c->head == RNC_HEAD_REGRESSION)
       r->unscale = TRUE;
-    output = c->head == RNC_HEAD_NONE ? RNC_OUTPUT_HIDDEN :
-        c->head == RNC_HEAD_CLASSES ? RNC_OUTPUT_PROBABILITIES :
-        RNC_OUTPUT_PREDICTION;
+    if (output == RNC_OUTPUT_PREDICTION)
+      output = c->head == RNC_HEAD_NONE ? RNC_OUTPUT_HIDDEN :
+          c->head == RNC_HEAD_CLASSES ? RNC_OUTPUT_PROBABILITIES :
+          RNC_OUTPUT_PREDICTION;
   }
   r->output = output;
   r->W = output == RNC_OUTPUT_HIDDEN ? r->H :
-      output == RNC_OUTPUT_ARGMAX ? 1 : r->Q;
+      output == RNC_OUTPUT_ARGMAX ? 1 :
+      output == RNC_OUTPUT_INTERVAL ? 3 * r->Q : r->Q;
   r->FW = N * D;
   r->OW = N * r->W;
 
   if (!r->ids)
     r->xs = g_new (float, r->chunk * r->FW);
-  if (output == RNC_OUTPUT_ARGMAX)
+  if (output == RNC_OUTPUT_ARGMAX || output == RNC_OUTPUT_INTERVAL)
     r->y = g_new (float, r->chunk * N * r->Q);
   if (r->Q > 0)
     r->last_y = g_new (float, N * r->Q);
   r->seen_s = g_new0 (size_t, N);
+  if (output == RNC_OUTPUT_INTERVAL) {
+    GError *err = NULL;
+    r->lo_off = g_new (double, r->Q);
+    r->hi_off = g_new (double, r->Q);
+    if (!parse_quantiles (r, &err)
+        || !rnc_runner_set_interval (r, r->level, &err)) {
+      g_propagate_error (error, err);
+      rnc_runner_free (r);
+      return NULL;
+    }
+  }
+  if (r->delay > 0) {
+    size_t i;
+    if (r->ids) {
+      int32_t *pad = g_new (int32_t, r->delay);
+      for (i = 0; i < r->delay; i++)
+        pad[i] = rnc_model_get_pad_id (model);
+      r->pad = pad;
+    } else {
+      /* raw frames that the input scaling maps to exact zeros */
+      const float *mean = rnc_model_get_input_mean (model);
+      float *pad = g_new0 (float, r->delay * D);
+      for (i = 0; mean && i < r->delay * D; i++)
+        pad[i] = mean[i % D];
+      r->pad = pad;
+    }
+  }
   if (window > 0) {
     if (r->ids)
       r->hist_ids = g_new (int32_t, 2 * window * N);
@@ -136,6 +387,22 @@ needs_classes:
   g_set_error (error, RNC_RUNNER_ERROR, RNC_RUNNER_ERROR_OUTPUT,
       "output '%s' needs a model with a classes head, this one has head '%s'",
       rnc_output_kind_to_string (output), rnc_head_to_string (c->head));
+  return NULL;
+needs_regression:
+  g_set_error (error, RNC_RUNNER_ERROR, RNC_RUNNER_ERROR_OUTPUT,
+      "output 'interval' needs a model with a regression head, this one has "
+      "head '%s'", rnc_head_to_string (c->head));
+  return NULL;
+window_and_delay:
+  g_set_error (error, RNC_RUNNER_ERROR, RNC_RUNNER_ERROR_WINDOW,
+      "the model looks %zu frames ahead (rnc.delay) and runs with its state "
+      "carried: a window of %zu frames does not apply",
+      rnc_model_get_delay (model), window);
+  return NULL;
+streams_and_delay:
+  g_set_error (error, RNC_RUNNER_ERROR, RNC_RUNNER_ERROR_OUTPUT,
+      "the model looks %zu frames ahead (rnc.delay): it runs one stream, "
+      "not %zu", rnc_model_get_delay (model), N);
   return NULL;
 window_too_large:
   g_set_error (error, RNC_RUNNER_ERROR, RNC_RUNNER_ERROR_WINDOW,
@@ -156,6 +423,11 @@ rnc_runner_free (RncRunner *r)
   g_free (r->hist_x);
   g_free (r->hist_ids);
   g_free (r->seen_s);
+  g_free (r->pad);
+  g_free (r->probs);
+  g_free (r->quant);
+  g_free (r->lo_off);
+  g_free (r->hi_off);
   g_free (r);
 }
 
@@ -175,6 +447,12 @@ size_t
 rnc_runner_get_window (const RncRunner *r)
 {
   return r->window;
+}
+
+size_t
+rnc_runner_get_delay (const RncRunner *r)
+{
+  return r->delay;
 }
 
 size_t
@@ -243,6 +521,7 @@ rnc_runner_reset (RncRunner *r)
   r->seen = 0;
   memset (r->seen_s, 0, r->N * sizeof (size_t));
   r->all_seen = FALSE;
+  r->owed = 0;
   r->window_current = FALSE;
 }
 
@@ -308,16 +587,31 @@ count_frame (RncRunner *r)
 }
 
 /* Turns head rows y (n, Q) (in place) or hidden rows into the output kind.
- * For ARGMAX, @ids receives one id per row. */
+ * For ARGMAX, @ids receives one id per row; for INTERVAL, @wide receives
+ * (n, 3Q) rows [lo, prediction, hi] (rows of all streams: a stream's W = 3Q
+ * values are contiguous in a frame). */
 static void
-finish_rows (RncRunner *r, float *y, size_t n, int32_t *ids)
+finish_rows (RncRunner *r, float *y, size_t n, int32_t *ids, float *wide)
 {
-  size_t i;
+  size_t i, q, Q = r->Q;
 
   switch (r->output) {
     case RNC_OUTPUT_PREDICTION:
       if (r->unscale)
         rnc_model_unscale_output (r->model, y, n);
+      break;
+    case RNC_OUTPUT_INTERVAL:
+      /* the prediction exactly as output=prediction computes it */
+      rnc_model_unscale_output (r->model, y, n);
+      for (i = 0; i < n; i++) {
+        float *row = wide + i * 3 * Q;
+        for (q = 0; q < Q; q++) {
+          double pred = y[i * Q + q];
+          row[q] = (float) (pred + r->lo_off[q]);
+          row[Q + q] = y[i * Q + q];
+          row[2 * Q + q] = (float) (pred + r->hi_off[q]);
+        }
+      }
       break;
     case RNC_OUTPUT_PROBABILITIES:
       for (i = 0; i < n; i++)
@@ -345,10 +639,13 @@ output_from_state (RncRunner *r, void *out)
     memcpy (out, h, r->N * r->H * sizeof (float));
   } else if (r->output == RNC_OUTPUT_ARGMAX) {
     rnc_head_forward (r->model, h, r->N, r->last_y);
-    finish_rows (r, r->last_y, r->N, out);
+    finish_rows (r, r->last_y, r->N, out, NULL);
+  } else if (r->output == RNC_OUTPUT_INTERVAL) {
+    rnc_head_forward (r->model, h, r->N, r->last_y);
+    finish_rows (r, r->last_y, r->N, NULL, out);
   } else {
     rnc_head_forward (r->model, h, r->N, out);
-    finish_rows (r, out, r->N, NULL);
+    finish_rows (r, out, r->N, NULL, NULL);
   }
   mark_missing (r, out);
 }
@@ -378,11 +675,13 @@ forward (RncRunner *r, const void *x, size_t n, float *hidden, float *y)
 
 /* Without a window: the state carries on, outputs of every frame. With
  * N > 1 the chunk is one frame: (N, 1, D) in, (N, 1, W) out, which is the
- * frame layout itself. */
-static void
+ * frame layout itself. With a lookahead (N = 1), the outputs of the frames
+ * still owed before the k latest are dropped from the front. Returns the
+ * number of outputs. */
+static size_t
 process_carried (RncRunner *r, const void *x, size_t n, void *out)
 {
-  size_t t0;
+  size_t t0, drop;
 
   for (t0 = 0; t0 < n; t0 += r->chunk) {
     size_t nc = MIN (r->chunk, n - t0);
@@ -394,14 +693,24 @@ process_carried (RncRunner *r, const void *x, size_t n, void *out)
       forward (r, xc, nc, (float *) out + t0 * r->OW, NULL);
     } else if (r->output == RNC_OUTPUT_ARGMAX) {
       forward (r, xc, nc, NULL, r->y);
-      finish_rows (r, r->y, nc * r->N, (int32_t *) out + t0 * r->OW);
+      finish_rows (r, r->y, nc * r->N, (int32_t *) out + t0 * r->OW, NULL);
+    } else if (r->output == RNC_OUTPUT_INTERVAL) {
+      forward (r, xc, nc, NULL, r->y);
+      finish_rows (r, r->y, nc * r->N, NULL, (float *) out + t0 * r->OW);
     } else {
       float *yc = (float *) out + t0 * r->OW;
       forward (r, xc, nc, NULL, yc);
-      finish_rows (r, yc, nc * r->N, NULL);
+      finish_rows (r, yc, nc * r->N, NULL, NULL);
     }
   }
   count_frame (r);
+  /* the first k frames after a reset owe their output to later frames:
+   * the outputs of frames 0..k-1 since the reset are not theirs */
+  drop = MIN (n, r->delay - r->owed);
+  r->owed += drop;
+  if (out && drop > 0 && drop < n)
+    memmove (out, (char *) out + drop * r->OW * 4, (n - drop) * r->OW * 4);
+  return n - drop;
 }
 
 /* Appends one frame of all streams (raw units) to the window history. */
@@ -499,14 +808,27 @@ rnc_runner_process (RncRunner *r, const void *x, size_t n, void *out,
     return TRUE;
 
   if (r->window == 0) {
-    process_carried (r, x, n, out);
-    k = n;
+    k = process_carried (r, x, n, out);
   } else {
     k = process_windowed (r, x, n, out);
   }
   if (n_out)
     *n_out = out ? k : 0;
   return TRUE;
+}
+
+void
+rnc_runner_flush (RncRunner *r, void *out, size_t *n_out)
+{
+  size_t k = 0;
+
+  g_return_if_fail (r != NULL);
+  /* frames since the reset whose outputs are owed: min(k, seen) */
+  if (r->delay > 0 && r->owed > 0)
+    k = process_carried (r, r->pad, r->delay, out);     /* k == owed */
+  if (n_out)
+    *n_out = out ? k : 0;
+  rnc_runner_reset (r);
 }
 
 gboolean

@@ -23,7 +23,13 @@
  * (rnc_runner_reset_stream). With a window, a frame gives an output frame
  * as soon as one stream has a full window since its reset; a stream without
  * one yet (reset less than a window ago) gets NaN values in it (-1 for
- * argmax ids). */
+ * argmax ids).
+ *
+ * A model with a lookahead of k frames (rnc.delay, see rnc-model.h and
+ * docs/tagging.md; one stream) gives at frame t the output of frame t - k:
+ * the first k frames after a reset give none, and rnc_runner_flush() ends
+ * the sequence by feeding k pad frames, which give the outputs of the last
+ * k frames. So every frame gets exactly one output, k frames late. */
 #pragma once
 
 #include "rnc-state.h"
@@ -40,6 +46,9 @@ typedef enum {
   RNC_OUTPUT_LOGITS = 2,        /* classes head, before softmax (Q) */
   RNC_OUTPUT_PROBABILITIES = 3, /* classes head, softmax (Q) */
   RNC_OUTPUT_ARGMAX = 4,        /* classes head, the most likely id (1, int32) */
+  RNC_OUTPUT_INTERVAL = 5,      /* regression head with rnc.residual_quantiles:
+                                 * [lo (Q), prediction (Q), hi (Q)] in raw
+                                 * units, see rnc_runner_set_interval() */
 } RncOutputKind;
 
 #define RNC_RUNNER_ERROR (rnc_runner_error_quark ())
@@ -47,7 +56,11 @@ GQuark rnc_runner_error_quark (void);
 
 typedef enum {
   RNC_RUNNER_ERROR_OUTPUT,      /* the output kind needs a head the model lacks */
-  RNC_RUNNER_ERROR_WINDOW,      /* the window is too large */
+  RNC_RUNNER_ERROR_WINDOW,      /* the window is too large, or a window with a
+                                 * lookahead model */
+  RNC_RUNNER_ERROR_CALIBRATION, /* output interval: the model has no (valid)
+                                 * rnc.residual_quantiles, or the level needs
+                                 * quantiles outside its grid */
   RNC_RUNNER_ERROR_FAILED,
 } RncRunnerError;
 
@@ -65,17 +78,40 @@ const char *rnc_output_kind_to_string (RncOutputKind kind);
  * RNC_RUNNER_ERROR_OUTPUT when @output needs a classes head (logits,
  * probabilities, argmax) and the model has none, RNC_RUNNER_ERROR_WINDOW
  * when @window is above RNC_RUNNER_MAX_WINDOW or its history would not fit
- * in memory. */
+ * in memory or the model has a lookahead (rnc.delay; it runs without a
+ * window). RNC_RUNNER_ERROR_OUTPUT when @output is interval and the model
+ * has no regression head, or a lookahead model is given N > 1 streams;
+ * RNC_RUNNER_ERROR_CALIBRATION when it has no rnc.residual_quantiles (or a
+ * malformed one); the interval level starts at RNC_RUNNER_DEFAULT_INTERVAL. */
 RncRunner *rnc_runner_new (RncState *state, RncOutputKind output,
     size_t window, GError **error);
 void rnc_runner_free (RncRunner *runner);
 
+/* Output interval: the central @level (0 < level < 1) of the one-step
+ * residual distribution stored in the model (rnc.residual_quantiles,
+ * docs/tagging.md): for each output j,
+ *   lo_j = pred_j + s_j * q_j((1 - level) / 2),
+ *   hi_j = pred_j + s_j * q_j((1 + level) / 2),
+ * q_j linear in p between the stored quantiles, s_j the output std (1
+ * without output scaling); the middle block is bit for bit what output
+ * prediction gives (per stream: W = 3Q values, [lo, pred, hi]).
+ * RNC_RUNNER_ERROR_CALIBRATION when a tail probability lies outside the
+ * stored grid; a runner of another output kind ignores it. Allocates
+ * nothing. */
+#define RNC_RUNNER_DEFAULT_INTERVAL 0.8
+gboolean rnc_runner_set_interval (RncRunner *runner, double level,
+    GError **error);
+double rnc_runner_get_interval (const RncRunner *runner);
+
 RncState *rnc_runner_get_state (RncRunner *runner);
 RncOutputKind rnc_runner_get_output (const RncRunner *runner);
 size_t rnc_runner_get_window (const RncRunner *runner);
+/* Frames of lookahead (the model's rnc.delay): outputs come that many
+ * frames late. */
+size_t rnc_runner_get_delay (const RncRunner *runner);
 /* Streams N (the state's batch). */
 size_t rnc_runner_get_streams (const RncRunner *runner);
-/* Values per output frame: N times H, Q, or 1 for argmax. */
+/* Values per output frame: N times H, Q, 3Q for interval, or 1 for argmax. */
 size_t rnc_runner_get_output_width (const RncRunner *runner);
 /* TRUE when outputs are int32 ids (argmax), FALSE for floats. */
 gboolean rnc_runner_output_is_ids (const RncRunner *runner);
@@ -108,13 +144,25 @@ void rnc_runner_reset_stream (RncRunner *runner, size_t n);
  * the outputs of the frames that have one, in order: (n_out, N*W) float or
  * (n_out, N) int32; *n_out (optional) is set to their number: n without a
  * window, otherwise the number of the n frames that complete a window
- * (they are the last n_out frames). With @out NULL nothing is computed
+ * (they are the last n_out frames); @out needs room for n frames. With a
+ * lookahead of k frames, the outputs are those of the frames k earlier:
+ * the first k frames after a reset give none (then they are the last n_out
+ * frames too). With @out NULL nothing is computed
  * beyond what the state needs (in window mode only the history advances).
  * For an index model, an id outside [0, V) makes it return FALSE before
  * anything changes, with *bad_index (optional) set to its position in @x.
  * Allocates nothing. */
 gboolean rnc_runner_process (RncRunner *runner, const void *x, size_t n,
     void *out, size_t *n_out, size_t *bad_index);
+
+/* Ends the sequence: with a lookahead of k frames, runs k pad frames (the
+ * model's rnc.pad_id, or zero frames in model units for dense input) and
+ * writes the outputs still owed (those of the last min(k, frames since the
+ * reset) frames) to @out (room for k frames; may be NULL to drop them);
+ * *n_out (optional) receives their number. Then resets, like
+ * rnc_runner_reset(). Without a lookahead it only resets (*n_out = 0).
+ * Allocates nothing. */
+void rnc_runner_flush (RncRunner *runner, void *out, size_t *n_out);
 
 /* The output of the most recent frame (N*W values or N ids), as if it had
  * been requested from rnc_runner_process(): what emit=buffer and emit=eos

@@ -20,6 +20,7 @@
 #include "rnc-safetensors.h"
 #include "rnc-sample.h"
 #include "rnc-state.h"
+#include "rnc-tagger.h"
 #include "rnc-tokenizer.h"
 #include "rnc-train.h"
 #include "rnc-vocab.h"

@@ -11,7 +11,8 @@
 #    model never saw (against the naive forecast: the previous month), and
 #    the forecast for the 3 months after the data. With --plot FILE.png
 #    (the quick start passes build/demo-forecast.png) it also draws actual
-#    vs forecast with gnuplot.
+#    vs forecast with gnuplot, and the 80% interval band when the model has
+#    its calibration (rnc.residual_quantiles; output=interval).
 # 2. Text: pipelines/generate-text.sh prompts the default character
 #    language model (trained on Debian's license texts) through
 #    tokenize ! vocab-encode ! generate ! vocab-decode, sampled and greedy.
@@ -59,7 +60,8 @@ awk -F, 'NR > 1 { row[NR] = $0; n = NR }
   }' "$tmp/forecast.csv"
 echo
 sed -n 's/^one-step forecast, last \([0-9]*\) rows (\(.*\)):/  one-step error over the \1 held-out months (\2):/p;
-  s/^  model /    model /p; s/^  naive /    naive /p' "$tmp/summary.txt"
+  s/^  model /    model /p; s/^  naive /    naive /p;
+  s/^  interval /    interval /p' "$tmp/summary.txt"
 [ -n "$plot" ] && [ -f "$plot" ] && echo "  picture: $plot"
 
 prompt="This program is free software"

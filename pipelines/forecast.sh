@@ -15,14 +15,20 @@
 #   --last N          evaluate the last N rows only (default: every row that
 #                     has a forecast); with --train they are held out
 #   --output FILE     write the CSV there instead of stdout
-#   --plot FILE.png   draw actual vs forecast (gnuplot)
+#   --plot FILE.png   draw actual vs forecast (gnuplot), with the interval band
+#                     when the model has one
+#   --interval P      the interval's probability (default 0.8), for a model
+#                     with calibrated residual quantiles (rnc.residual_quantiles)
 #
 # The CSV (stdout, or --output) has the columns
 #   time,actual,forecast,t+1,...,t+N
 # where `forecast` is the one-step forecast of this row's value made at the
 # row before, and t+1..t+N are the forecasts made after seeing this row (a
 # windowed model gives none for its first window). time is the file's first
-# field (or the row number when the rows cannot be matched).
+# field (or the row number when the rows cannot be matched). A model with
+# interval calibration adds the columns lower,upper: the bounds of the
+# one-step forecast's interval (lstm/rnn output=interval), and the summary
+# says how many of the evaluated values they cover.
 #
 # It prints (on stderr) the one-step forecast's mean absolute error (MAE)
 # and root mean squared error (RMSE) against the real values over the
@@ -37,6 +43,9 @@
 #   filesrc location=DATA ! csvdec [column=C] ! csvenc precision=7 ! fdsink
 #   filesrc location=DATA ! csvdec [column=C] ! generate model=MODEL horizon=N \
 #       ! csvenc precision=7 ! fdsink
+# and, for a calibrated model (CELL: lstm or rnn, the model's cell),
+#   filesrc location=DATA ! csvdec [column=C] ! CELL model=MODEL \
+#       output=interval interval=P ! csvenc precision=7 ! fdsink
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -48,10 +57,11 @@ horizon=3
 last=0
 output=""
 plot=""
+interval=0.8
 data=""
 
 usage () {
-  sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
@@ -65,6 +75,7 @@ while [ $# -gt 0 ]; do
     --last) last=$2; shift 2 ;;
     --output) output=$2; shift 2 ;;
     --plot) plot=$2; shift 2 ;;
+    --interval) interval=$2; shift 2 ;;
     -h|--help) usage ;;
     -*) echo "forecast: unknown option $1" >&2; usage ;;
     *) [ -z "$data" ] || usage; data=$1; shift ;;
@@ -89,6 +100,12 @@ model_meta () {
   tail -c +9 "$1" | head -c "$n" | tr ',{}' '\n\n\n' \
     | sed -nE "s/^ *\"$2\" *: *\"(([^\"\\\\]|\\\\.)*)\".*/\1/p" \
     | sed 's/\\"/"/g' | head -n 1
+}
+
+# model_has FILE KEY: whether a model's metadata has KEY
+model_has () {
+  n=$(od -An -tu8 -N8 "$1" | tr -d ' ')
+  tail -c +9 "$1" | head -c "$n" | grep -q "\"$2\" *:"
 }
 
 coldec="csvdec"
@@ -128,6 +145,18 @@ gst-launch-1.0 -q filesrc location="$data" ! $coldec \
   ! generate model="$model" horizon="$horizon" ! csvenc precision=7 ! fdsink \
   > "$tmp/horizon.csv"
 
+# the one-step interval, when the model carries its calibration
+# (rnc.residual_quantiles): one row lo,prediction,hi per input row with a
+# forecast, as the forecaster's
+: > "$tmp/interval.csv"
+if model_has "$model" rnc.residual_quantiles; then
+  cell=$(model_meta "$model" rnc.cell)
+  # shellcheck disable=SC2086
+  gst-launch-1.0 -q filesrc location="$data" ! $coldec \
+    ! "${cell:-lstm}" model="$model" output=interval interval="$interval" \
+    ! csvenc precision=7 ! fdsink > "$tmp/interval.csv"
+fi
+
 # time labels: the first field of every non-blank line, without the header
 awk -F, 'NF > 0 && $0 !~ /^[ \t\r]*$/ { gsub(/"|\r/, "", $1); print $1 }' "$data" \
   > "$tmp/labels.txt"
@@ -145,11 +174,14 @@ awk -v rows="$rows" -v N="$horizon" -v last="$last" \
     -v out="$tmp/out.csv" -v eval="$tmp/eval.txt" '
   FILENAME == ARGV[1] { t[FNR] = $0; next }
   FILENAME == ARGV[2] { a[FNR] = $0; next }
-  { h[FNR] = $0; m = FNR }
+  FILENAME == ARGV[3] { h[FNR] = $0; m = FNR; next }
+  { iv[FNR] = $0; mi = FNR }
   END {
     off = rows - m
+    ioff = rows - mi
     hdr = "time,actual,forecast"
     for (k = 1; k <= N; k++) hdr = hdr ",t+" k
+    if (mi > 0) hdr = hdr ",lower,upper"
     print hdr > out
     first = last > 0 ? rows - last + 1 : off + 2
     if (first < off + 2) first = off + 2
@@ -163,19 +195,25 @@ awk -v rows="$rows" -v N="$horizon" -v last="$last" \
       } else {
         for (k = 1; k <= N; k++) line = line ","
       }
+      lo = ""; hi = ""
+      if (mi > 0 && r - 1 > ioff) {
+        split(iv[r - 1 - ioff], q, ","); lo = q[1]; hi = q[3]
+      }
+      if (mi > 0) line = line "," lo "," hi
       print line > out
       if (r >= first && f != "") {
         e = a[r] - f; ne = a[r] - a[r - 1]
         se += (e < 0 ? -e : e); sq += e * e
         sn += (ne < 0 ? -ne : ne); sqn += ne * ne; c++
+        if (lo != "") { ci++; cov += (a[r] + 0 >= lo + 0 && a[r] + 0 <= hi + 0) }
         if (from == "") from = t[r]
         to = t[r]
       }
     }
     if (c == 0) { print "none" > eval; exit }
-    printf "%d %s %s %.4g %.4g %.4g %.4g %d\n", c, from, to, se / c,
-      sqrt(sq / c), sn / c, sqrt(sqn / c), first > eval
-  }' "$tmp/time.txt" "$tmp/actual.csv" "$tmp/horizon.csv"
+    printf "%d %s %s %.4g %.4g %.4g %.4g %d %d %d\n", c, from, to, se / c,
+      sqrt(sq / c), sn / c, sqrt(sqn / c), first, ci, cov > eval
+  }' "$tmp/time.txt" "$tmp/actual.csv" "$tmp/horizon.csv" "$tmp/interval.csv"
 
 if [ -n "$output" ]; then cp "$tmp/out.csv" "$output"; else cat "$tmp/out.csv"; fi
 
@@ -186,15 +224,29 @@ if [ "$(cat "$tmp/eval.txt")" = none ]; then
   echo "forecast: no row to evaluate (fewer rows than the model's window?)" >&2
   exit 1
 fi
-read -r count from to mae rmse nmae nrmse first < "$tmp/eval.txt"
+read -r count from to mae rmse nmae nrmse first icount covered < "$tmp/eval.txt"
 if [ "$last" -gt 0 ]; then what="last $count rows"; else what="$count rows"; fi
 echo "one-step forecast, $what ($from .. $to):" >&2
 printf '  model   MAE %-8s RMSE %s\n' "$mae" "$rmse" >&2
 printf '  naive   MAE %-8s RMSE %s   (the previous value)\n' "$nmae" "$nrmse" >&2
+if [ "$icount" -gt 0 ]; then
+  printf '  interval (%s): covers %d of %d values (%s%%)\n' "$interval" \
+    "$covered" "$icount" "$(awk -v c="$covered" -v n="$icount" \
+      'BEGIN { printf "%.0f", 100 * c / n }')" >&2
+else
+  echo "  (no interval: the model has no calibration, rnc.residual_quantiles)" >&2
+fi
 
 if [ -n "$plot" ]; then
   # plot from a few rows before the evaluated ones
   from_row=$((first > 24 ? first - 24 : 1))
+  # the interval band (columns lower, upper after t+1..t+N), drawn first
+  band=""
+  if [ "$icount" -gt 0 ]; then
+    lc=$((4 + horizon))
+    pct=$(awk -v p="$interval" 'BEGIN { printf "%g", 100 * p }')
+    band="'$tmp/out.csv' every ::$from_row using 0:$lc:$((lc + 1)) with filledcurves fs transparent solid 0.25 noborder lc rgb '#4682b4' title '$pct% interval', "
+  fi
   if gnuplot -e "set terminal pngcairo" >/dev/null 2>&1; then
     term="pngcairo size 960,480"
   else
@@ -209,7 +261,7 @@ set grid
 set title 'one-step forecast vs actual ($(basename "$data"))'
 set xtics rotate by -45
 every_k = $(( (rows - from_row) / 12 + 1 ))
-plot '$tmp/out.csv' every ::$from_row using 0:2:xticlabels(int(\$0) % every_k == 0 ? stringcolumn(1) : '') with lines lw 2 title 'actual', \
+plot $band'$tmp/out.csv' every ::$from_row using 0:2:xticlabels(int(\$0) % every_k == 0 ? stringcolumn(1) : '') with lines lw 2 title 'actual', \
      '' every ::$from_row using 0:3 with linespoints pt 7 ps 0.6 title 'forecast'
 EOF
   echo "forecast: wrote $plot" >&2

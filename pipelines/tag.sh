@@ -30,7 +30,10 @@
 #          ! lstm model=TAGGER output=argmax ! vocab-decode vocab=TAGGER \
 #          ! filesink location=tags.txt
 #      (rnn instead of lstm for an RNN tagger; unknown words map to their
-#      `<unk-...>` class; vocab-decode writes an empty line at each reset)
+#      `<unk-...>` class; vocab-decode writes an empty line at each reset;
+#      a tagger that looks k words ahead, rnc.delay, runs unchanged: the
+#      element emits each tag k words late and pushes a sentence's last k
+#      tags at its blank line, so the tags stay one per word)
 #   4. paste words.txt tags.txt
 # Note: WordPunct splits `don't` into don ' t, where the treebank has do n't;
 # such words get the tags of their pieces.

@@ -51,6 +51,7 @@ GST_DEBUG_CATEGORY_STATIC (gst_recurrent_base_debug);
 #define DEFAULT_THREADS 0
 #define DEFAULT_CHECKPOINT_FRAMES 0
 #define DEFAULT_RESUME FALSE
+#define DEFAULT_INTERVAL RNC_RUNNER_DEFAULT_INTERVAL
 #define MAX_THREADS 2
 #define DEFAULT_STREAMS 1
 /* an input frame of N*D values must fit a caps width (int) */
@@ -84,6 +85,7 @@ typedef struct
   gint window;
   guint threads;                /* 0: auto */
   guint streams;                /* 0: input width / model input width */
+  gdouble interval;             /* central probability of output=interval */
 
   /* negotiation facts, under the object lock (read by transform_caps) */
   gboolean ready;               /* between start and stop */
@@ -93,6 +95,7 @@ typedef struct
   gboolean out_ids;
   guint streams_mode;           /* the streams property, copied in start */
   gsize n_streams;              /* N: the state's batch */
+  GstClockTime own_latency;     /* a lookahead's k frames at the input rate */
 
   /* set by the action signal, applied by the streaming thread */
   gint reset_pending;
@@ -111,6 +114,8 @@ typedef struct
   gboolean resume_mode;
   gboolean streams_known;       /* the caps said how many streams */
   gsize window_frames;
+  gdouble interval_level;
+  gsize delay;                  /* lookahead frames of the model (rnc.delay) */
   RncModel *model;
   RncState *state;
   RncRunner *runner;
@@ -212,6 +217,10 @@ gst_recurrent_output_get_type (void)
         "probabilities"},
     {GST_RECURRENT_OUTPUT_ARGMAX, "The most likely class id (S32LE, width 1)",
         "argmax"},
+    {GST_RECURRENT_OUTPUT_INTERVAL,
+          "Prediction interval of a calibrated regression model (width 3Q: "
+          "lower bounds, predictions, upper bounds; see 'interval')",
+        "interval"},
     {0, NULL, NULL}
   };
 
@@ -296,6 +305,8 @@ static void gst_recurrent_base_reset_stream_action (GstRecurrentBase * self,
     guint index);
 static void gst_recurrent_base_default_reset_one_stream (GstRecurrentBase *
     self, gsize n);
+static void gst_recurrent_base_flush_owed (GstRecurrentBase * self,
+    const char *why);
 static void gst_recurrent_base_clear_input (GstRecurrentBase * self);
 static gboolean gst_recurrent_base_default_setup (GstRecurrentBase * self,
     GError ** error);
@@ -308,6 +319,9 @@ static gboolean gst_recurrent_base_default_process (GstRecurrentBase * self,
     GError ** error);
 static gboolean gst_recurrent_base_default_last_output (GstRecurrentBase *
     self, gpointer out);
+static gsize gst_recurrent_base_default_flush (GstRecurrentBase * self,
+    gpointer out);
+static gsize gst_recurrent_base_default_get_delay (GstRecurrentBase * self);
 
 /* ---- class ------------------------------------------------------------------ */
 
@@ -454,6 +468,8 @@ gst_recurrent_base_class_init (GstRecurrentBaseClass * klass)
   klass->reset_one_stream = gst_recurrent_base_default_reset_one_stream;
   klass->process = gst_recurrent_base_default_process;
   klass->last_output = gst_recurrent_base_default_last_output;
+  klass->flush = gst_recurrent_base_default_flush;
+  klass->get_delay = gst_recurrent_base_default_get_delay;
   klass->any_cell = TRUE;
 
   gst_type_mark_as_plugin_api (GST_TYPE_RECURRENT_BASE, 0);
@@ -504,6 +520,15 @@ gst_recurrent_base_class_install_stream_properties (GstRecurrentBaseClass *
           -1, RNC_RUNNER_MAX_WINDOW, DEFAULT_WINDOW,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class,
+      GST_RECURRENT_BASE_PROP_INTERVAL,
+      g_param_spec_double ("interval", "Interval",
+          "output=interval: the probability (strictly between 0 and 1) that "
+          "the next value falls between the lower and upper bound, from the "
+          "model's calibrated residual quantiles (rnc.residual_quantiles)",
+          0.0, 1.0, DEFAULT_INTERVAL,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
 }
 
 static void
@@ -523,6 +548,7 @@ gst_recurrent_base_init (GstRecurrentBase * self)
   priv->resume = DEFAULT_RESUME;
   priv->streams = DEFAULT_STREAMS;
   priv->n_streams = 1;
+  priv->interval = DEFAULT_INTERVAL;
   priv->adapter = gst_adapter_new ();
   /* without transform() the base class would assume passthrough */
   gst_base_transform_set_passthrough (GST_BASE_TRANSFORM (self), FALSE);
@@ -594,6 +620,9 @@ gst_recurrent_base_set_property (GObject * object, guint prop_id,
     case GST_RECURRENT_BASE_PROP_RESUME:
       priv->resume = g_value_get_boolean (value);
       break;
+    case GST_RECURRENT_BASE_PROP_INTERVAL:
+      priv->interval = g_value_get_double (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -648,6 +677,9 @@ gst_recurrent_base_get_property (GObject * object, guint prop_id,
     case GST_RECURRENT_BASE_PROP_RESUME:
       g_value_set_boolean (value, priv->resume);
       break;
+    case GST_RECURRENT_BASE_PROP_INTERVAL:
+      g_value_set_double (value, priv->interval);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -685,10 +717,40 @@ static gboolean
 gst_recurrent_base_default_setup (GstRecurrentBase * self, GError ** error)
 {
   GstRecurrentBasePrivate *priv = PRIV (self);
+  GError *err = NULL;
 
   priv->runner = rnc_runner_new (priv->state, (RncOutputKind)
-      priv->output_mode, priv->window_frames, error);
-  return priv->runner != NULL;
+      priv->output_mode, priv->window_frames, &err);
+  if (!priv->runner)
+    goto failed;
+  if (priv->output_mode == GST_RECURRENT_OUTPUT_INTERVAL
+      && !rnc_runner_set_interval (priv->runner, priv->interval_level, &err))
+    goto failed;
+  if (rnc_runner_get_delay (priv->runner) > 0
+      && priv->emit_mode != GST_RECURRENT_EMIT_FRAME)
+    goto delay_needs_frames;
+  return TRUE;
+
+  /* ERRORS */
+failed:
+  /* the contract's wording for a model without calibration */
+  if (g_error_matches (err, RNC_RUNNER_ERROR, RNC_RUNNER_ERROR_CALIBRATION)
+      && !rnc_model_get_metadata (priv->model, "rnc.residual_quantiles"))
+    g_set_error (error, RNC_RUNNER_ERROR, RNC_RUNNER_ERROR_CALIBRATION,
+        "model %s has no interval calibration (rnc.residual_quantiles); "
+        "train it with rnc-train forecast", priv->model_path);
+  else
+    g_propagate_error (error, g_steal_pointer (&err));
+  g_clear_error (&err);
+  g_clear_pointer (&priv->runner, rnc_runner_free);
+  return FALSE;
+delay_needs_frames:
+  g_set_error (error, RNC_RUNNER_ERROR, RNC_RUNNER_ERROR_OUTPUT,
+      "the model looks %zu frames ahead (rnc.delay): each frame's output "
+      "comes that many frames later, so it runs with emit=frame only",
+      rnc_runner_get_delay (priv->runner));
+  g_clear_pointer (&priv->runner, rnc_runner_free);
+  return FALSE;
 }
 
 static void
@@ -743,6 +805,23 @@ gst_recurrent_base_default_reset_one_stream (GstRecurrentBase * self,
     gsize n)
 {
   rnc_runner_reset_stream (PRIV (self)->runner, n);
+}
+
+static gsize
+gst_recurrent_base_default_flush (GstRecurrentBase * self, gpointer out)
+{
+  size_t n = 0;
+
+  rnc_runner_flush (PRIV (self)->runner, out, &n);
+  return n;
+}
+
+static gsize
+gst_recurrent_base_default_get_delay (GstRecurrentBase * self)
+{
+  GstRecurrentBasePrivate *priv = PRIV (self);
+
+  return priv->runner ? rnc_runner_get_delay (priv->runner) : 0;
 }
 
 /* ---- resets and time ------------------------------------------------------ */
@@ -858,8 +937,10 @@ gst_recurrent_base_apply_pending_reset (GstRecurrentBase * self)
 {
   GstRecurrentBasePrivate *priv = PRIV (self);
 
-  if (g_atomic_int_compare_and_exchange (&priv->reset_pending, 1, 0))
+  if (g_atomic_int_compare_and_exchange (&priv->reset_pending, 1, 0)) {
+    gst_recurrent_base_flush_owed (self, "reset signal");
     gst_recurrent_base_reset_stream (self, "reset signal");
+  }
   if (g_atomic_int_compare_and_exchange (&priv->stream_reset_pending, 1, 0)) {
     gsize n = 0;
 
@@ -1013,6 +1094,9 @@ gst_recurrent_base_build_streams (GstRecurrentBase * self, gsize N)
    * frames per buffer too */
   priv->chunk = MIN (priv->chunk, MAX (1, CHUNK_BYTES /
           priv->out_frame_bytes));
+  /* a flush writes the outputs of the last `delay` frames in one buffer */
+  priv->delay = klass->get_delay ? klass->get_delay (self) : 0;
+  priv->chunk = MAX (priv->chunk, priv->delay);
   priv->in_buf = g_malloc (priv->chunk * priv->in_frame_bytes);
   priv->chunk_full = priv->chunk;
 
@@ -1079,6 +1163,7 @@ gst_recurrent_base_start (GstBaseTransform * trans)
   priv->initial_mode = priv->initial_state;
   priv->output_mode = priv->output;
   priv->emit_mode = priv->emit;
+  priv->interval_level = priv->interval;
   window = priv->window;
   priv->threads_mode = priv->threads;
   priv->streams_mode = priv->streams;
@@ -1245,7 +1330,9 @@ gst_recurrent_base_stop (GstBaseTransform * trans)
 
   GST_OBJECT_LOCK (self);
   priv->ready = FALSE;
+  priv->own_latency = 0;
   GST_OBJECT_UNLOCK (self);
+  priv->delay = 0;
 
   gst_recurrent_base_free_streams (self);
   g_clear_pointer (&priv->model, rnc_model_free);
@@ -1582,6 +1669,11 @@ gst_recurrent_base_set_caps (GstBaseTransform * trans, GstCaps * incaps,
     gst_recurrent_base_reset_timing (self);
   }
   gst_recurrent_base_set_output_tensors (self, outcaps);
+  GST_OBJECT_LOCK (self);
+  priv->own_latency = priv->delay > 0 && fps_n > 0 ?
+      gst_util_uint64_scale (priv->delay, (guint64) fps_d * GST_SECOND,
+      (guint64) fps_n) : 0;
+  GST_OBJECT_UNLOCK (self);
   gst_caps_replace (&priv->rejected_caps, NULL);
   GST_DEBUG_OBJECT (self, "in %" GST_PTR_FORMAT ", out %" GST_PTR_FORMAT,
       incaps, outcaps);
@@ -1951,9 +2043,12 @@ gst_recurrent_base_output_frames (GstRecurrentBase * self, GstBuffer ** outbuf)
       gst_buffer_unref (buf);
       return gst_recurrent_base_process_failed (self, err);
     }
-    /* the outputs belong to the last n_out of the n frames; without a rate,
-     * the first one has a time only if it began an input buffer */
-    if (n_out > 0 && priv->fps_n == 0)
+    /* the outputs come from the last n_out of the n frames; without a
+     * rate, the first one has a time only if it began an input buffer.
+     * With a lookahead of k frames they belong to the frames k earlier:
+     * offsets (and times, with a rate) are theirs, and without a rate they
+     * have no time. */
+    if (n_out > 0 && priv->fps_n == 0 && priv->delay == 0)
       pts = gst_recurrent_base_pts_of_frame (self, n - n_out);
     gst_recurrent_base_flush_frames (self, n);
     if (n_out == 0) {
@@ -1961,8 +2056,10 @@ gst_recurrent_base_output_frames (GstRecurrentBase * self, GstBuffer ** outbuf)
       continue;
     }
     gst_buffer_set_size (buf, n_out * priv->out_frame_bytes);
-    gst_recurrent_base_stamp (self, buf, priv->n_frames - n_out, n_out, pts,
-        GST_CLOCK_TIME_NONE, priv->position - n_out);
+    gst_recurrent_base_stamp (self, buf, priv->n_frames >= n_out + priv->delay
+        ? priv->n_frames - n_out - priv->delay : 0, n_out, pts,
+        GST_CLOCK_TIME_NONE, priv->position >= n_out + priv->delay ?
+        priv->position - n_out - priv->delay : 0);
     *outbuf = buf;
     return GST_FLOW_OK;
   }
@@ -2024,6 +2121,47 @@ gst_recurrent_base_output_last (GstRecurrentBase * self, GstBuffer ** outbuf)
   return GST_FLOW_OK;
 }
 
+/* Streaming thread, before whatever ends a sequence (a reset, EOS): a
+ * model with a lookahead pushes the outputs it still owes (those of the
+ * last k frames), then is back at its initial state. */
+static void
+gst_recurrent_base_flush_owed (GstRecurrentBase * self, const char *why)
+{
+  GstRecurrentBaseClass *klass = GST_RECURRENT_BASE_GET_CLASS (self);
+  GstRecurrentBasePrivate *priv = PRIV (self);
+  GstBuffer *buf = NULL;
+  GstMapInfo map;
+  GstFlowReturn ret;
+  gsize n;
+
+  if (!priv->state || priv->failed || priv->delay == 0 || !klass->flush)
+    return;
+  ret = gst_recurrent_base_alloc_output (self, priv->delay, &buf);
+  if (ret != GST_FLOW_OK) {
+    GST_DEBUG_OBJECT (self, "no buffer for the owed outputs: %s",
+        gst_flow_get_name (ret));
+    return;
+  }
+  gst_buffer_map (buf, &map, GST_MAP_WRITE);
+  n = klass->flush (self, map.data);
+  gst_buffer_unmap (buf, &map);
+  if (n == 0) {
+    gst_buffer_unref (buf);
+    return;
+  }
+  gst_buffer_set_size (buf, n * priv->out_frame_bytes);
+  /* the outputs of the last n frames */
+  gst_recurrent_base_stamp (self, buf, priv->n_frames >= n ?
+      priv->n_frames - n : 0, n, GST_CLOCK_TIME_NONE, GST_CLOCK_TIME_NONE,
+      priv->position >= n ? priv->position - n : 0);
+  GST_DEBUG_OBJECT (self, "%s: pushing the outputs of the last %"
+      G_GSIZE_FORMAT " frames", why, n);
+  ret = gst_pad_push (GST_BASE_TRANSFORM_SRC_PAD (self), buf);
+  if (ret != GST_FLOW_OK)
+    GST_DEBUG_OBJECT (self, "pushing the owed outputs: %s",
+        gst_flow_get_name (ret));
+}
+
 static GstFlowReturn
 gst_recurrent_base_submit_input_buffer (GstBaseTransform * trans,
     gboolean is_discont, GstBuffer * input)
@@ -2051,6 +2189,11 @@ gst_recurrent_base_submit_input_buffer (GstBaseTransform * trans,
   gst_recurrent_base_apply_pending_reset (self);
   if (GST_BUFFER_IS_DISCONT (buf)) {
     gsize left = gst_recurrent_base_available (self);
+    gboolean reset = (gst_recurrent_base_get_reset_on (self) &
+        GST_RECURRENT_RESET_ON_DISCONT) != 0;
+    /* the old sequence's outputs, stamped before the counts restart */
+    if (reset)
+      gst_recurrent_base_flush_owed (self, "discont");
     if (left > 0) {
       GST_DEBUG_OBJECT (self, "discont: dropping %" G_GSIZE_FORMAT
           " bytes of an incomplete frame", left);
@@ -2060,7 +2203,7 @@ gst_recurrent_base_submit_input_buffer (GstBaseTransform * trans,
     priv->have_t0 = FALSE;
     priv->n_frames = 0;
     priv->need_discont = TRUE;
-    if (gst_recurrent_base_get_reset_on (self) & GST_RECURRENT_RESET_ON_DISCONT)
+    if (reset)
       gst_recurrent_base_reset_stream (self, "discont");
   }
   if (priv->fps_n > 0 && !priv->have_t0) {
@@ -2201,6 +2344,7 @@ gst_recurrent_base_drain (GstRecurrentBase * self)
             G_GSIZE_FORMAT " bytes", left, priv->in_frame_bytes));
     gst_recurrent_base_clear_input (self);
   }
+  gst_recurrent_base_flush_owed (self, "eos");
   gst_recurrent_base_continue (self);
   if (priv->emit_mode == GST_RECURRENT_EMIT_EOS) {
     GstBuffer *buf = NULL;
@@ -2243,17 +2387,23 @@ gst_recurrent_base_sink_event (GstBaseTransform * trans, GstEvent * event)
       /* output frames are not the input's bytes: a sink must not seek to
        * byte positions of the input (filesink, fdsink would) */
       event = gst_recurrent_segment_for_output (event, GST_FORMAT_TIME);
-      gst_recurrent_base_reset_timing (self);
-      if (gst_recurrent_base_get_reset_on (self) & GST_RECURRENT_RESET_ON_SEGMENT)
+      if (gst_recurrent_base_get_reset_on (self) &
+          GST_RECURRENT_RESET_ON_SEGMENT) {
+        gst_recurrent_base_flush_owed (self, "segment");
         gst_recurrent_base_reset_stream (self, "segment");
+      }
+      gst_recurrent_base_reset_timing (self);
       break;
     case GST_EVENT_EOS:
       gst_recurrent_base_drain (self);
       break;
     case GST_EVENT_CUSTOM_DOWNSTREAM:
       /* reset, then forward: one event resets a whole chain */
-      if (gst_event_has_name (event, "rnc/reset"))
+      if (gst_event_has_name (event, "rnc/reset")) {
+        /* a lookahead model runs one stream: any reset ends its sequence */
+        gst_recurrent_base_flush_owed (self, "rnc/reset event");
         gst_recurrent_base_reset_event (self, event);
+      }
       break;
     default:
       break;
@@ -2275,9 +2425,20 @@ gst_recurrent_base_query (GstBaseTransform * trans, GstPadDirection direction,
     /* Every output is stamped with the time of the last input frame it
      * depends on and pushed as soon as that frame arrives (a window only
      * delays the first output, it does not hold frames back), so the
-     * element adds no latency of its own. */
+     * element adds no latency of its own -- except a model with a
+     * lookahead of k frames: its output for frame t (stamped with t's
+     * time) comes with frame t + k, k frame durations late. */
+    {
+      GstClockTime own;
+      GST_OBJECT_LOCK (trans);
+      own = PRIV ((GstRecurrentBase *) trans)->own_latency;
+      GST_OBJECT_UNLOCK (trans);
+      min += own;
+      if (GST_CLOCK_TIME_IS_VALID (max))
+        max += own;
+    }
     GST_DEBUG_OBJECT (trans, "latency: live %d, min %" GST_TIME_FORMAT
-        ", max %" GST_TIME_FORMAT " (own latency 0)", live,
+        ", max %" GST_TIME_FORMAT " (with our own)", live,
         GST_TIME_ARGS (min), GST_TIME_ARGS (max));
     gst_query_set_latency (query, live, min, max);
     return TRUE;

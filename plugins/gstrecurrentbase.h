@@ -52,6 +52,7 @@ typedef enum {
   GST_RECURRENT_OUTPUT_LOGITS = RNC_OUTPUT_LOGITS,
   GST_RECURRENT_OUTPUT_PROBABILITIES = RNC_OUTPUT_PROBABILITIES,
   GST_RECURRENT_OUTPUT_ARGMAX = RNC_OUTPUT_ARGMAX,
+  GST_RECURRENT_OUTPUT_INTERVAL = RNC_OUTPUT_INTERVAL,
 } GstRecurrentOutput;
 
 typedef enum {
@@ -85,6 +86,7 @@ enum
   GST_RECURRENT_BASE_PROP_CHECKPOINT_FRAMES,
   GST_RECURRENT_BASE_PROP_RESUME,
   GST_RECURRENT_BASE_PROP_STREAMS,
+  GST_RECURRENT_BASE_PROP_INTERVAL,
   GST_RECURRENT_BASE_PROP_LAST,
 };
 
@@ -130,13 +132,21 @@ struct _GstRecurrentBaseClass
    * and stops early when a pad is flushing or a push fails. NULL: none. */
   gsize (*drain) (GstRecurrentBase *self, gsize done, gpointer out,
       gsize max);
+  /* A model with a lookahead of k frames (rnc.delay) owes the outputs of
+   * its last k frames at the end of a sequence: before a reset (rnc/reset,
+   * the reset signal, reset-on discont/segment) and at EOS the base calls
+   * this to write them (room for get_delay() frames) and to reset; returns
+   * how many. NULL, or get_delay 0: none owed. */
+  gsize (*flush) (GstRecurrentBase *self, gpointer out);
+  /* Frames of lookahead (0 by default). */
+  gsize (*get_delay) (GstRecurrentBase *self);
 
-  gpointer padding[6];
+  gpointer padding[4];
 };
 
 void gst_recurrent_base_class_set_cell (GstRecurrentBaseClass *klass,
     RncCell cell);
-/* Installs output, emit and window (rnn, lstm), handled by the base's
+/* Installs output, emit, window and interval (rnn, lstm), handled by the base's
  * set/get_property, which it sets on @klass. A subclass with properties of
  * its own sets its own set/get_property and chains up for the base's. */
 void gst_recurrent_base_class_install_stream_properties (

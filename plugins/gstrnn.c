@@ -46,6 +46,23 @@
  * The model's input and output scaling (`rnc.input_mean`/`std`,
  * `rnc.output_mean`/`std`) is applied, so pipelines see raw units.
  *
+ * `output=interval` (a regression model carrying its one-step residual
+ * quantiles, `rnc.residual_quantiles`, as rnc-train forecast writes them)
+ * gives width 3Q: the lower bounds, the predictions (bit for bit those of
+ * `output=prediction`) and the upper bounds of the central
+ * #GstRecurrentBase:interval probability (default 0.8); a model without the
+ * calibration is an error naming the file.
+ *
+ * A model with a lookahead of k frames (`rnc.delay`, a tagger trained by
+ * rnc-train tag to tag each word once it has seen the next k) gives no
+ * output for the first k frames, then at frame t the output of frame t - k;
+ * at the end of a sequence (`rnc/reset`, the `reset` signal, a reset by
+ * `reset-on`, EOS) it feeds k pad frames and pushes the outputs still owed,
+ * so every frame gets exactly one output, in order (docs/tagging.md). Such
+ * a model runs with `emit=frame` and no window; its outputs carry the
+ * offset (and, with a framerate, the time) of their own frame, and the
+ * LATENCY query adds k frames.
+ *
  * Timestamps: with a framerate, each output buffer's PTS and duration come
  * from the frame count (restarted by segments, flushes and discontinuities)
  * and each output is stamped with the time of the last input frame it

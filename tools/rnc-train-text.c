@@ -293,6 +293,77 @@ most_frequent_tag_accuracy (const RncConll *train, const RncConll *eval,
   return (double) hits / (double) eval->words->len;
 }
 
+/* A tagging dataset for a lookahead of @k frames: each sentence of n
+ * tokens becomes n + k frames, its ids then k pad ids; the label of token
+ * i sits on frame i + k (frames 0..k-1 have none), as the elements emit
+ * it. Arrays are allocated into @d (free with delayed_clear). */
+typedef struct {
+  size_t *offsets;
+  int32_t *ids, *alt, *labels;
+} Delayed;
+
+static void
+delayed_clear (Delayed *d)
+{
+  g_free (d->offsets);
+  g_free (d->ids);
+  g_free (d->alt);
+  g_free (d->labels);
+  memset (d, 0, sizeof (*d));
+}
+
+static void
+delay_dataset (const RncDataset *src, size_t k, int32_t pad, Delayed *d,
+    RncDataset *out)
+{
+  size_t s, i, n_frames = rnc_dataset_get_n_frames (src) + k * src->n_seqs;
+
+  d->offsets = g_new (size_t, src->n_seqs + 1);
+  d->ids = g_new (int32_t, n_frames);
+  d->alt = src->alt_ids ? g_new (int32_t, n_frames) : NULL;
+  d->labels = g_new (int32_t, n_frames);
+  d->offsets[0] = 0;
+  for (s = 0; s < src->n_seqs; s++) {
+    size_t b = src->offsets[s], n = src->offsets[s + 1] - b;
+    size_t o = d->offsets[s];
+    for (i = 0; i < n + k; i++) {
+      d->ids[o + i] = i < n ? src->ids[b + i] : pad;
+      if (d->alt)
+        d->alt[o + i] = i < n ? src->alt_ids[b + i] : -1;
+      d->labels[o + i] = i < k ? -1 : src->labels[b + i - k];
+    }
+    d->offsets[s + 1] = o + n + k;
+  }
+  *out = *src;
+  out->offsets = d->offsets;
+  out->ids = d->ids;
+  out->alt_ids = d->alt;
+  out->labels = d->labels;
+}
+
+/* The lookaheads to try: --delay K, or 0..2 for auto. */
+static gboolean
+parse_delay (const char *text, size_t *first, size_t *last, GError **error)
+{
+  guint64 k;
+
+  if (!text || !strcmp (text, "auto")) {
+    *first = 0;
+    *last = 2;
+    return TRUE;
+  }
+  if (!g_ascii_string_to_unsigned (text, 10, 0, RNC_MAX_DELAY, &k, NULL)) {
+    g_set_error (error, RNC_TRAIN_ERROR, RNC_TRAIN_ERROR_INVALID,
+        "--delay must be 'auto' or a number of frames 0..%d, not '%s'",
+        RNC_MAX_DELAY, text);
+    return FALSE;
+  }
+  *first = *last = (size_t) k;
+  return TRUE;
+}
+
+#define PAD_TOKEN "<pad>"
+
 int
 rnc_train_tag (RncTrainArgs *a)
 {
@@ -301,7 +372,6 @@ rnc_train_tag (RncTrainArgs *a)
   g_autoptr (RncVocab) vocab = rnc_vocab_new ();
   g_autoptr (RncVocab) tags = rnc_vocab_new ();
   g_autoptr (RncModel) model = NULL;
-  g_autoptr (RncTrainer) trainer = NULL;
   g_autofree int32_t *ids = NULL, *alt = NULL, *labels = NULL;
   g_autofree int32_t *dids = NULL, *dlabels = NULL;
   g_autofree WordCount *wc = NULL;
@@ -309,13 +379,16 @@ rnc_train_tag (RncTrainArgs *a)
   g_autoptr (GPtrArray) tag_list = g_ptr_array_new ();
   g_autoptr (GHashTable) seen_tags = g_hash_table_new (g_str_hash,
       g_str_equal);
+  g_autoptr (GString) tried = g_string_new (NULL);
   RncConll train = { 0 }, dev = { 0 };
   RncTrainOptions o;
   RncDataset ds = { 0 }, dv = { 0 };
   RncCell cell = RNC_CELL_LSTM;
   RncWeightInit init = RNC_WEIGHT_INIT_UNIFORM;
   size_t i, n_types, rare, min_count, E, H, L, n_unk, n_bad, d_unk = 0;
-  size_t d_bad = 0;
+  size_t d_bad = 0, k_first, k_last, k, best_k = 0, n_ens;
+  double best_acc = -1.0;
+  int32_t pad = -1;
   int rc = 2;                   /* until the options are checked */
 
   rnc_train_options_init (&o, RNC_LOSS_CROSS_ENTROPY, RNC_OUTPUTS_ALL);
@@ -347,6 +420,20 @@ rnc_train_tag (RncTrainArgs *a)
         "--rare-prob must be in [0, 1]");
     goto failed;
   }
+  if (!parse_delay (a->delay, &k_first, &k_last, &err))
+    goto failed;
+  if (a->ensemble == 0 || a->ensemble > 16) {
+    g_set_error (&err, RNC_TRAIN_ERROR, RNC_TRAIN_ERROR_INVALID,
+        "--ensemble must be 1..16");
+    goto failed;
+  }
+  n_ens = a->ensemble > 0 ? (size_t) a->ensemble : 3;
+  if (k_last > k_first && o.val_fraction <= 0.0 && !a->dev) {
+    g_set_error (&err, RNC_TRAIN_ERROR, RNC_TRAIN_ERROR_INVALID,
+        "--delay auto chooses on validation data: give --dev or --val > 0, "
+        "or a fixed --delay");
+    goto failed;
+  }
   rc = 1;
 
   if (!rnc_conll_read (a->data, &train, &err))
@@ -372,6 +459,9 @@ rnc_train_tag (RncTrainArgs *a)
     if (rnc_vocab_counter_add (counts, g_ptr_array_index (train.words, i)) < 0)
       goto too_many;
   rnc_vocab_add (vocab, RNC_VOCAB_UNK, NULL);
+  /* the token that ends a sentence for a tagger with lookahead */
+  if (k_last > 0 && (pad = rnc_vocab_add (vocab, PAD_TOKEN, &err)) < 0)
+    goto failed;
   n_types = rnc_vocab_counter_get_size (counts);
   wc = g_new (WordCount, n_types);
   for (i = 0; i < n_types; i++) {
@@ -415,11 +505,6 @@ rnc_train_tag (RncTrainArgs *a)
               tags));
   }
 
-  model = new_index_model (cell, rnc_vocab_get_size (vocab), E, H, L,
-      rnc_vocab_get_size (tags), &err);
-  if (!model)
-    goto failed;
-  rnc_model_init_weights (model, init, o.seed);
   ds.n_seqs = rnc_conll_get_n_sentences (&train);
   ds.offsets = (const size_t *) train.offsets->data;
   ds.ids = ids;
@@ -431,14 +516,105 @@ rnc_train_tag (RncTrainArgs *a)
     dv.ids = dids;
     dv.labels = dlabels;
   }
-  trainer = rnc_trainer_new (model, &o, &ds, a->dev ? &dv : NULL, &err);
-  if (!trainer || !rnc_trainer_fit (trainer, rnc_train_print_epoch, a, &err))
-    goto failed;
-  if (!a->quiet && rnc_trainer_get_n_val (trainer) > 0) {
-    double acc;
-    rnc_trainer_evaluate (trainer, &acc);
-    fprintf (stderr, "kept epoch %zu: validation accuracy %.2f%%\n",
-        rnc_trainer_get_best_epoch (trainer), 100.0 * acc);
+
+  /* one training per lookahead, from the same seed; the best validation
+   * accuracy wins (ties: the shorter lookahead) */
+  for (k = k_first; k <= k_last; k++) {
+    g_autoptr (RncModel) cand = NULL;
+    g_autoptr (RncTrainer) tr = NULL;
+    Delayed dd = { 0 }, dvd = { 0 };
+    RncDataset dsk, dvk;
+    double acc = NAN;
+    gboolean ok;
+
+    cand = new_index_model (cell, rnc_vocab_get_size (vocab), E, H, L,
+        rnc_vocab_get_size (tags), &err);
+    if (!cand)
+      goto failed;
+    rnc_model_init_weights (cand, init, o.seed);
+    delay_dataset (&ds, k, pad, &dd, &dsk);
+    if (a->dev)
+      delay_dataset (&dv, k, pad, &dvd, &dvk);
+    if (!a->quiet && k_last > k_first)
+      fprintf (stderr, "lookahead %zu:\n", k);
+    tr = rnc_trainer_new (cand, &o, &dsk, a->dev ? &dvk : NULL, &err);
+    ok = tr && rnc_trainer_fit (tr, rnc_train_print_epoch, a, &err);
+    if (ok && rnc_trainer_get_n_val (tr) > 0)
+      rnc_trainer_evaluate (tr, &acc);
+    g_clear_pointer (&tr, rnc_trainer_free);
+    delayed_clear (&dd);
+    delayed_clear (&dvd);
+    if (!ok)
+      goto failed;
+    if (!a->quiet && !isnan (acc))
+      fprintf (stderr, "lookahead %zu: validation accuracy %.2f%%\n", k,
+          100.0 * acc);
+    g_string_append_printf (tried, "%s\"%zu\": %.6f", tried->len ? ", " : "",
+        k, isnan (acc) ? -1.0 : acc);
+    if (!model || (!isnan (acc) && acc > best_acc)) {
+      g_clear_pointer (&model, rnc_model_free);
+      model = g_steal_pointer (&cand);
+      best_acc = isnan (acc) ? -1.0 : acc;
+      best_k = k;
+    }
+  }
+  if (!a->quiet && k_last > k_first)
+    fprintf (stderr, "kept lookahead %zu: validation accuracy %.2f%%\n",
+        best_k, 100.0 * best_acc);
+  else if (!a->quiet && best_acc >= 0)
+    fprintf (stderr, "validation accuracy %.2f%%\n", 100.0 * best_acc);
+
+  /* more members from the next seeds, averaged in one model */
+  if (n_ens > 1) {
+    g_autoptr (GPtrArray) members = g_ptr_array_new_with_free_func (
+        (GDestroyNotify) rnc_model_free);
+    Delayed dd = { 0 }, dvd = { 0 };
+    RncDataset dsk, dvk;
+    RncTrainOptions om = o;
+    RncModel *packed;
+    double acc = NAN;
+
+    delay_dataset (&ds, best_k, pad, &dd, &dsk);
+    if (a->dev)
+      delay_dataset (&dv, best_k, pad, &dvd, &dvk);
+    g_ptr_array_add (members, g_steal_pointer (&model));
+    for (i = 1; i < n_ens; i++) {
+      g_autoptr (RncTrainer) tr = NULL;
+      RncModel *mm = new_index_model (cell, rnc_vocab_get_size (vocab), E, H,
+          L, rnc_vocab_get_size (tags), &err);
+      if (!mm)
+        break;
+      g_ptr_array_add (members, mm);
+      om.seed = o.seed + i;
+      rnc_model_init_weights (mm, init, om.seed);
+      if (!a->quiet)
+        fprintf (stderr, "ensemble member %zu (seed %" G_GUINT64_FORMAT
+            "):\n", i + 1, om.seed);
+      tr = rnc_trainer_new (mm, &om, &dsk, a->dev ? &dvk : NULL, &err);
+      if (!tr || !rnc_trainer_fit (tr, rnc_train_print_epoch, a, &err))
+        break;
+    }
+    packed = i == n_ens ? rnc_model_new_ensemble ((RncModel *const *)
+        members->pdata, n_ens, &err) : NULL;
+    if (packed) {
+      g_autoptr (RncTrainer) tr = rnc_trainer_new (packed, &o, &dsk,
+          a->dev ? &dvk : NULL, &err);
+      if (tr && rnc_trainer_get_n_val (tr) > 0)
+        rnc_trainer_evaluate (tr, &acc);
+      if (!a->quiet && !isnan (acc))
+        fprintf (stderr, "ensemble of %zu: validation accuracy %.2f%%\n",
+            n_ens, 100.0 * acc);
+      if (!isnan (acc)) {
+        g_autofree char *t = g_strdup_printf ("%.6f", acc);
+        rnc_model_set_metadata (packed, "rnc.train.ensemble_val_accuracy",
+            t);
+      }
+      model = packed;
+    }
+    delayed_clear (&dd);
+    delayed_clear (&dvd);
+    if (!model)
+      goto failed;
   }
 
   vjson = rnc_vocab_to_json (vocab);
@@ -446,6 +622,21 @@ rnc_train_tag (RncTrainArgs *a)
   rnc_model_set_metadata (model, "rnc.vocab", vjson);
   rnc_model_set_metadata (model, "rnc.labels", tjson);
   rnc_model_set_metadata (model, "rnc.train.unknown", "signature");
+  {
+    g_autofree char *kt = g_strdup_printf ("%zu", best_k);
+    g_autofree char *pt = g_strdup_printf ("%d", pad);
+    g_autofree char *acc_json = g_strdup_printf ("{%s}", tried->str);
+    rnc_model_set_metadata (model, "rnc.delay", kt);
+    if (best_k > 0)
+      rnc_model_set_metadata (model, "rnc.pad_id", pt);
+    rnc_model_set_metadata (model, "rnc.train.delay_val_accuracy", acc_json);
+    if (n_ens > 1) {
+      g_autofree char *ne = g_strdup_printf ("%zu", n_ens);
+      rnc_model_set_metadata (model, "rnc.train.ensemble", ne);
+    }
+    if (!rnc_model_parse_metadata (model, &err))
+      goto failed;
+  }
   if (!rnc_train_save (model, a, "tag", &err))
     goto failed;
   if (!a->quiet)

@@ -23,6 +23,7 @@ args_init (RncTrainArgs *a)
   a->hidden = a->layers = a->window = a->epochs = a->batch = -1;
   a->patience = a->lr_patience = a->embed = -1;
   a->min_count = a->max_vocab = a->rare = -1;
+  a->ensemble = -1;
   a->lr = a->clip = a->val = a->rare_prob = -1.0;
   a->seed = -1;
 }
@@ -41,6 +42,7 @@ args_clear (RncTrainArgs *a)
   g_free (a->linear);
   g_free (a->tokenize);
   g_free (a->dev);
+  g_free (a->delay);
   g_free (a->command);
 }
 
@@ -441,6 +443,13 @@ entries_for (const char *cmd, RncTrainArgs *a)
         " (default 1)", "N"},
     {"rare-prob", 0, 0, G_OPTION_ARG_DOUBLE, &a->rare_prob,
         "How often such a word is replaced by its class (default 0.5)", "P"},
+    {"delay", 0, 0, G_OPTION_ARG_STRING, &a->delay,
+        "Lookahead: the tag of word t is emitted at word t+K (rnc.delay); "
+        "'auto' trains K = 0, 1 and 2 and keeps the best on validation "
+        "(default auto)", "K|auto"},
+    {"ensemble", 0, 0, G_OPTION_ARG_INT, &a->ensemble,
+        "Train N models from seeds S..S+N-1 (with the chosen lookahead) and "
+        "store them as one model averaging their outputs (default 3)", "N"},
   };
 
   g_array_append_vals (e, common, G_N_ELEMENTS (common));
@@ -476,8 +485,13 @@ description_for (const char *cmd)
       "sentence, one tag per word. Unknown words map to\nsignature classes "
       "such as <unk-cap-ing> (vocab-encode unknown=unk). The word and tag\n"
       "lists go into the model (rnc.vocab, rnc.labels).\n"
+      "With a lookahead K (--delay) the tag of a word comes K words later, "
+      "once the model has\nseen them; the elements handle the delay (the "
+      "first K words give no tag, the end of\na sentence is fed as K pad "
+      "tokens), so every word still gets one tag.\n"
       "Defaults: lstm, hidden 128, embed 64, batch 32, epochs 30, lr 5e-3, "
-      "clip 5, val 0.1\n(without --dev), patience 4, lr-patience 2.";
+      "clip 5, val 0.1\n(without --dev), patience 4, lr-patience 2, delay "
+      "auto (0, 1 or 2), ensemble 3.";
 }
 
 int

@@ -21,6 +21,8 @@ typedef struct {
   gint min_count, max_vocab;
   /* tag */
   char *dev;
+  char *delay;                  /* "auto" or a number of frames */
+  gint ensemble;                /* models averaged in one file */
   gint rare;
   gdouble rare_prob;
   /* the command line, stored in the model */

@@ -6,6 +6,11 @@
  * dev tokens (-NONE- included, as the baseline) against the
  * most-frequent-tag baseline.
  *
+ * rnc-train tag chooses the lookahead k (rnc.delay) on its validation data;
+ * the library scores each sentence as the model was trained (the words,
+ * then k pads; rnc_tagger_forward), the elements stream it (outputs k words
+ * late, flushed at each sentence end).
+ *
  * Two trainings per tagset: with --dev (early stopping on dev, as a user with
  * a dev set would run it) and without (validation = the last 10% of the
  * training sentences, so dev is never seen).
@@ -35,6 +40,7 @@
 struct Score {
   size_t n = 0, hits = 0, unk = 0, unk_hits = 0;
   std::vector<std::string> tags;        /* predicted, every dev token */
+  std::string delay, tried;     /* rnc.delay, validation accuracy per k */
 };
 
 static bool
@@ -58,6 +64,11 @@ evaluate (const char *model_path, const RncConll &dev, Score &s)
   }
   size_t Q = rnc_model_get_config (m)->output_size;
   size_t max_len = dev.max_len;
+  const char *dl = rnc_model_get_metadata (m, "rnc.delay");
+  const char *tried = rnc_model_get_metadata (m,
+      "rnc.train.delay_val_accuracy");
+  s.delay = dl ? dl : "0";
+  s.tried = tried ? tried : "";
   g_autoptr (RncState) st = rnc_state_new (m, 1, 0);
   std::vector<int32_t> ids (max_len);
   std::vector<float> logits (max_len * Q);
@@ -71,8 +82,8 @@ evaluate (const char *model_path, const RncConll &dev, Score &s)
       unknown[i] = id < 0;
       ids[i] = id >= 0 ? id : rnc_vocab_lookup_unknown (vocab, w);
     }
-    rnc_state_reset (st);
-    if (!rnc_forward_ids (st, ids.data (), n, nullptr, logits.data ()))
+    /* a fresh state, the sentence, then the pads of a lookahead */
+    if (!rnc_tagger_forward (st, ids.data (), n, logits.data (), nullptr))
       return false;
     for (size_t i = 0; i < n; i++) {
       const char *gold = (const char *) g_ptr_array_index (dev.tags,
@@ -201,8 +212,9 @@ main (int argc, char **argv)
 
   std::printf ("| tagset | training | dev accuracy | unknown words | elements: "
       "dev accuracy | tokens where elements and library differ | "
-      "most-frequent-tag baseline | train time |\n"
-      "|---|---|---|---|---|---|---|---|\n");
+      "most-frequent-tag baseline | train time | lookahead kept | validation "
+      "accuracy per lookahead |\n"
+      "|---|---|---|---|---|---|---|---|---|---|\n");
   for (const char *set : { "universal", "penn" }) {
     std::string tr = pos + "/treebank_" + set + "_train.conll";
     std::string dv = pos + "/treebank_" + set + "_dev.conll";
@@ -239,10 +251,10 @@ main (int argc, char **argv)
           || !evaluate_pipeline (model, tmp, dev, s, e, differ))
         return 1;
       std::printf ("| %s | %s | %.4f (%zu/%zu) | %.4f (%zu) | %.4f (%zu/%zu) |"
-          " %zu | %.4f | %.0f s |\n", set, with_dev ? "--dev dev" :
+          " %zu | %.4f | %.0f s | %s | %s |\n", set, with_dev ? "--dev dev" :
           "--val 0.1 of train", (double) s.hits / s.n, s.hits, s.n,
           (double) s.unk_hits / s.unk, s.unk, (double) e.hits / e.n, e.hits,
-          e.n, differ, base, secs);
+          e.n, differ, base, secs, s.delay.c_str (), s.tried.c_str ());
       std::fflush (stdout);
       g_unlink (model.c_str ());
     }

@@ -140,7 +140,8 @@ allocations (Rig &rig, const std::vector<uint8_t> &data, size_t bytes,
 struct Models
 {
   TempDir dir;
-  std::string lstm_reg, rnn_cls, lstm_ids, lstm_big, gru_reg, gru_big;
+  std::string lstm_reg, rnn_cls, lstm_ids, lstm_big, gru_reg, gru_big,
+      lstm_lag, lstm_cal;
   size_t D = 3;
 
   Models ()
@@ -173,6 +174,21 @@ struct Models
     m = random_model (RNC_CELL_GRU, RNC_INPUT_DENSE, D, 0, 300, 1,
         RNC_HEAD_REGRESSION, 2, 10, 0.7f);
     gru_big = save_model (m, dir.file ("gru-big.safetensors"));
+    rnc_model_free (m);
+    /* a tagger with a lookahead of 2 (flushed at every DISCONT) */
+    m = random_model (RNC_CELL_LSTM, RNC_INPUT_INDEX, 9, 4, 16, 1,
+        RNC_HEAD_CLASSES, 9, 10, 0.7f);
+    rnc_model_set_metadata (m, "rnc.delay", "2");
+    rnc_model_set_metadata (m, "rnc.pad_id", "8");
+    lstm_lag = save_model (m, dir.file ("lstm-lag.safetensors"));
+    rnc_model_free (m);
+    /* a calibrated forecaster (output=interval) */
+    m = random_model (RNC_CELL_LSTM, RNC_INPUT_DENSE, D, 0, 24, 1,
+        RNC_HEAD_REGRESSION, 2, 11, 0.7f);
+    rnc_model_set_output_scaling (m, om, os);
+    rnc_model_set_metadata (m, "rnc.residual_quantiles", "{\"probs\": "
+        "[0.05, 0.5, 0.95], \"q\": [[-1, 0, 2], [-3, 0.5, 1]]}");
+    lstm_cal = save_model (m, dir.file ("lstm-cal.safetensors"));
     rnc_model_free (m);
   }
 };
@@ -233,7 +249,8 @@ TEST (ElementNoAlloc, SteadyStateStreamingAllocatesNothing)
   std::string tensors_out = " name=e ! capsfilter caps=other/tensors";
   std::string reg = "lstm model=" + ms.lstm_reg, cls = "rnn model=" +
       ms.rnn_cls, idm = "lstm model=" + ms.lstm_ids, big = "lstm model=" +
-      ms.lstm_big;
+      ms.lstm_big, lag = "lstm model=" + ms.lstm_lag, cal = "lstm model=" +
+      ms.lstm_cal + " output=interval";
   /* checkpoints: the check per buffer allocates nothing (no multiple is
    * reached while measuring); resume: state files at frames 12 and 25
    * whose frames are dropped in the 20 warm-up buffers (the output pool is
@@ -307,6 +324,16 @@ TEST (ElementNoAlloc, SteadyStateStreamingAllocatesNothing)
     /* discontinuities reset the state and drop partial frames */
     {reg, rcaps, &dense, F, 7},
     {reg, dcaps, &dense, 3 * F + 5, 5},
+    /* a lookahead: outputs two frames late, flushed at each DISCONT */
+    {lag + " output=argmax", icaps, &ids, 4, 0},
+    {lag + " output=logits", icaps, &ids, 4 * 9, 0},
+    {lag + " output=argmax", icaps, &ids, 4, 7},
+    {lag + " output=argmax", icaps, &ids, 8, 5},
+    {lag + " output=argmax", icaps, &ids, 6, 0},
+    /* prediction intervals */
+    {cal, rcaps, &dense, F, 0},
+    {cal + " interval=0.5 window=4", dcaps, &dense, 3 * F, 0},
+    {cal + " emit=buffer", dcaps, &dense, 2 * F, 0},
   };
   for (const Case &c : cases) {
     Rig rig (c.desc, c.caps);

@@ -38,6 +38,15 @@ TEST (RncRunnerNoAlloc, ProcessingAllocatesNothing)
   rnc_model_set_input_scaling (reg, mean, sd);
   RncModel *cls = model (RNC_INPUT_DENSE, D, RNC_HEAD_CLASSES, Q);
   RncModel *ids = model (RNC_INPUT_INDEX, 9, RNC_HEAD_CLASSES, 9);
+  /* a calibrated forecaster (output interval) and a tagger with a
+   * lookahead of 2 (flushed at the end) */
+  RncModel *cal = model (RNC_INPUT_DENSE, D, RNC_HEAD_REGRESSION, 2);
+  rnc_model_set_metadata (cal, "rnc.residual_quantiles", "{\"probs\": "
+      "[0.05, 0.5, 0.95], \"q\": [[-1, 0, 2], [-3, 0.5, 1]]}");
+  RncModel *lag = model (RNC_INPUT_INDEX, 9, RNC_HEAD_CLASSES, 9);
+  rnc_model_set_metadata (lag, "rnc.delay", "2");
+  rnc_model_set_metadata (lag, "rnc.pad_id", "8");
+  ASSERT_TRUE (rnc_model_parse_metadata (lag, nullptr));
   std::vector<float> x (T * D, 0.5f), out (T * 24);
   std::vector<int32_t> tok (T);
   for (size_t t = 0; t < T; t++)
@@ -49,6 +58,8 @@ TEST (RncRunnerNoAlloc, ProcessingAllocatesNothing)
     { reg, RNC_OUTPUT_PREDICTION, 7 }, { cls, RNC_OUTPUT_PROBABILITIES, 0 },
     { cls, RNC_OUTPUT_ARGMAX, 0 }, { cls, RNC_OUTPUT_LOGITS, 4 },
     { ids, RNC_OUTPUT_ARGMAX, 0 }, { ids, RNC_OUTPUT_PROBABILITIES, 5 },
+    { cal, RNC_OUTPUT_INTERVAL, 0 }, { cal, RNC_OUTPUT_INTERVAL, 6 },
+    { lag, RNC_OUTPUT_ARGMAX, 0 }, { lag, RNC_OUTPUT_LOGITS, 0 },
   };
   for (const Case &c : cases) {
     RncState *s = rnc_state_new (c.m, 1, 16);
@@ -67,6 +78,8 @@ TEST (RncRunnerNoAlloc, ProcessingAllocatesNothing)
       rnc_runner_process (r, chunk, n, nullptr, nullptr, nullptr);
       rnc_runner_last_output (r, out.data ());
     }
+    rnc_runner_set_interval (r, 0.5, nullptr);
+    rnc_runner_flush (r, out.data (), &n_out);
     rnc_runner_reset (r);
     rnc_runner_process (r, in, T, out.data (), &n_out, nullptr);
     counting = false;
@@ -78,6 +91,8 @@ TEST (RncRunnerNoAlloc, ProcessingAllocatesNothing)
   rnc_model_free (reg);
   rnc_model_free (cls);
   rnc_model_free (ids);
+  rnc_model_free (cal);
+  rnc_model_free (lag);
 }
 
 /* The generator (the generate element's per-buffer calls) allocates nothing

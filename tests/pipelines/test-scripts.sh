@@ -29,9 +29,18 @@ case "${1:-}" in
     sh "$p/forecast.sh" --last 48 --horizon 2 --output "$tmp/f.csv" \
       "$p/data/monthly.csv" 2> "$tmp/summary.txt"
     cat "$tmp/summary.txt"
-    expect "$tmp/f.csv" '^time,actual,forecast,t\+1,t\+2$'
     [ "$(wc -l < "$tmp/f.csv")" -eq 241 ] || fail "rows: $(wc -l < "$tmp/f.csv")"
-    expect "$tmp/f.csv" '^2024-12,508\.9,[0-9.]+,[0-9.]+,[0-9.]+$'
+    # a model with interval calibration adds lower,upper (output=interval)
+    if grep -q 'interval (0.8): covers' "$tmp/summary.txt"; then
+      expect "$tmp/f.csv" '^time,actual,forecast,t\+1,t\+2,lower,upper$'
+      expect "$tmp/f.csv" '^2024-12,508\.9,[0-9.]+,[0-9.]+,[0-9.]+,[0-9.]+,[0-9.]+$'
+      awk -F, 'NR > 1 && $6 != "" && !($6 <= $3 && $3 <= $7) { exit 1 }' \
+        "$tmp/f.csv" || fail "a forecast outside its interval"
+    else
+      expect "$tmp/summary.txt" 'no interval: the model has no calibration'
+      expect "$tmp/f.csv" '^time,actual,forecast,t\+1,t\+2$'
+      expect "$tmp/f.csv" '^2024-12,508\.9,[0-9.]+,[0-9.]+,[0-9.]+$'
+    fi
     expect "$tmp/summary.txt" 'last 48 rows \(2021-01 \.\. 2024-12\)'
     awk '/^  model/ { m = $3 } /^  naive/ { n = $3 }
       END { if (!(m > 0 && m < n / 3)) { print "model MAE " m ", naive " n; exit 1 } }' \
@@ -50,7 +59,7 @@ case "${1:-}" in
       --plot "$tmp/p.png" --save "$tmp/m.safetensors" "$tmp/s.csv" \
       > "$tmp/s-out.csv" 2> "$tmp/s-summary.txt"
     cat "$tmp/s-summary.txt"
-    expect "$tmp/s-out.csv" '^time,actual,forecast,t\+1,t\+2,t\+3,t\+4$'
+    expect "$tmp/s-out.csv" '^time,actual,forecast,t\+1,t\+2,t\+3,t\+4(,lower,upper)?$'
     expect "$tmp/s-out.csv" '^79,'
     expect "$tmp/s-summary.txt" 'last 10 rows \(70 \.\. 79\)'
     [ -s "$tmp/m.safetensors" ] || fail "no trained model"

@@ -174,7 +174,9 @@ namespace {
 
 /* The tags the library gives the word lines of @input (a blank line between
  * sentences), line for line: a fresh state at every sentence, known words
- * by id, unknown ones by their signature class, the argmax. Also collects
+ * by id, unknown ones by their signature class, the argmax of the output
+ * that belongs to each word (k frames later for a lookahead of k, the
+ * sentence followed by k pads: rnc_tagger_forward). Also collects
  * the classes the unknown words took. */
 std::string
 library_tags (const RncModel *m, const std::vector<std::string> &input,
@@ -190,9 +192,9 @@ library_tags (const RncModel *m, const std::vector<std::string> &input,
     if (ids.empty ())
       return;
     std::vector<float> logits (ids.size () * Q);
-    rnc_state_reset (st);
-    EXPECT_TRUE (rnc_forward_ids (st, ids.data (), ids.size (), nullptr,
-            logits.data ()));
+    /* the sentence from a fresh state, then the pads of a lookahead */
+    EXPECT_TRUE (rnc_tagger_forward (st, ids.data (), ids.size (),
+            logits.data (), nullptr));
     for (size_t i = 0; i < ids.size (); i++)
       out += std::string (rnc_vocab_get_token (labels,
               (int32_t) rnc_argmax (&logits[i * Q], Q))) + "\n";
@@ -252,17 +254,24 @@ tag_pipeline (const TempDir &dir, const std::string &model,
 
 void
 check_tagger (const std::string &train, const std::vector<std::string> &input,
-    size_t min_classes, const char *epochs)
+    size_t min_classes, const char *epochs,
+    const std::vector<std::string> &extra = {}, const char *want_delay = nullptr)
 {
   TempDir dir;
   std::string data = dir.file ("train.conll"), model = dir.file (
       "tagger.safetensors");
   write_file (data, train);
-  ToolRun r = run_rnc_train ({ "tag", "--data", data, "--hidden", "16",
-      "--embed", "8", "--epochs", epochs, "--lr", "0.01", "-q", "-o", model });
+  std::vector<std::string> args = { "tag", "--data", data, "--hidden", "16",
+    "--embed", "8", "--epochs", epochs, "--lr", "0.01", "-q", "-o", model };
+  args.insert (args.end (), extra.begin (), extra.end ());
+  ToolRun r = run_rnc_train (args);
   ASSERT_EQ (r.status, 0) << r.err;
   RncModel *m = load (model);
   ASSERT_NE (m, nullptr);
+  if (want_delay) {
+    const char *d = rnc_model_get_metadata (m, "rnc.delay");
+    EXPECT_STREQ (d, want_delay);
+  }
   std::set<std::string> classes;
   std::vector<float> logits;
   std::string expected = library_tags (m, input, &classes, &logits);
@@ -316,6 +325,24 @@ TEST (TrainedModels, TaggerRunsUnchangedInVocabEncodeLstmVocabDecode)
   while (!input.empty () && input.back ().empty ())
     input.pop_back ();
   check_tagger (train, input, 4, "15");
+}
+
+/* A lookahead of 2 words (the last two tags of every sentence come from
+ * the pads the element feeds at the blank line, or at EOS for the last
+ * sentence) and an ensemble of 2 packed in one model: the pipeline is
+ * unchanged and its tags, blank lines and logits equal the library's. */
+TEST (TrainedModels, LookaheadEnsembleTaggerRunsUnchangedInThePipeline)
+{
+  std::string train = tiny_treebank (300, 1, false, true);
+  std::vector<std::string> input = words_of (tiny_treebank (24, 2, true,
+          true));
+  while (!input.empty () && input.back ().empty ())
+    input.pop_back ();
+  /* a one-word sentence, shorter than the lookahead */
+  input.push_back ("");
+  input.push_back ("dogs");
+  check_tagger (train, input, 4, "10", { "--delay", "2", "--ensemble", "2" },
+      "2");
 }
 
 TEST (TrainedModels, TreebankTaggerRunsUnchangedInThePipeline)

@@ -196,9 +196,9 @@ TEST (RncTrainTool, TagWritesVocabulariesAndTagsUnknownWords)
       if (ids[i] < 0)
         ids[i] = rnc_vocab_lookup_unknown (vocab, w);
     }
-    rnc_state_reset (st);
-    ASSERT_TRUE (rnc_forward_ids (st, ids.data (), n, nullptr,
-            logits.data ()));
+    /* a fresh state, the sentence, then the pads of the lookahead */
+    ASSERT_TRUE (rnc_tagger_forward (st, ids.data (), n, logits.data (),
+            nullptr));
     for (size_t i = 0; i < n; i++)
       hits += !std::strcmp (rnc_vocab_get_token (labels,
               (int32_t) rnc_argmax (&logits[i * Q], Q)),
@@ -208,6 +208,40 @@ TEST (RncTrainTool, TagWritesVocabulariesAndTagsUnknownWords)
   std::printf ("    accuracy on sentences of unknown nouns: %.3f\n", acc);
   EXPECT_GT (acc, 0.97);
   rnc_conll_clear (&c);
+
+  /* the defaults tried lookaheads 0, 1 and 2 and packed 3 models */
+  const char *tried = rnc_model_get_metadata (m,
+      "rnc.train.delay_val_accuracy");
+  ASSERT_NE (tried, nullptr);
+  for (const char *k : { "\"0\":", "\"1\":", "\"2\":" })
+    EXPECT_NE (std::string (tried).find (k), std::string::npos) << tried;
+  EXPECT_STREQ (rnc_model_get_metadata (m, "rnc.train.ensemble"), "3");
+  EXPECT_EQ (rnc_model_get_config (m)->hidden_size, 3u * 16);
+  EXPECT_LE (rnc_model_get_delay (m), 2u);
+  EXPECT_NE (r.err.find ("kept lookahead"), std::string::npos) << r.err;
+  EXPECT_NE (r.err.find ("ensemble of 3"), std::string::npos) << r.err;
+}
+
+TEST (RncTrainTool, TagRejectsBadLookaheadAndEnsembleOptions)
+{
+  TempDir d;
+  std::string train = d.file ("train.conll", tiny_treebank (20, 1, false));
+  struct Case { std::vector<std::string> args; const char *says; };
+  const Case cases[] = {
+    { { "--delay", "x" }, "--delay must be" },
+    { { "--delay", "17" }, "--delay must be" },
+    { { "--ensemble", "0" }, "--ensemble must be" },
+    { { "--ensemble", "17" }, "--ensemble must be" },
+    { { "--val", "0" }, "chooses on validation data" },
+  };
+  for (const Case &c : cases) {
+    std::vector<std::string> args = { "tag", "--data", train, "-o",
+      d.file ("m.safetensors") };
+    args.insert (args.end (), c.args.begin (), c.args.end ());
+    ToolRun r = run_tool (args);
+    EXPECT_EQ (r.status, 2) << c.args[0] << " " << c.args[1] << ": " << r.err;
+    EXPECT_NE (r.err.find (c.says), std::string::npos) << r.err;
+  }
 }
 
 TEST (RncTrainTool, TagBadDataIsAnErrorNamingFileAndLine)
