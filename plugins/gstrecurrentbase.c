@@ -2131,13 +2131,20 @@ gst_recurrent_base_flush_owed (GstRecurrentBase * self, const char *why)
   GstRecurrentBasePrivate *priv = PRIV (self);
   GstBuffer *buf = NULL;
   GstMapInfo map;
-  GstFlowReturn ret;
+  GstFlowReturn ret = GST_FLOW_OK;
   gsize n;
 
   if (!priv->state || priv->failed || priv->delay == 0 || !klass->flush)
     return;
-  ret = gst_recurrent_base_alloc_output (self, priv->delay, &buf);
-  if (ret != GST_FLOW_OK) {
+  /* other/tensors output buffers (the pool's) hold one frame: the owed
+   * frames are written to one buffer here and pushed one frame each below
+   * (a flush is rare: at EOS, resets and discontinuities) */
+  if (priv->out_tensors)
+    buf = gst_buffer_new_allocate (NULL, priv->delay * priv->out_frame_bytes,
+        NULL);
+  else
+    ret = gst_recurrent_base_alloc_output (self, priv->delay, &buf);
+  if (ret != GST_FLOW_OK || !buf) {
     GST_DEBUG_OBJECT (self, "no buffer for the owed outputs: %s",
         gst_flow_get_name (ret));
     return;
@@ -2150,13 +2157,29 @@ gst_recurrent_base_flush_owed (GstRecurrentBase * self, const char *why)
     return;
   }
   gst_buffer_set_size (buf, n * priv->out_frame_bytes);
-  /* the outputs of the last n frames */
-  gst_recurrent_base_stamp (self, buf, priv->n_frames >= n ?
-      priv->n_frames - n : 0, n, GST_CLOCK_TIME_NONE, GST_CLOCK_TIME_NONE,
-      priv->position >= n ? priv->position - n : 0);
   GST_DEBUG_OBJECT (self, "%s: pushing the outputs of the last %"
       G_GSIZE_FORMAT " frames", why, n);
-  ret = gst_pad_push (GST_BASE_TRANSFORM_SRC_PAD (self), buf);
+  if (priv->out_tensors && n > 1) {
+    gsize i;
+
+    ret = GST_FLOW_OK;
+    for (i = 0; i < n && ret == GST_FLOW_OK; i++) {
+      GstBuffer *one = gst_buffer_copy_region (buf, GST_BUFFER_COPY_MEMORY,
+          i * priv->out_frame_bytes, priv->out_frame_bytes);
+      gst_recurrent_base_stamp (self, one, priv->n_frames >= n - i ?
+          priv->n_frames - (n - i) : 0, 1, GST_CLOCK_TIME_NONE,
+          GST_CLOCK_TIME_NONE,
+          priv->position >= n - i ? priv->position - (n - i) : 0);
+      ret = gst_pad_push (GST_BASE_TRANSFORM_SRC_PAD (self), one);
+    }
+    gst_buffer_unref (buf);
+  } else {
+    /* the outputs of the last n frames */
+    gst_recurrent_base_stamp (self, buf, priv->n_frames >= n ?
+        priv->n_frames - n : 0, n, GST_CLOCK_TIME_NONE, GST_CLOCK_TIME_NONE,
+        priv->position >= n ? priv->position - n : 0);
+    ret = gst_pad_push (GST_BASE_TRANSFORM_SRC_PAD (self), buf);
+  }
   if (ret != GST_FLOW_OK)
     GST_DEBUG_OBJECT (self, "pushing the owed outputs: %s",
         gst_flow_get_name (ret));
