@@ -18,6 +18,7 @@
 #include "rnc-runner.h"
 #include "rnc-safetensors.h"
 #include "rnc-sample.h"
+#include "rnc-series.h"
 #include "rnc-state.h"
 #include "rnc-tokenizer.h"
 #include "rnc-train.h"
