@@ -707,7 +707,8 @@ forecast_train (const Data *X, const float *mean, const float *std,
   RncModel **nets = NULL, *out = NULL;
   GArray *cal = g_array_new (FALSE, FALSE, sizeof (double));
   double *sse = NULL, *f = NULL, *pred = NULL;
-  float *yv = NULL, *ens = NULL;
+  float *yv = NULL, *ens = NULL, *xa = NULL;
+  gboolean *judge = NULL;
   size_t *off = NULL, *hi = NULL, *cut = NULL;
   size_t D = X->D, S = X->n_seg, NL = G_N_ELEMENTS (ridge_grid);
   size_t min_len = G_MAXSIZE, s, i, q, T, n_reg = 0, K = 0, k, w;
@@ -880,12 +881,32 @@ forecast_train (const Data *X, const float *mean, const float *std,
     tr.targets = g_new (float, n_tr * D);
     for (i = 0; i < n_tr * D; i++)
       ((float *) tr.targets)[i] = (float) (Wtr.tg[i] / r_std);
-    va.n_seqs = n_va;
+    /* Held-out windows alternate: even ones stop the training early, odd
+     * ones calibrate the intervals (untouched by the choice of epochs); all
+     * judge the network. A series with one held-out window uses it for
+     * everything. */
+    judge = g_new0 (gboolean, MAX (n_va, 1));
+    for (s = 0, w = 0; s < S; s++) {
+      size_t v = seg_len (X, s) - cut[s], j;
+      for (j = 0; j < v; j++, w++)
+        judge[w] = v < 2 || j % 2 == 1;
+    }
     va.offsets = off;
-    va.x = Wva.x;
+    va.x = xa = g_new (float, MAX (n_va, 1) * T * D);
     va.targets = g_new (float, MAX (n_va, 1) * D);
-    for (i = 0; i < n_va * D; i++)
-      ((float *) va.targets)[i] = (float) (Wva.tg[i] / r_std);
+    for (s = 0, w = 0; s < S; s++) {
+      size_t v = seg_len (X, s) - cut[s], j;
+      for (j = 0; j < v; j++, w++) {
+        if (v >= 2 && j % 2 == 1)
+          continue;
+        memcpy (xa + va.n_seqs * T * D, Wva.x + w * T * D,
+            T * D * sizeof (float));
+        for (q = 0; q < D; q++)
+          ((float *) va.targets)[va.n_seqs * D + q] =
+              (float) (Wva.tg[w * D + q] / r_std);
+        va.n_seqs++;
+      }
+    }
 
     nets = g_new0 (RncModel *, K);
     n_nets = K;
@@ -896,7 +917,7 @@ forecast_train (const Data *X, const float *mean, const float *std,
         goto failed_train;
       rnc_model_init_weights (nets[k], o->init, o->seed + k);
       to.seed = o->seed + k;
-      trainer = rnc_trainer_new (nets[k], &to, &tr, n_va > 0 ? &va : NULL,
+      trainer = rnc_trainer_new (nets[k], &to, &tr, va.n_seqs > 0 ? &va : NULL,
           error);
       if (!trainer || !rnc_trainer_fit (trainer, func, user_data, error))
         goto failed_train;
@@ -905,6 +926,7 @@ forecast_train (const Data *X, const float *mean, const float *std,
     }
     g_free ((float *) tr.targets);
     g_free ((float *) va.targets);
+    g_clear_pointer (&xa, g_free);
     tr.targets = va.targets = NULL;
 
     /* The ensemble's forecast of the held-out windows. */
@@ -923,13 +945,14 @@ forecast_train (const Data *X, const float *mean, const float *std,
             ens[w * D + q] += yv[(w * T + T - 1) * D + q] * (float) r_std /
                 (float) K;
       }
+      N = 0;
       for (w = 0; w < n_va; w++)
         for (q = 0; q < D; q++) {
           double el = Wva.tg[w * D + q];        /* residual of lin_tr */
           double en = el - ens[w * D + q];
           sl += el * el;
           sn += en * en;
-          dif[w * D + q] = el * el - en * en;
+          dif[N++] = el * el - en * en;
         }
       /* naive MSE on the same windows */
       for (s = 0, w = 0; s < S; s++) {
@@ -960,9 +983,10 @@ forecast_train (const Data *X, const float *mean, const float *std,
       }
       if (keep) {
         /* calibration: the held-out residuals of the kept model */
-        for (i = 0; i < N; i++) {
+        for (i = 0; i < n_va * D; i++) {
           double r = Wva.tg[i] - ens[i];
-          g_array_append_val (cal, r);
+          if (judge[i / D])
+            g_array_append_val (cal, r);
         }
       }
     } else {
@@ -1054,6 +1078,8 @@ done:
   g_free (pred);
   g_free (yv);
   g_free (ens);
+  g_free (xa);
+  g_free (judge);
   g_free (off);
   g_free (hi);
   g_free (cut);

@@ -33,6 +33,7 @@
 #include "gstrecurrentbase.h"
 #include "gstrecurrentutil.h"
 
+#include "rnc-forecast.h"
 #include "rnc-model-io.h"
 
 #include <string.h>
@@ -74,6 +75,7 @@ typedef struct
   GstRecurrentEmit emit;
   gint window;
   guint threads;                /* 0: auto */
+  gchar *series;                /* global forecaster: whose scaling */
 
   /* negotiation facts, under the object lock (read by transform_caps) */
   gboolean ready;               /* between start and stop */
@@ -326,6 +328,16 @@ gst_recurrent_base_class_init (GstRecurrentBaseClass * klass)
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_READY));
 
+  g_object_class_install_property (gobject_class,
+      GST_RECURRENT_BASE_PROP_SERIES,
+      g_param_spec_string ("series", "Series",
+          "A global forecaster (rnc-train forecast --columns) holds the "
+          "scaling of every series it was trained on: the name (from the "
+          "model's rnc.series) or 0-based index of the one this stream is; "
+          "NULL: the model's own scaling (its first series)", NULL,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+
   /**
    * GstRecurrentBase::reset:
    *
@@ -444,6 +456,7 @@ gst_recurrent_base_finalize (GObject * object)
 
   g_free (priv->model_location);
   g_free (priv->state_location);
+  g_free (priv->series);
   g_free (priv->model_path);
   g_free (priv->state_path);
   g_object_unref (priv->adapter);
@@ -494,6 +507,10 @@ gst_recurrent_base_set_property (GObject * object, guint prop_id,
     case GST_RECURRENT_BASE_PROP_THREADS:
       priv->threads = g_value_get_uint (value);
       break;
+    case GST_RECURRENT_BASE_PROP_SERIES:
+      g_free (priv->series);
+      priv->series = g_value_dup_string (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -538,6 +555,9 @@ gst_recurrent_base_get_property (GObject * object, guint prop_id,
       break;
     case GST_RECURRENT_BASE_PROP_THREADS:
       g_value_set_uint (value, priv->threads);
+      break;
+    case GST_RECURRENT_BASE_PROP_SERIES:
+      g_value_set_string (value, priv->series);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -699,8 +719,11 @@ gst_recurrent_base_start (GstBaseTransform * trans)
   guint threads, n_threads;
   gsize out_width = 0, widest;
   gboolean out_ids = FALSE;
+  gchar *series;
+  gsize series_index = 0;
 
   GST_OBJECT_LOCK (self);
+  series = g_strdup (priv->series);
   g_free (priv->model_path);
   g_free (priv->state_path);
   priv->model_path = g_strdup (priv->model_location);
@@ -721,6 +744,12 @@ gst_recurrent_base_start (GstBaseTransform * trans)
   priv->model = rnc_model_load (priv->model_path, &err);
   if (!priv->model)
     goto load_failed;
+  /* a global forecaster: this stream's series' scaling */
+  if (series && series[0] != '\0'
+      && (!rnc_forecast_find_series (priv->model, series, &series_index, &err)
+          || !rnc_forecast_select_series (priv->model, series_index, &err)))
+    goto series_failed;
+  g_clear_pointer (&series, g_free);
   cfg = rnc_model_get_config (priv->model);
   if (!klass->any_cell && cfg->cell != klass->cell)
     goto wrong_cell;
@@ -791,11 +820,21 @@ gst_recurrent_base_start (GstBaseTransform * trans)
 
   /* ERRORS */
 no_model:
+  g_free (series);
   GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
       ("No model file given: set the 'model' property of %s.", factory),
       (NULL));
   return FALSE;
+series_failed:
+  GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+      ("Model \"%s\" cannot serve series '%s': %s", priv->model_path,
+          series, err->message), (NULL));
+  g_clear_error (&err);
+  g_free (series);
+  g_clear_pointer (&priv->model, rnc_model_free);
+  return FALSE;
 load_failed:
+  g_free (series);
   GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ,
       ("Could not load model \"%s\".", priv->model_path),
       ("%s", err->message));

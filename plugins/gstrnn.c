@@ -38,7 +38,10 @@
  * a fresh state, as windowed models are trained, and the first T-1 frames
  * give none; `window=-1` (default) takes the model's `rnc.window`.
  * The model's input and output scaling (`rnc.input_mean`/`std`,
- * `rnc.output_mean`/`std`) is applied, so pipelines see raw units.
+ * `rnc.output_mean`/`std`) is applied, so pipelines see raw units. A
+ * global forecaster (`rnc-train forecast --columns`) holds the scaling of
+ * each series it was trained on; `series` (a name from its `rnc.series`, or
+ * an index) picks the one this stream is.
  *
  * Timestamps: with a framerate, each output buffer's PTS and duration come
  * from the frame count (restarted by segments, flushes and discontinuities)
