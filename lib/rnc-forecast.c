@@ -634,7 +634,8 @@ cmp_double (const void *a, const void *b)
 }
 
 /* rnc.residual_quantiles from residuals @res (n, Q) in model units: type-7
- * empirical quantiles at 0.01 .. 0.99 per output. */
+ * empirical quantiles at 0.01 .. 0.99 per output, each probability moved
+ * away from 0.5 by the factor (n + 1) / n (split conformal). */
 static void
 set_quantiles (RncModel *m, const double *res, size_t n, size_t Q)
 {
@@ -654,8 +655,14 @@ set_quantiles (RncModel *m, const double *res, size_t n, size_t Q)
     qsort (col, n, sizeof (double), cmp_double);
     g_string_append (s, q ? ",[" : "[");
     for (i = 1; i <= N_PROBS; i++) {
-      double h = (double) (n - 1) * (double) i / (N_PROBS + 1), v;
-      size_t lo = (size_t) floor (h);
+      /* split-conformal's finite-sample widening: the tails of n residuals
+       * sit (n + 1) / n further from the median than the plain quantile */
+      double pr = (double) i / (N_PROBS + 1), v, h;
+      size_t lo;
+      pr = CLAMP (0.5 + (pr - 0.5) * (double) (n + 1) / (double) MAX (n, 1),
+          0.0, 1.0);
+      h = (double) (n - 1) * pr;
+      lo = (size_t) floor (h);
       v = n == 0 ? 0.0 : lo + 1 < n ? col[lo] + (h - lo) * (col[lo + 1] -
           col[lo]) : col[n - 1];
       if (i > 1)
@@ -881,15 +888,16 @@ forecast_train (const Data *X, const float *mean, const float *std,
     tr.targets = g_new (float, n_tr * D);
     for (i = 0; i < n_tr * D; i++)
       ((float *) tr.targets)[i] = (float) (Wtr.tg[i] / r_std);
-    /* Held-out windows alternate: even ones stop the training early, odd
-     * ones calibrate the intervals (untouched by the choice of epochs); all
+    /* The held-out windows of each series: the first half stops the
+     * training early, the second half calibrates the intervals (untouched
+     * by the choice of epochs, and not next to windows that made it); all
      * judge the network. A series with one held-out window uses it for
      * everything. */
     judge = g_new0 (gboolean, MAX (n_va, 1));
     for (s = 0, w = 0; s < S; s++) {
       size_t v = seg_len (X, s) - cut[s], j;
       for (j = 0; j < v; j++, w++)
-        judge[w] = v < 2 || j % 2 == 1;
+        judge[w] = v < 2 || j >= v / 2;
     }
     va.offsets = off;
     va.x = xa = g_new (float, MAX (n_va, 1) * T * D);
@@ -897,7 +905,7 @@ forecast_train (const Data *X, const float *mean, const float *std,
     for (s = 0, w = 0; s < S; s++) {
       size_t v = seg_len (X, s) - cut[s], j;
       for (j = 0; j < v; j++, w++) {
-        if (v >= 2 && j % 2 == 1)
+        if (v >= 2 && j >= v / 2)
           continue;
         memcpy (xa + va.n_seqs * T * D, Wva.x + w * T * D,
             T * D * sizeof (float));
