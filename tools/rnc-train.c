@@ -296,7 +296,6 @@ train_forecast (RncTrainArgs *a)
   RncCsvOptions csv;
   RncForecastOptions o;
   RncForecastReport rep;
-  GString *cols;
   gboolean global;
   size_t i;
   int k;
@@ -376,15 +375,16 @@ train_forecast (RncTrainArgs *a)
   if (!a->quiet)
     print_forecast_report (&o, &rep);
 
-  cols = g_string_new ("[");
-  for (i = 0; i < (global ? 1 : table.width); i++) {
-    g_autofree char *esc = g_strescape (global ? "value" : names[i], NULL);
-    g_string_append_printf (cols, "%s\"%s\"", i ? "," : "", esc);
-  }
-  g_string_append_c (cols, ']');
-  if (!global)
+  if (!global) {
+    GString *cols = g_string_new ("[");
+    for (i = 0; i < table.width; i++) {
+      g_autofree char *esc = g_strescape (names[i], NULL);
+      g_string_append_printf (cols, "%s\"%s\"", i ? "," : "", esc);
+    }
+    g_string_append_c (cols, ']');
     rnc_model_set_metadata (model, "rnc.columns", cols->str);
-  g_string_free (cols, TRUE);
+    g_string_free (cols, TRUE);
+  }
 
   if (!rnc_train_save (model, a, "forecast", &err))
     goto failed;
