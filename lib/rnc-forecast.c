@@ -1329,28 +1329,33 @@ rnc_forecast_find_series (const RncModel *model, const char *spec,
 }
 
 gboolean
-rnc_forecast_select_series (RncModel *model, size_t index, GError **error)
+rnc_forecast_get_series_scaling (const RncModel *model, size_t index,
+    float *mean, float *std, GError **error)
 {
   const RncModelConfig *c = rnc_model_get_config (model);
   g_autoptr (JsonParser) pm = NULL;
   g_autoptr (JsonParser) ps = NULL;
   JsonArray *am, *as;
   size_t n = rnc_forecast_get_n_series (model), D = c->input_size, d;
-  g_autofree float *mean = NULL, *std = NULL;
 
-  if (n == 0 && index == 0)
-    return TRUE;                /* not a global model: its own scaling */
   if (index >= MAX (n, 1))
     goto bad_index;
-  if (c->output_size != D)
+  if (n == 0) {
+    const float *m = rnc_model_get_input_mean (model);
+    const float *sd = rnc_model_get_input_std (model);
+    for (d = 0; d < D; d++) {
+      mean[d] = m ? m[d] : 0.0f;
+      std[d] = sd ? sd[d] : 1.0f;
+    }
+    return TRUE;                /* not a global model: its own scaling */
+  }
+  if (c->output_size != D || c->input != RNC_INPUT_DENSE)
     goto bad;
   am = meta_array (model, "rnc.series_mean", &pm);
   as = meta_array (model, "rnc.series_std", &ps);
   if (!am || !as || json_array_get_length (am) != n * D
       || json_array_get_length (as) != n * D)
     goto bad;
-  mean = g_new (float, D);
-  std = g_new (float, D);
   for (d = 0; d < D; d++) {
     double mv = json_number (json_array_get_element (am, index * D + d));
     double sv = json_number (json_array_get_element (as, index * D + d));
@@ -1359,8 +1364,6 @@ rnc_forecast_select_series (RncModel *model, size_t index, GError **error)
     mean[d] = (float) mv;
     std[d] = (float) sv;
   }
-  rnc_model_set_input_scaling (model, mean, std);
-  rnc_model_set_output_scaling (model, mean, std);
   return TRUE;
 
   /* ERRORS */
@@ -1373,6 +1376,22 @@ bad:
       "metadata rnc.series_mean / rnc.series_std must be arrays of %zu "
       "finite numbers (std > 0)", n * D);
   return FALSE;
+}
+
+gboolean
+rnc_forecast_select_series (RncModel *model, size_t index, GError **error)
+{
+  size_t D = rnc_model_get_config (model)->input_size;
+  g_autofree float *mean = g_new (float, D);
+  g_autofree float *std = g_new (float, D);
+
+  if (rnc_forecast_get_n_series (model) == 0 && index == 0)
+    return TRUE;
+  if (!rnc_forecast_get_series_scaling (model, index, mean, std, error))
+    return FALSE;
+  rnc_model_set_input_scaling (model, mean, std);
+  rnc_model_set_output_scaling (model, mean, std);
+  return TRUE;
 }
 
 /* ---- intervals ------------------------------------------------------------ */

@@ -132,8 +132,11 @@ size_t rnc_forecast_get_n_series (const RncModel *model);
  * FALSE with RNC_FORECAST_ERROR_INVALID naming it otherwise. */
 gboolean rnc_forecast_find_series (const RncModel *model, const char *spec,
     size_t *index, GError **error);
-/* Sets @model's input and output scaling to series @index's (validated
- * from rnc.series_mean / rnc.series_std). */
+/* Series @index's mean and std (D each; validated from rnc.series_mean /
+ * rnc.series_std; a model that is not global: its own scaling, index 0). */
+gboolean rnc_forecast_get_series_scaling (const RncModel *model,
+    size_t index, float *mean, float *std, GError **error);
+/* Sets @model's input and output scaling to series @index's. */
 gboolean rnc_forecast_select_series (RncModel *model, size_t index,
     GError **error);
 

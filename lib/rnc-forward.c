@@ -98,6 +98,33 @@ split_step (RncState *s, RncStepFunc fn, RncStepArgs *a, size_t nsg,
   }
 }
 
+/* One step whose rows (the streams) are split between the caller and the
+ * helper thread when @two: each half runs all the weights over its rows;
+ * every row's arithmetic is the same as in one call (rnc-simd.h). */
+static void
+split_rows (RncState *s, RncStepFunc fn, const RncStepArgs *a, gboolean two)
+{
+  RncStepArgs m, b;
+  size_t half;
+
+  if (!two) {
+    fn (a);
+    return;
+  }
+  m = b = *a;
+  half = a->N / 2;
+  m.N = half;
+  b.N = a->N - half;
+  b.a = a->a + half * a->lda;
+  if (a->x)
+    b.x = a->x + half * a->ldx;
+  b.h_prev = a->h_prev + half * a->H;
+  b.h_next = a->h_next + half * a->H;
+  if (a->c)
+    b.c = a->c + half * a->H;
+  rnc_split_run (s->split, fn, &m, &b);
+}
+
 /* Runs the recurrence of layer @l over @Tc frames whose pre-activations are
  * in s->xproj (time-major, packed order), writing h of every frame to @out
  * (Tc*N, H) and leaving the last h (and c) in the state. With @x (N rows of
@@ -111,8 +138,10 @@ run_layer (RncState *s, const RncModelPack *pk, const RncKernelTable *k,
   size_t nsg = rnc_packed_sg_count (&pk->layer[l].Wh);
   float *h_state = s->h + l * N * H;
   RncStepFunc fn = s->c ? k->lstm_step : k->rnn_step;
-  /* split only steps whose recurrent weights reach 1 MiB */
-  gboolean split = s->split && nsg >= 2 && rnc_state_steps_can_split (s);
+  /* split the weights of steps whose recurrent weights reach 1 MiB, else
+   * the rows of a batch large enough */
+  gboolean split = s->split && nsg >= 2 && rnc_state_weights_can_split (s);
+  gboolean rows = s->split && !split && rnc_state_rows_can_split (s);
   RncStepArgs a = { 0 };
 
   a.N = N;
@@ -135,15 +164,20 @@ run_layer (RncState *s, const RncModelPack *pk, const RncKernelTable *k,
     /* alternate the walk over the weights: what the last step read last is
      * still in cache */
     a.reverse = (s->parity + t) & 1;
-    if (split && s->policy) {
+    if ((split || rows) && s->policy) {
       /* auto: split only while it is measured to pay */
       gboolean measure, two = rnc_split_policy_next (&s->policy[l],
           &measure);
       gint64 t0 = measure ? rnc_split_now_ns () : 0;
-      split_step (s, fn, &a, nsg, two);
+      if (rows)
+        split_rows (s, fn, &a, two);
+      else
+        split_step (s, fn, &a, nsg, two);
       if (measure)
         rnc_split_policy_record (&s->policy[l], two,
             rnc_split_now_ns () - t0);
+    } else if (rows) {
+      split_rows (s, fn, &a, TRUE);
     } else {
       split_step (s, fn, &a, nsg, split);
     }

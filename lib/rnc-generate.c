@@ -4,6 +4,7 @@
 #include "rnc-forward.h"
 #include "rnc-private.h"
 
+#include <math.h>
 #include <string.h>
 
 void
@@ -69,6 +70,7 @@ struct _RncGenerator
   size_t D;                     /* values per input frame (1 for ids) */
   size_t Q;                     /* head width (V for a language model) */
   size_t T, N, W;               /* window, horizon, output width */
+  size_t S;                     /* streams (the state's batch) */
 
   RncSampler *sampler;          /* language models only */
   guint64 seed;
@@ -76,14 +78,15 @@ struct _RncGenerator
   size_t top_k;
   int32_t stop_id;
 
-  float *y;                     /* (Q) the runner's latest prediction (raw
+  float *y;                     /* (S*Q) the runner's latest prediction (raw
                                  * units) or logits */
-  float *prev;                  /* (Q) regression: the frame fed back next */
+  float *prev;                  /* (S*Q) regression: the frame fed back next */
   float *xs;                    /* (D) regression window: scaled feedback */
+  float *step;                  /* (S*Q) S > 1 horizon: a forecast frame */
 
   /* rollout window (T > 0): a linear buffer of 2T frames in model units
    * (or ids) whose live part is [rw_end - T, rw_end); slides back when full */
-  float *rw_x;                  /* (2T, D) */
+  float *rw_x;                  /* (2T, S*D) */
   int32_t *rw_ids;              /* (2T) */
   size_t rw_end;
 
@@ -153,17 +156,21 @@ rnc_generator_new (RncState *state, size_t window, size_t horizon,
   RncGenerator *g;
   RncRunner *runner;
   gboolean ids;
+  size_t S;
 
   g_return_val_if_fail (state != NULL, NULL);
-  g_return_val_if_fail (rnc_state_get_batch (state) == 1, NULL);
 
   model = rnc_state_get_model (state);
   c = rnc_model_get_config (model);
   if (!rnc_generate_check_model (model, error))
     return NULL;
   ids = c->input == RNC_INPUT_INDEX;
+  S = rnc_state_get_batch (state);
+  if (ids && S > 1)
+    goto ids_streams;
   if (horizon > RNC_GENERATE_MAX_HORIZON
-      || horizon * (ids ? 1 : c->output_size) > RNC_MAX_DIM)
+      || horizon * (ids ? 1 : c->output_size) > RNC_MAX_DIM
+      || S * horizon * (ids ? 1 : c->output_size) > (size_t) G_MAXINT / 4)
     goto horizon_too_large;
   runner = rnc_runner_new (state, ids ? RNC_OUTPUT_LOGITS :
       RNC_OUTPUT_PREDICTION, window, error);
@@ -179,14 +186,18 @@ rnc_generator_new (RncState *state, size_t window, size_t horizon,
   g->Q = c->output_size;
   g->T = window;
   g->N = horizon;
+  g->S = S;
   g->W = (horizon > 0 ? horizon : 1) * (ids ? 1 : g->Q);
   g->stop_id = -1;
   g->temperature = 1.0f;
 
-  /* the rollouts start from the same initial state as the true stream */
-  g->roll = rnc_state_new (model, 1, 0);
+  /* the rollouts start from the same initial state as the true stream;
+   * many streams roll forward one frame of all of them at a time */
+  g->roll = rnc_state_new (model, S, S == 1 ? 0 : 1);
   st = state;
-  if (st->init == RNC_INIT_GIVEN)
+  if (st->init == RNC_INIT_GIVEN && st->h0_streams)
+    rnc_state_set_initial_streams (g->roll, st->h0, st->c0);
+  else if (st->init == RNC_INIT_GIVEN)
     rnc_state_set_initial (g->roll, st->h0, st->c0);
   else
     rnc_state_set_init (g->roll, st->init);
@@ -197,13 +208,15 @@ rnc_generator_new (RncState *state, size_t window, size_t horizon,
 
   if (ids)
     g->sampler = rnc_sampler_new (g->Q, 0);
-  g->y = g_new0 (float, g->Q);
-  g->prev = g_new0 (float, g->Q);
+  g->y = g_new0 (float, S * g->Q);
+  g->prev = g_new0 (float, S * g->Q);
+  if (S > 1)
+    g->step = g_new0 (float, S * g->Q);
   if (window > 0) {
     if (ids) {
       g->rw_ids = g_new0 (int32_t, 2 * window);
     } else {
-      g->rw_x = g_new0 (float, 2 * window * g->D);
+      g->rw_x = g_new0 (float, 2 * window * S * g->D);
       g->xs = g_new0 (float, g->D);
     }
   }
@@ -211,6 +224,11 @@ rnc_generator_new (RncState *state, size_t window, size_t horizon,
   return g;
 
   /* ERRORS */
+ids_streams:
+  g_set_error (error, RNC_GENERATE_ERROR, RNC_GENERATE_ERROR_MODEL,
+      "%zu streams need a regression model: a language model generates one "
+      "stream at a time", S);
+  return NULL;
 horizon_too_large:
   g_set_error (error, RNC_GENERATE_ERROR, RNC_GENERATE_ERROR_HORIZON,
       "horizon of %zu frames is too large (at most %d frames, and %u values "
@@ -229,6 +247,7 @@ rnc_generator_free (RncGenerator *g)
   g_free (g->y);
   g_free (g->prev);
   g_free (g->xs);
+  g_free (g->step);
   g_free (g->rw_x);
   g_free (g->rw_ids);
   g_free (g);
@@ -243,13 +262,19 @@ rnc_generator_is_ids (const RncGenerator *g)
 size_t
 rnc_generator_get_frame_width (const RncGenerator *g)
 {
-  return g->D;
+  return g->S * g->D;
 }
 
 size_t
 rnc_generator_get_output_width (const RncGenerator *g)
 {
-  return g->W;
+  return g->S * g->W;
+}
+
+size_t
+rnc_generator_get_streams (const RncGenerator *g)
+{
+  return g->S;
 }
 
 size_t
@@ -297,6 +322,32 @@ rnc_generator_reset (RncGenerator *g)
   g->feed = FALSE;
 }
 
+void
+rnc_generator_reset_stream (RncGenerator *g, size_t n)
+{
+  g_return_if_fail (g != NULL && n < g->S);
+  if (g->S == 1) {
+    rnc_generator_reset (g);
+    return;
+  }
+  /* the rollouts start from the true state (or window) every time */
+  rnc_runner_reset_stream (g->runner, n);
+  rnc_state_reset_stream (g->roll, n);
+  g->remaining = 0;
+}
+
+/* S > 1: NaN for the streams of frame @o (S*Q) without an output. */
+static void
+mark_missing (RncGenerator *g, float *o)
+{
+  size_t n, i;
+
+  for (n = 0; n < g->S; n++)
+    if (!rnc_runner_stream_has_output (g->runner, n))
+      for (i = 0; i < g->Q; i++)
+        o[n * g->Q + i] = NAN;
+}
+
 /* ---- rollouts of a windowed model ---- */
 
 /* The rollout window starts as the true window (T frames). */
@@ -308,15 +359,16 @@ window_load (RncGenerator *g)
   if (g->ids)
     memcpy (g->rw_ids, w, g->T * sizeof (int32_t));
   else
-    memcpy (g->rw_x, w, g->T * g->D * sizeof (float));
+    memcpy (g->rw_x, w, g->T * g->S * g->D * sizeof (float));
   g->rw_end = g->T;
 }
 
-/* Appends a generated frame: raw values (scaled here) or an id. */
+/* Appends a generated frame of all streams: raw values (S*D, scaled
+ * here) or an id. */
 static void
 window_push (RncGenerator *g, const float *x, int32_t id)
 {
-  size_t T = g->T, D = g->D;
+  size_t T = g->T, D = g->S * g->D;
 
   if (g->rw_end == 2 * T) {
     /* slide the last T - 1 frames back to the front */
@@ -331,26 +383,68 @@ window_push (RncGenerator *g, const float *x, int32_t id)
   } else {
     float *dst = g->rw_x + g->rw_end * D;
     memcpy (dst, x, D * sizeof (float));
-    rnc_model_scale_input (g->model, dst, 1);
+    rnc_model_scale_input (g->model, dst, g->S);
   }
   g->rw_end++;
 }
 
 /* The prediction (raw units) or logits after the live window, run from a
- * fresh state, into @y (Q). */
+ * fresh state, into @y (S*Q). Many streams run the window frame by frame,
+ * each one batched step. */
 static void
 window_step (RncGenerator *g, float *y)
 {
-  size_t start = g->rw_end - g->T;
+  size_t start = g->rw_end - g->T, t;
 
   rnc_state_reset (g->roll);
   if (g->ids)
     rnc_forward_ids (g->roll, g->rw_ids + start, g->T, NULL, NULL);
-  else
+  else if (g->S == 1)
     rnc_forward (g->roll, g->rw_x + start * g->D, g->T, NULL, NULL);
-  rnc_head_forward (g->model, rnc_state_peek_top_h (g->roll, 0), 1, y);
+  else
+    for (t = start; t < start + g->T; t++)
+      rnc_forward (g->roll, g->rw_x + t * g->S * g->D, 1, NULL, NULL);
+  rnc_head_forward (g->model, rnc_state_peek_top_h (g->roll, 0), g->S, y);
   if (!g->ids)
-    rnc_model_unscale_output (g->model, y, 1);
+    rnc_model_unscale_output (g->model, y, g->S);
+}
+
+/* S > 1: frame (S, Q) -> column @k of the forecast o (S, N, Q). */
+static void
+scatter_step (RncGenerator *g, const float *frame, float *o, size_t k)
+{
+  size_t n;
+
+  for (n = 0; n < g->S; n++)
+    memcpy (o + (n * g->N + k) * g->Q, frame + n * g->Q,
+        g->Q * sizeof (float));
+}
+
+/* S > 1: the forecast of every stream, frame by frame; each stream's
+ * values are those of a generator of one stream (rnc_generate over T
+ * frames runs the same steps as T calls of one frame). Streams without an
+ * output (reset less than a window ago) get NaN. */
+static void
+forecast_streams (RncGenerator *g, float *o)
+{
+  size_t k, n, i;
+
+  scatter_step (g, g->y, o, 0);
+  memcpy (g->prev, g->y, g->S * g->Q * sizeof (float));
+  for (k = 1; k < g->N; k++) {
+    if (g->T == 0) {
+      rnc_generate (g->roll, g->prev, 1, g->step);
+    } else {
+      window_push (g, g->prev, 0);
+      window_step (g, g->step);
+    }
+    scatter_step (g, g->step, o, k);
+    memcpy (g->prev, g->step, g->S * g->Q * sizeof (float));
+  }
+  for (n = 0; n < g->S; n++)
+    if (!rnc_runner_stream_has_output (g->runner, n))
+      for (i = 0; i < g->W; i++)
+        o[n * g->W + i] = NAN;
 }
 
 /* The rollout state starts where the true stream is. */
@@ -364,14 +458,17 @@ rollout_begin (RncGenerator *g)
 }
 
 /* Horizon: g->y holds the prediction (or logits) after the frame just
- * processed; writes the N frames of its forecast into @o (W values). */
+ * processed; writes the N frames of its forecast into @o (W values per
+ * stream, stream after stream). */
 static void
 forecast (RncGenerator *g, void *o)
 {
   size_t k;
 
   rollout_begin (g);
-  if (g->ids) {
+  if (g->S > 1) {
+    forecast_streams (g, o);
+  } else if (g->ids) {
     int32_t *ids = o;
 
     if (g->T == 0) {
@@ -429,7 +526,7 @@ rnc_generator_process (RncGenerator *g, const void *x, size_t n, void *out,
 
   for (t = 0; t < n; t++) {
     const void *xt = g->ids ? (const void *) ((const int32_t *) x + t) :
-        (const void *) ((const float *) x + t * g->D);
+        (const void *) ((const float *) x + t * g->S * g->D);
 
     rnc_runner_process (g->runner, xt, 1, g->y, &got, NULL);
     if (got == 0)
@@ -437,7 +534,7 @@ rnc_generator_process (RncGenerator *g, const void *x, size_t n, void *out,
     if (g->ids)
       forecast (g, (int32_t *) out + k * g->W);
     else
-      forecast (g, (float *) out + k * g->W);
+      forecast (g, (float *) out + k * g->S * g->W);
     k++;
   }
   if (n_out)
@@ -460,10 +557,11 @@ rnc_generator_start (RncGenerator *g, size_t length)
   return TRUE;
 }
 
+/* Frames of S*Q values (one of every stream). */
 static size_t
 continue_values (RncGenerator *g, float *out, size_t max)
 {
-  size_t k = 0, Q = g->Q;
+  size_t k = 0, Q = g->S * g->Q;
 
   while (k < max && g->remaining > 0) {
     float *o = out + k * Q;
@@ -474,7 +572,9 @@ continue_values (RncGenerator *g, float *out, size_t max)
       k++;
       g->remaining--;
     } else if (g->T == 0) {
-      size_t m = MIN (max - k, g->remaining);
+      /* rnc_generate writes (S, m, Q): one frame at a time is the frame
+       * layout when S > 1 */
+      size_t m = g->S > 1 ? 1 : MIN (max - k, g->remaining);
       rnc_generate (g->roll, g->prev, m, o);
       k += m;
       g->remaining -= m;
@@ -484,6 +584,8 @@ continue_values (RncGenerator *g, float *out, size_t max)
       k++;
       g->remaining--;
     }
+    if (g->S > 1)
+      mark_missing (g, out + (k - 1) * Q);
     memcpy (g->prev, out + (k - 1) * Q, Q * sizeof (float));
   }
   return k;

@@ -35,6 +35,14 @@ size_t rnc_generate_ids (RncState *state, RncSampler *sampler, float *logits,
  *    one), the forecast of the next N frames: the prediction after frame t,
  *    then N-1 more, each fed back as the next input; one output frame of N*Q
  *    values (N ids for a language model).
+ *
+ * Many streams (a state of batch S > 1, regression models): input frames of
+ * S*D values, stream s owning [s*D, (s+1)*D); a horizon output frame holds
+ * each stream's forecast (N*Q values) stream after stream, a continuation
+ * frame S*Q values. Every step of the rollouts is one batched step of all
+ * streams, and each stream's values are bit-identical to a generator of one
+ * stream fed that stream alone (NaN for a stream reset less than a window
+ * ago, see rnc-runner.h).
  *  - continuation (rnc_generator_start / _continue): after the last input
  *    frame, the prediction after it, fed back, `length` frames in all.
  *
@@ -71,7 +79,8 @@ typedef struct _RncGenerator RncGenerator;
 gboolean rnc_generate_check_model (const RncModel *model, GError **error);
 
 /* (transfer full) A generator over @state (transfer none: it must outlive
- * the generator; batch 1; its initial state must be chosen before, the
+ * the generator; its batch is the number of streams S, and S > 1 needs a
+ * regression model; its initial state must be chosen before, the
  * rollouts of a windowed model start from it too; the rollout state splits
  * its steps as @state does at this point, rnc_state_set_threads, sharing
  * its helper thread). @window as in
@@ -85,10 +94,12 @@ void rnc_generator_free (RncGenerator *gen);
 
 /* TRUE for a language model: outputs are int32 ids, inputs too. */
 gboolean rnc_generator_is_ids (const RncGenerator *gen);
-/* Values per input frame: D, or 1 id. */
+/* Values per input frame: S*D (S streams), or 1 id. */
 size_t rnc_generator_get_frame_width (const RncGenerator *gen);
-/* Values per output frame: N*Q (N ids) with a horizon, else Q (1 id). */
+/* Values per output frame: S*N*Q (N ids) with a horizon, else S*Q (1 id). */
 size_t rnc_generator_get_output_width (const RncGenerator *gen);
+/* Streams S (the state's batch). */
+size_t rnc_generator_get_streams (const RncGenerator *gen);
 size_t rnc_generator_get_window (const RncGenerator *gen);
 size_t rnc_generator_get_horizon (const RncGenerator *gen);
 
@@ -102,6 +113,10 @@ void rnc_generator_set_seed (RncGenerator *gen, guint64 seed);
 /* Back to the initial state: forgets the window history and any
  * continuation, restarts the draws from the seed. */
 void rnc_generator_reset (RncGenerator *gen);
+
+/* Resets stream @n (< S) alone (rnc_runner_reset_stream); the other
+ * streams are not touched. Allocates nothing. */
+void rnc_generator_reset_stream (RncGenerator *gen, size_t n);
 
 /* Primes on @n input frames (as rnc_runner_process: (n, D) raw floats or
  * (n) ids; an id outside [0, V) returns FALSE before anything changes, with

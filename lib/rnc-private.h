@@ -12,7 +12,10 @@ struct _RncState
   size_t N, L, H, G, max_frames;
   float *h;                     /* (L, N, H) */
   float *c;                     /* (L, N, H) or NULL */
-  float *h0, *c0;               /* (L, H) given initial state, or NULL */
+  float *h0, *c0;               /* given initial state, or NULL: (L, H)
+                                 * broadcast to every stream, or (L, N, H)
+                                 * when h0_streams */
+  gboolean h0_streams;
   RncInitKind init;
 
   /* Forward scratch, time-major: row (t * N + n) is stream n at frame t. */
@@ -34,9 +37,25 @@ struct _RncState
  * H >= 256, RNN H >= 512. Smaller steps never get a helper thread. */
 #define RNC_SPLIT_MIN_BYTES (1u << 20)
 static inline gboolean
-rnc_state_steps_can_split (const RncState *s)
+rnc_state_weights_can_split (const RncState *s)
 {
   return s->G * s->H * s->H * sizeof (float) >= RNC_SPLIT_MIN_BYTES;
+}
+
+/* Whether a step of the whole batch is large enough to split its rows (the
+ * streams) between two threads: N * G*H*H multiply-adds per layer at least
+ * RNC_SPLIT_MIN_ROW_WORK (the helper's wake-up costs a few microseconds). */
+#define RNC_SPLIT_MIN_ROW_WORK ((size_t) 1 << 21)
+static inline gboolean
+rnc_state_rows_can_split (const RncState *s)
+{
+  return s->N >= 2 && s->N * s->G * s->H * s->H >= RNC_SPLIT_MIN_ROW_WORK;
+}
+
+static inline gboolean
+rnc_state_steps_can_split (const RncState *s)
+{
+  return rnc_state_weights_can_split (s) || rnc_state_rows_can_split (s);
 }
 
 /* @dst runs its steps like @src (1 thread, 2, or auto with a policy of its

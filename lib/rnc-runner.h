@@ -1,7 +1,7 @@
-/* librnc: one stream of frames through a model, as the rnn and lstm
- * elements run it.
+/* librnc: streams of frames through a model, as the rnn and lstm elements
+ * run them.
  *
- * An RncRunner drives an RncState (one stream, batch 1) over frames in raw
+ * An RncRunner drives an RncState of N streams (its batch) over frames in raw
  * units: it applies the model's input scaling, runs the forward pass, and
  * turns the top layer into the requested output (hidden state, regression
  * values in raw units, logits, probabilities or argmax ids). With a window
@@ -12,7 +12,18 @@
  * Every output depends only on the frames since the last reset, never on
  * how they were cut into calls: any split of a stream gives bit-identical
  * outputs (the forward pass is row-deterministic, see rnc-kernel.h).
- * Nothing is allocated after rnc_runner_new(). */
+ * Nothing is allocated after rnc_runner_new().
+ *
+ * Many streams (a state of batch N > 1): a frame holds one frame of every
+ * stream side by side, N*D values (stream s owns [s*D, (s+1)*D)), and an
+ * output frame N*W values in the same layout. Each frame of all N streams
+ * is one batched step per layer (the weights are read once per frame for
+ * all streams), and every stream's outputs are bit-identical to those of a
+ * runner of batch 1 fed that stream alone. Streams can be reset one by one
+ * (rnc_runner_reset_stream). With a window, a frame gives an output frame
+ * as soon as one stream has a full window since its reset; a stream without
+ * one yet (reset less than a window ago) gets NaN values in it (-1 for
+ * argmax ids). */
 #pragma once
 
 #include "rnc-state.h"
@@ -48,8 +59,9 @@ typedef struct _RncRunner RncRunner;
 const char *rnc_output_kind_to_string (RncOutputKind kind);
 
 /* (transfer full) A runner over @state (transfer none: it must outlive the
- * runner; its batch must be 1). Processes up to the state's max_frames
- * frames per internal chunk. @window 0 carries the state forever.
+ * runner) and its N streams (the state's batch). With N == 1 it processes
+ * up to the state's max_frames frames per internal chunk; with N > 1 one
+ * frame of all streams at a time (a state of max_frames 1 is enough). @window 0 carries the state forever.
  * RNC_RUNNER_ERROR_OUTPUT when @output needs a classes head (logits,
  * probabilities, argmax) and the model has none, RNC_RUNNER_ERROR_WINDOW
  * when @window is above RNC_RUNNER_MAX_WINDOW or its history would not fit
@@ -58,32 +70,51 @@ RncRunner *rnc_runner_new (RncState *state, RncOutputKind output,
     size_t window, GError **error);
 void rnc_runner_free (RncRunner *runner);
 
+/* A global forecaster's streams: stream s scales its input by @mean/@std
+ * [s*D, (s+1)*D) and its prediction back by the same (D == Q, dense input,
+ * a model with scaling), instead of the model's own scaling; NULL restores
+ * that. Copies the arrays (call it before streaming, not per step). FALSE
+ * when the model cannot take it or a value is not finite (std > 0). */
+gboolean rnc_runner_set_stream_scaling (RncRunner *runner, const float *mean,
+    const float *std);
+
 RncState *rnc_runner_get_state (RncRunner *runner);
 RncOutputKind rnc_runner_get_output (const RncRunner *runner);
 size_t rnc_runner_get_window (const RncRunner *runner);
-/* Values per output frame: H, Q, or 1 for argmax. */
+/* Streams N (the state's batch). */
+size_t rnc_runner_get_streams (const RncRunner *runner);
+/* Values per output frame: N times H, Q, or 1 for argmax. */
 size_t rnc_runner_get_output_width (const RncRunner *runner);
 /* TRUE when outputs are int32 ids (argmax), FALSE for floats. */
 gboolean rnc_runner_output_is_ids (const RncRunner *runner);
-/* Values per input frame (D, or 1 id for index input) and their type. */
+/* Values per input frame (N times D, or 1 id for index input) and their
+ * type. */
 size_t rnc_runner_get_frame_width (const RncRunner *runner);
 gboolean rnc_runner_input_is_ids (const RncRunner *runner);
-/* Frames seen since the last reset (saturates at the window, if any). */
+/* Frames seen since the last reset (saturates at the window, if any; with
+ * N > 1 the most of any stream). */
 size_t rnc_runner_get_frames_seen (const RncRunner *runner);
+/* Whether stream @n has an output for the last frame: a frame since its
+ * reset, a full window with one. */
+gboolean rnc_runner_stream_has_output (const RncRunner *runner, size_t n);
 
 /* (transfer none) With a window of T frames, the last min(seen, T) frames
- * since the reset, oldest first: (n, D) floats in model units (scaled), or
- * (n) int32 ids for an index model; NULL without a window. Valid until the
- * next call that changes the runner. */
+ * since the reset, oldest first: (n, N*D) floats in model units (scaled),
+ * or (n, N) int32 ids for an index model; NULL without a window. Valid
+ * until the next call that changes the runner. */
 const void *rnc_runner_peek_window (const RncRunner *runner);
 
 /* Resets the state to its initial value and forgets the window history. */
 void rnc_runner_reset (RncRunner *runner);
+/* Resets stream @n (< N) alone: its h (and c) go back to the initial
+ * state and its window starts again; the other streams are not touched.
+ * Allocates nothing. */
+void rnc_runner_reset_stream (RncRunner *runner, size_t n);
 
-/* Runs @n frames: @x is (n, D) float in raw units, or (n) int32 ids for an
- * index model; it is not modified. When @out is not NULL it receives the
- * outputs of the frames that have one, in order: (n_out, W) float or
- * (n_out) int32; *n_out (optional) is set to their number: n without a
+/* Runs @n frames: @x is (n, N*D) float in raw units, or (n, N) int32 ids
+ * for an index model; it is not modified. When @out is not NULL it receives
+ * the outputs of the frames that have one, in order: (n_out, N*W) float or
+ * (n_out, N) int32; *n_out (optional) is set to their number: n without a
  * window, otherwise the number of the n frames that complete a window
  * (they are the last n_out frames). With @out NULL nothing is computed
  * beyond what the state needs (in window mode only the history advances).
@@ -93,10 +124,11 @@ void rnc_runner_reset (RncRunner *runner);
 gboolean rnc_runner_process (RncRunner *runner, const void *x, size_t n,
     void *out, size_t *n_out, size_t *bad_index);
 
-/* The output of the most recent frame (W values or one id), as if it had
+/* The output of the most recent frame (N*W values or N ids), as if it had
  * been requested from rnc_runner_process(): what emit=buffer and emit=eos
  * push. Returns FALSE when there is none (no frame since the reset, or
- * fewer than a window). Allocates nothing. */
+ * fewer than a window, in every stream); a stream without one gets NaN
+ * (-1). Allocates nothing. */
 gboolean rnc_runner_last_output (RncRunner *runner, void *out);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (RncRunner, rnc_runner_free)

@@ -193,6 +193,10 @@ rnc_state_set_initial (RncState *s, const float *h, const float *c)
   size_t n = s->L * s->H;
 
   g_return_if_fail (h != NULL);
+  if (s->h0_streams) {
+    g_clear_pointer (&s->h0, g_free);
+    g_clear_pointer (&s->c0, g_free);
+  }
   if (!s->h0)
     s->h0 = g_new (float, n);
   memcpy (s->h0, h, n * sizeof (float));
@@ -204,6 +208,23 @@ rnc_state_set_initial (RncState *s, const float *h, const float *c)
     else
       memset (s->c0, 0, n * sizeof (float));
   }
+  s->h0_streams = FALSE;
+  s->init = RNC_INIT_GIVEN;
+}
+
+void
+rnc_state_set_initial_streams (RncState *s, const float *h, const float *c)
+{
+  size_t n = s->L * s->N * s->H;
+
+  g_return_if_fail (h != NULL);
+  /* (L, H) buffers become (L, N, H): allocated again */
+  g_clear_pointer (&s->h0, g_free);
+  g_clear_pointer (&s->c0, g_free);
+  s->h0 = g_memdup2 (h, n * sizeof (float));
+  if (s->c)
+    s->c0 = c ? g_memdup2 (c, n * sizeof (float)) : g_new0 (float, n);
+  s->h0_streams = TRUE;
   s->init = RNC_INIT_GIVEN;
 }
 
@@ -219,7 +240,7 @@ fill (float *dst, size_t count, float v)
 void
 rnc_state_reset (RncState *s)
 {
-  size_t total = s->L * s->N * s->H, l, n;
+  size_t total = s->L * s->N * s->H, n;
 
   switch (s->init) {
     case RNC_INIT_ONES:
@@ -228,14 +249,8 @@ rnc_state_reset (RncState *s)
         fill (s->c, total, 1.0f);
       break;
     case RNC_INIT_GIVEN:
-      for (l = 0; l < s->L; l++)
-        for (n = 0; n < s->N; n++) {
-          memcpy (s->h + (l * s->N + n) * s->H, s->h0 + l * s->H,
-              s->H * sizeof (float));
-          if (s->c)
-            memcpy (s->c + (l * s->N + n) * s->H, s->c0 + l * s->H,
-                s->H * sizeof (float));
-        }
+      for (n = 0; n < s->N; n++)
+        rnc_state_reset_stream (s, n);
       break;
     case RNC_INIT_ZEROS:
     default:
@@ -243,6 +258,39 @@ rnc_state_reset (RncState *s)
       if (s->c)
         memset (s->c, 0, total * sizeof (float));
       break;
+  }
+}
+
+void
+rnc_state_reset_stream (RncState *s, size_t n)
+{
+  size_t H = s->H, l;
+
+  g_return_if_fail (s != NULL && n < s->N);
+  for (l = 0; l < s->L; l++) {
+    float *h = s->h + (l * s->N + n) * H;
+    float *c = s->c ? s->c + (l * s->N + n) * H : NULL;
+    /* the given initial state: row (l, n) per stream, or row l for all */
+    size_t src = s->h0_streams ? (l * s->N + n) * H : l * H;
+
+    switch (s->init) {
+      case RNC_INIT_ONES:
+        fill (h, H, 1.0f);
+        if (c)
+          fill (c, H, 1.0f);
+        break;
+      case RNC_INIT_GIVEN:
+        memcpy (h, s->h0 + src, H * sizeof (float));
+        if (c)
+          memcpy (c, s->c0 + src, H * sizeof (float));
+        break;
+      case RNC_INIT_ZEROS:
+      default:
+        memset (h, 0, H * sizeof (float));
+        if (c)
+          memset (c, 0, H * sizeof (float));
+        break;
+    }
   }
 }
 

@@ -46,8 +46,16 @@ RncInitKind rnc_state_get_init (const RncState *state);
 /* Copies a given initial state h (L, H) and c (L, H; NULL for rnn, ignored
  * for rnn), broadcast to every stream, and selects RNC_INIT_GIVEN. */
 void rnc_state_set_initial (RncState *state, const float *h, const float *c);
+/* Copies a given initial state per stream, h (L, N, H) and c (L, N, H;
+ * NULL for rnn, ignored for rnn) for the state's N streams (a state file
+ * saved from N streams), and selects RNC_INIT_GIVEN. */
+void rnc_state_set_initial_streams (RncState *state, const float *h,
+    const float *c);
 /* Sets every stream to the initial state. */
 void rnc_state_reset (RncState *state);
+/* Sets stream @n (< N) of every layer to its initial state; the other
+ * streams are not touched. Allocates nothing. */
+void rnc_state_reset_stream (RncState *state, size_t n);
 /* Copies h and c (not the initial state nor scratch) from @src, which must
  * belong to a model of the same shape and have the same batch. */
 void rnc_state_copy_values (RncState *dst, const RncState *src);
@@ -61,6 +69,10 @@ void rnc_state_copy_values (RncState *dst, const RncState *src);
  * RNC_THREADS_AUTO creates the helper too but splits a layer's steps only
  * while they are measured to be faster split (rnc-split.h: every step of
  * those layers is timed, the other choice probed now and then).
+ * A batch of many streams (rnc_state_new with batch N) whose step is large
+ * (N * G*H*H >= RNC_SPLIT_MIN_ROW_WORK multiply-adds) is split over its rows
+ * instead when its weights are under 1 MiB: each thread runs half of the
+ * streams over all the weights.
  * The results are the same bit for bit. Call it outside any forward pass;
  * creating the helper allocates. A state whose steps are too small to split
  * gets no helper thread, in any mode. Returns the number of threads in use:

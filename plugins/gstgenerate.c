@@ -128,6 +128,7 @@ static void gst_generate_teardown (GstRecurrentBase * base);
 static void gst_generate_get_output_format (GstRecurrentBase * base,
     gsize * width, gboolean * ids);
 static void gst_generate_reset_state (GstRecurrentBase * base);
+static void gst_generate_reset_one_stream (GstRecurrentBase * base, gsize n);
 static gboolean gst_generate_process (GstRecurrentBase * base,
     const void *frames, gsize n, gpointer out, gsize * n_out,
     GError ** error);
@@ -194,6 +195,7 @@ gst_generate_class_init (GstGenerateClass * klass)
   base_class->teardown = gst_generate_teardown;
   base_class->get_output_format = gst_generate_get_output_format;
   base_class->reset_state = gst_generate_reset_state;
+  base_class->reset_one_stream = gst_generate_reset_one_stream;
   base_class->process = gst_generate_process;
   base_class->last_output = gst_generate_last_output;
   base_class->drain = gst_generate_drain;
@@ -367,6 +369,12 @@ static void
 gst_generate_reset_state (GstRecurrentBase * base)
 {
   rnc_generator_reset (GST_GENERATE (base)->gen);
+}
+
+static void
+gst_generate_reset_one_stream (GstRecurrentBase * base, gsize n)
+{
+  rnc_generator_reset_stream (GST_GENERATE (base)->gen, n);
 }
 
 static gboolean

@@ -50,6 +50,9 @@ GST_DEBUG_CATEGORY_STATIC (gst_recurrent_base_debug);
 #define DEFAULT_WINDOW -1
 #define DEFAULT_THREADS 0
 #define MAX_THREADS 2
+#define DEFAULT_STREAMS 1
+/* an input frame of N*D values must fit a caps width (int) */
+#define MAX_STREAMS (1u << 20)
 
 /* Frames per processing chunk and per output buffer: as many as fit in
  * 64 KiB of the widest frame, between 1 and 256. */
@@ -59,6 +62,7 @@ GST_DEBUG_CATEGORY_STATIC (gst_recurrent_base_debug);
 enum
 {
   SIGNAL_RESET,
+  SIGNAL_RESET_STREAM,
   LAST_SIGNAL
 };
 
@@ -76,6 +80,8 @@ typedef struct
   gint window;
   guint threads;                /* 0: auto */
   gchar *series;                /* global forecaster: whose scaling */
+  gboolean series_fixed;        /* series given: every stream uses it */
+  guint streams;                /* 0: input width / model input width */
 
   /* negotiation facts, under the object lock (read by transform_caps) */
   gboolean ready;               /* between start and stop */
@@ -83,15 +89,23 @@ typedef struct
   gboolean in_ids;
   gsize out_width;
   gboolean out_ids;
+  guint streams_mode;           /* the streams property, copied in start */
+  gsize n_streams;              /* N: the state's batch */
 
   /* set by the action signal, applied by the streaming thread */
   gint reset_pending;
+  /* set by the reset-stream signal (under the object lock): one flag per
+   * stream, applied by the streaming thread */
+  gint stream_reset_pending;
+  guint8 *stream_reset;         /* (n_streams) */
 
   /* copied in start(), then streaming thread only */
   gchar *model_path;
   gchar *state_path;
   GstRecurrentOutput output_mode;
   GstRecurrentEmit emit_mode;
+  GstRecurrentInitialState initial_mode;
+  guint threads_mode;
   gsize window_frames;
   RncModel *model;
   RncState *state;
@@ -216,7 +230,7 @@ gst_recurrent_emit_get_type (void)
 /* Framerate is optional on the sink side: absent means 0/1 (aperiodic). */
 #define SINK_CAPS \
   "other/x-frames, format = (string) F32LE, width = (int) [ 1, MAX ]; " \
-  "other/x-frames, format = (string) S32LE, width = (int) 1; " \
+  "other/x-frames, format = (string) S32LE, width = (int) [ 1, MAX ]; " \
   "audio/x-raw, format = (string) F32LE, layout = (string) interleaved, " \
   "channels = (int) [ 1, MAX ], rate = (int) [ 1, MAX ]"
 
@@ -257,6 +271,10 @@ static GstFlowReturn gst_recurrent_base_transform (GstBaseTransform * trans,
     GstBuffer * inbuf, GstBuffer * outbuf);
 
 static void gst_recurrent_base_reset_action (GstRecurrentBase * self);
+static void gst_recurrent_base_reset_stream_action (GstRecurrentBase * self,
+    guint index);
+static void gst_recurrent_base_default_reset_one_stream (GstRecurrentBase *
+    self, gsize n);
 static void gst_recurrent_base_clear_input (GstRecurrentBase * self);
 static gboolean gst_recurrent_base_default_setup (GstRecurrentBase * self,
     GError ** error);
@@ -338,6 +356,17 @@ gst_recurrent_base_class_init (GstRecurrentBaseClass * klass)
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_READY));
 
+  g_object_class_install_property (gobject_class,
+      GST_RECURRENT_BASE_PROP_STREAMS,
+      g_param_spec_uint ("streams", "Streams",
+          "Independent streams N in each frame: input frames of N*D values "
+          "(stream s owns values s*D .. s*D+D-1), outputs of N times the "
+          "output width in the same layout, all N run as one batch with the "
+          "same weights; 0 takes N = input width / model input width",
+          0, MAX_STREAMS, DEFAULT_STREAMS,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+
   /**
    * GstRecurrentBase::reset:
    *
@@ -349,6 +378,20 @@ gst_recurrent_base_class_init (GstRecurrentBaseClass * klass)
       G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
       G_STRUCT_OFFSET (GstRecurrentBaseClass, reset), NULL, NULL, NULL,
       G_TYPE_NONE, 0);
+  /**
+   * GstRecurrentBase::reset-stream:
+   * @index: the stream, 0 .. streams-1
+   *
+   * Resets one stream (of `streams`) to the initial state before the next
+   * frame; the other streams carry on. An index outside the streams posts
+   * a warning and is ignored. Safe to emit from any thread while the
+   * element runs.
+   */
+  gst_recurrent_base_signals[SIGNAL_RESET_STREAM] =
+      g_signal_new_class_handler ("reset-stream", G_TYPE_FROM_CLASS (klass),
+      G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
+      G_CALLBACK (gst_recurrent_base_reset_stream_action), NULL, NULL, NULL,
+      G_TYPE_NONE, 1, G_TYPE_UINT);
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template (element_class, &src_template);
@@ -377,6 +420,7 @@ gst_recurrent_base_class_init (GstRecurrentBaseClass * klass)
   klass->teardown = gst_recurrent_base_default_teardown;
   klass->get_output_format = gst_recurrent_base_default_get_output_format;
   klass->reset_state = gst_recurrent_base_default_reset_state;
+  klass->reset_one_stream = gst_recurrent_base_default_reset_one_stream;
   klass->process = gst_recurrent_base_default_process;
   klass->last_output = gst_recurrent_base_default_last_output;
   klass->any_cell = TRUE;
@@ -444,6 +488,8 @@ gst_recurrent_base_init (GstRecurrentBase * self)
   priv->emit = DEFAULT_EMIT;
   priv->window = DEFAULT_WINDOW;
   priv->threads = DEFAULT_THREADS;
+  priv->streams = DEFAULT_STREAMS;
+  priv->n_streams = 1;
   priv->adapter = gst_adapter_new ();
   /* without transform() the base class would assume passthrough */
   gst_base_transform_set_passthrough (GST_BASE_TRANSFORM (self), FALSE);
@@ -511,6 +557,9 @@ gst_recurrent_base_set_property (GObject * object, guint prop_id,
       g_free (priv->series);
       priv->series = g_value_dup_string (value);
       break;
+    case GST_RECURRENT_BASE_PROP_STREAMS:
+      priv->streams = g_value_get_uint (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -559,6 +608,9 @@ gst_recurrent_base_get_property (GObject * object, guint prop_id,
     case GST_RECURRENT_BASE_PROP_SERIES:
       g_value_set_string (value, priv->series);
       break;
+    case GST_RECURRENT_BASE_PROP_STREAMS:
+      g_value_set_uint (value, priv->streams);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -584,6 +636,12 @@ gst_recurrent_base_get_window (GstRecurrentBase * self)
   return PRIV (self)->window_frames;
 }
 
+gsize
+gst_recurrent_base_get_streams (GstRecurrentBase * self)
+{
+  return PRIV (self)->n_streams;
+}
+
 /* ---- default processing: an RncRunner -------------------------------------- */
 
 static gboolean
@@ -591,9 +649,46 @@ gst_recurrent_base_default_setup (GstRecurrentBase * self, GError ** error)
 {
   GstRecurrentBasePrivate *priv = PRIV (self);
 
+  gsize N = rnc_state_get_batch (priv->state), s;
+  gsize n_series = rnc_forecast_get_n_series (priv->model);
+  gsize D = rnc_model_get_config (priv->model)->input_size;
+  gboolean ok = TRUE;
+  float *mean, *std;
+
   priv->runner = rnc_runner_new (priv->state, (RncOutputKind)
       priv->output_mode, priv->window_frames, error);
-  return priv->runner != NULL;
+  if (!priv->runner)
+    return FALSE;
+  /* a global forecaster with many streams: stream s is series s (unless
+   * the series property names one for all) */
+  if (N < 2 || n_series == 0 || priv->series_fixed
+      || priv->output_mode != GST_RECURRENT_OUTPUT_PREDICTION)
+    return TRUE;
+  if (N > n_series) {
+    g_set_error (error, RNC_FORECAST_ERROR, RNC_FORECAST_ERROR_INVALID,
+        "%" G_GSIZE_FORMAT " streams, but the model holds the scaling of "
+        "%" G_GSIZE_FORMAT " series (stream s is series s; set 'series' to "
+        "use one for all)", N, n_series);
+    goto failed;
+  }
+  mean = g_new (float, N * D);
+  std = g_new (float, N * D);
+  for (s = 0; s < N && ok; s++)
+    ok = rnc_forecast_get_series_scaling (priv->model, s, mean + s * D,
+        std + s * D, error);
+  if (ok && !rnc_runner_set_stream_scaling (priv->runner, mean, std)) {
+    g_set_error (error, RNC_FORECAST_ERROR, RNC_FORECAST_ERROR_INVALID,
+        "per-series scaling needs a dense forecaster (input width = output "
+        "width)");
+    ok = FALSE;
+  }
+  g_free (mean);
+  g_free (std);
+  if (ok)
+    return TRUE;
+failed:
+  g_clear_pointer (&priv->runner, rnc_runner_free);
+  return FALSE;
 }
 
 static void
@@ -643,6 +738,13 @@ gst_recurrent_base_default_last_output (GstRecurrentBase * self, gpointer out)
   return rnc_runner_last_output (PRIV (self)->runner, out);
 }
 
+static void
+gst_recurrent_base_default_reset_one_stream (GstRecurrentBase * self,
+    gsize n)
+{
+  rnc_runner_reset_stream (PRIV (self)->runner, n);
+}
+
 /* ---- resets and time ------------------------------------------------------ */
 
 static void
@@ -664,11 +766,120 @@ gst_recurrent_base_reset_stream (GstRecurrentBase * self, const char *why)
   GST_RECURRENT_BASE_GET_CLASS (self)->reset_state (self);
 }
 
+/* Any thread: flags stream @index for a reset by the streaming thread. */
+static void
+gst_recurrent_base_reset_stream_action (GstRecurrentBase * self, guint index)
+{
+  GstRecurrentBasePrivate *priv = PRIV (self);
+  gsize n;
+
+  GST_OBJECT_LOCK (self);
+  n = priv->stream_reset ? priv->n_streams : 0;
+  if (index < n) {
+    priv->stream_reset[index] = 1;
+    g_atomic_int_set (&priv->stream_reset_pending, 1);
+  }
+  GST_OBJECT_UNLOCK (self);
+  if (index >= n)
+    GST_ELEMENT_WARNING (self, LIBRARY, SETTINGS,
+        ("reset-stream: no stream %u (the element runs %" G_GSIZE_FORMAT
+            " streams%s); ignored.", index, n, n ? "" : " while stopped"),
+        (NULL));
+  else
+    GST_DEBUG_OBJECT (self, "reset of stream %u requested", index);
+}
+
+/* Streaming thread: resets stream @n (checked by the caller). */
+static void
+gst_recurrent_base_reset_one (GstRecurrentBase * self, gsize n,
+    const char *why)
+{
+  GST_DEBUG_OBJECT (self, "resetting stream %" G_GSIZE_FORMAT " (%s)", n,
+      why);
+  GST_RECURRENT_BASE_GET_CLASS (self)->reset_one_stream (self, n);
+}
+
+/* Streaming thread: the `stream` field of an rnc/reset event (an int, or
+ * an array or list of ints) resets those streams; without one, all. */
+static void
+gst_recurrent_base_reset_event (GstRecurrentBase * self, GstEvent * event)
+{
+  GstRecurrentBasePrivate *priv = PRIV (self);
+  const GstStructure *st = gst_event_get_structure (event);
+  const GValue *v = st ? gst_structure_get_value (st, "stream") : NULL;
+  guint i, count = 1;
+
+  if (!v) {
+    gst_recurrent_base_reset_stream (self, "rnc/reset event");
+    return;
+  }
+  if (!priv->state)
+    return;
+  if (GST_VALUE_HOLDS_ARRAY (v))
+    count = gst_value_array_get_size (v);
+  else if (GST_VALUE_HOLDS_LIST (v))
+    count = gst_value_list_get_size (v);
+  for (i = 0; i < count; i++) {
+    const GValue *e = GST_VALUE_HOLDS_ARRAY (v) ?
+        gst_value_array_get_value (v, i) : GST_VALUE_HOLDS_LIST (v) ?
+        gst_value_list_get_value (v, i) : v;
+    gint64 idx = -1;
+
+    if (G_VALUE_HOLDS_INT (e))
+      idx = g_value_get_int (e);
+    else if (G_VALUE_HOLDS_UINT (e))
+      idx = g_value_get_uint (e);
+    else if (G_VALUE_HOLDS_INT64 (e))
+      idx = g_value_get_int64 (e);
+    else if (G_VALUE_HOLDS_UINT64 (e) && g_value_get_uint64 (e) <= G_MAXINT64)
+      idx = (gint64) g_value_get_uint64 (e);
+    else {
+      gchar *str = gst_value_serialize (e);
+      GST_ELEMENT_WARNING (self, STREAM, FAILED,
+          ("rnc/reset event: the stream field holds %s (%s), not a stream "
+              "index; ignored.", str ? str : "?", G_VALUE_TYPE_NAME (e)),
+          (NULL));
+      g_free (str);
+      continue;
+    }
+    if (idx < 0 || (guint64) idx >= priv->n_streams) {
+      GST_ELEMENT_WARNING (self, STREAM, FAILED,
+          ("rnc/reset event: no stream %" G_GINT64_FORMAT " (the element runs "
+              "%" G_GSIZE_FORMAT " streams); ignored.", idx, priv->n_streams),
+          (NULL));
+      continue;
+    }
+    gst_recurrent_base_reset_one (self, (gsize) idx, "rnc/reset event");
+  }
+}
+
 static void
 gst_recurrent_base_apply_pending_reset (GstRecurrentBase * self)
 {
-  if (g_atomic_int_compare_and_exchange (&PRIV (self)->reset_pending, 1, 0))
+  GstRecurrentBasePrivate *priv = PRIV (self);
+
+  if (g_atomic_int_compare_and_exchange (&priv->reset_pending, 1, 0))
     gst_recurrent_base_reset_stream (self, "reset signal");
+  if (g_atomic_int_compare_and_exchange (&priv->stream_reset_pending, 1, 0)) {
+    gsize n = 0;
+
+    /* one flagged stream at a time, reset without the lock */
+    for (;;) {
+      gboolean hit = FALSE;
+
+      GST_OBJECT_LOCK (self);
+      for (; priv->stream_reset && n < priv->n_streams; n++)
+        if (priv->stream_reset[n]) {
+          priv->stream_reset[n] = 0;
+          hit = TRUE;
+          break;
+        }
+      GST_OBJECT_UNLOCK (self);
+      if (!hit)
+        break;
+      gst_recurrent_base_reset_one (self, n++, "reset-stream signal");
+    }
+  }
 }
 
 /* Frame counting restarts: the next buffer anchors the time of frame 0. */
@@ -705,64 +916,45 @@ gst_recurrent_base_frame_time (GstRecurrentBase * self, guint64 index)
 
 /* ---- start / stop --------------------------------------------------------- */
 
-static gboolean
-gst_recurrent_base_start (GstBaseTransform * trans)
+/* Tears down what gst_recurrent_base_build_streams() made. */
+static void
+gst_recurrent_base_free_streams (GstRecurrentBase * self)
 {
-  GstRecurrentBase *self = GST_RECURRENT_BASE (trans);
+  GstRecurrentBasePrivate *priv = PRIV (self);
+
+  if (priv->state)
+    GST_RECURRENT_BASE_GET_CLASS (self)->teardown (self);
+  g_clear_pointer (&priv->state, rnc_state_free);
+  g_clear_pointer (&priv->in_buf, g_free);
+  GST_OBJECT_LOCK (self);
+  g_clear_pointer (&priv->stream_reset, g_free);
+  GST_OBJECT_UNLOCK (self);
+}
+
+/* The state of @N streams (a batch of N) with its initial state, the
+ * subclass's setup, the frame sizes and chunk, and the input scratch: in
+ * start(), and again in set_caps() when streams=0 finds another N. Posts
+ * an element error and frees what it made on failure. */
+static gboolean
+gst_recurrent_base_build_streams (GstRecurrentBase * self, gsize N)
+{
   GstRecurrentBaseClass *klass = GST_RECURRENT_BASE_GET_CLASS (self);
   GstRecurrentBasePrivate *priv = PRIV (self);
-  const RncModelConfig *cfg;
-  GstRecurrentInitialState initial;
+  const RncModelConfig *cfg = rnc_model_get_config (priv->model);
   GError *err = NULL;
-  const gchar *factory;
-  gint window;
-  guint threads, n_threads;
-  gsize out_width = 0, widest;
+  gsize out_width = 0, widest, D = rnc_model_get_frame_width (priv->model);
   gboolean out_ids = FALSE;
-  gchar *series;
-  gsize series_index = 0;
+  guint n_threads;
 
-  GST_OBJECT_LOCK (self);
-  series = g_strdup (priv->series);
-  g_free (priv->model_path);
-  g_free (priv->state_path);
-  priv->model_path = g_strdup (priv->model_location);
-  priv->state_path = g_strdup (priv->state_location);
-  initial = priv->initial_state;
-  priv->output_mode = priv->output;
-  priv->emit_mode = priv->emit;
-  window = priv->window;
-  threads = priv->threads;
-  GST_OBJECT_UNLOCK (self);
-
-  factory = gst_element_get_factory (GST_ELEMENT (self)) ?
-      GST_OBJECT_NAME (gst_element_get_factory (GST_ELEMENT (self))) :
-      G_OBJECT_TYPE_NAME (self);
-
-  if (!priv->model_path || priv->model_path[0] == '\0')
-    goto no_model;
-  priv->model = rnc_model_load (priv->model_path, &err);
-  if (!priv->model)
-    goto load_failed;
-  /* a global forecaster: this stream's series' scaling */
-  if (series && series[0] != '\0'
-      && (!rnc_forecast_find_series (priv->model, series, &series_index, &err)
-          || !rnc_forecast_select_series (priv->model, series_index, &err)))
-    goto series_failed;
-  g_clear_pointer (&series, g_free);
-  cfg = rnc_model_get_config (priv->model);
-  if (!klass->any_cell && cfg->cell != klass->cell)
-    goto wrong_cell;
-
-  priv->in_frame_bytes = rnc_model_get_frame_width (priv->model) * 4;
-  widest = MAX (MAX (rnc_model_get_frame_width (priv->model),
-          cfg->hidden_size), cfg->output_size);
+  priv->in_frame_bytes = N * D * 4;
+  widest = N * MAX (MAX (D, cfg->hidden_size), cfg->output_size);
   priv->chunk = CLAMP (CHUNK_BYTES / (widest * 4), 1, CHUNK_MAX_FRAMES);
-  priv->state = rnc_state_new (priv->model, 1, priv->chunk);
+  /* many streams run one frame of all of them at a time */
+  priv->state = rnc_state_new (priv->model, N, N == 1 ? priv->chunk : 1);
   /* before setup(): generate's rollout state shares this helper thread */
-  n_threads = rnc_state_set_threads (priv->state, threads);
+  n_threads = rnc_state_set_threads (priv->state, priv->threads_mode);
 
-  switch (initial) {
+  switch (priv->initial_mode) {
     case GST_RECURRENT_INITIAL_STATE_ONES:
       rnc_state_set_init (priv->state, RNC_INIT_ONES);
       break;
@@ -779,8 +971,6 @@ gst_recurrent_base_start (GstBaseTransform * trans)
   }
   rnc_state_reset (priv->state);
 
-  priv->window_frames = window < 0 ? rnc_model_get_window (priv->model) :
-      (gsize) window;
   if (!klass->setup (self, &err))
     goto setup_failed;
   klass->get_output_format (self, &out_width, &out_ids);
@@ -790,6 +980,96 @@ gst_recurrent_base_start (GstBaseTransform * trans)
   priv->chunk = MIN (priv->chunk, MAX (1, CHUNK_BYTES /
           priv->out_frame_bytes));
   priv->in_buf = g_malloc (priv->chunk * priv->in_frame_bytes);
+
+  GST_OBJECT_LOCK (self);
+  priv->n_streams = N;
+  priv->stream_reset = g_new0 (guint8, N);
+  priv->out_width = out_width / N;
+  priv->out_ids = out_ids;
+  GST_OBJECT_UNLOCK (self);
+  g_atomic_int_set (&priv->stream_reset_pending, 0);
+
+  GST_INFO_OBJECT (self, "%" G_GSIZE_FORMAT " stream(s): frames of %"
+      G_GSIZE_FORMAT " values in, %" G_GSIZE_FORMAT " out, chunk %"
+      G_GSIZE_FORMAT ", %u thread(s)%s", N, N * D, out_width, priv->chunk,
+      n_threads, rnc_state_get_threads_auto (priv->state) ? " (auto)" : "");
+  return TRUE;
+
+  /* ERRORS */
+no_state_path:
+  GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
+      ("initial-state=file needs a state file: set 'state-location'."),
+      (NULL));
+  goto free_state;
+state_failed:
+  GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ,
+      ("Could not load state file \"%s\" for model \"%s\".",
+          priv->state_path, priv->model_path), ("%s", err->message));
+  g_clear_error (&err);
+  goto free_state;
+setup_failed:
+  GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+      ("Model \"%s\" cannot be run as configured: %s", priv->model_path,
+          err->message), (NULL));
+  g_clear_error (&err);
+  goto free_state;
+free_state:
+  g_clear_pointer (&priv->state, rnc_state_free);
+  return FALSE;
+}
+
+static gboolean
+gst_recurrent_base_start (GstBaseTransform * trans)
+{
+  GstRecurrentBase *self = GST_RECURRENT_BASE (trans);
+  GstRecurrentBaseClass *klass = GST_RECURRENT_BASE_GET_CLASS (self);
+  GstRecurrentBasePrivate *priv = PRIV (self);
+  const RncModelConfig *cfg;
+  GError *err = NULL;
+  const gchar *factory;
+  gint window;
+  gchar *series;
+  gsize series_index = 0;
+
+  GST_OBJECT_LOCK (self);
+  series = g_strdup (priv->series);
+  g_free (priv->model_path);
+  g_free (priv->state_path);
+  priv->model_path = g_strdup (priv->model_location);
+  priv->state_path = g_strdup (priv->state_location);
+  priv->initial_mode = priv->initial_state;
+  priv->output_mode = priv->output;
+  priv->emit_mode = priv->emit;
+  window = priv->window;
+  priv->threads_mode = priv->threads;
+  priv->streams_mode = priv->streams;
+  GST_OBJECT_UNLOCK (self);
+
+  factory = gst_element_get_factory (GST_ELEMENT (self)) ?
+      GST_OBJECT_NAME (gst_element_get_factory (GST_ELEMENT (self))) :
+      G_OBJECT_TYPE_NAME (self);
+
+  if (!priv->model_path || priv->model_path[0] == '\0')
+    goto no_model;
+  priv->model = rnc_model_load (priv->model_path, &err);
+  if (!priv->model)
+    goto load_failed;
+  /* a global forecaster: this stream's series' scaling */
+  if (series && series[0] != '\0'
+      && (!rnc_forecast_find_series (priv->model, series, &series_index, &err)
+          || !rnc_forecast_select_series (priv->model, series_index, &err)))
+    goto series_failed;
+  priv->series_fixed = series && series[0] != '\0';
+  g_clear_pointer (&series, g_free);
+  cfg = rnc_model_get_config (priv->model);
+  if (!klass->any_cell && cfg->cell != klass->cell)
+    goto wrong_cell;
+
+  priv->window_frames = window < 0 ? rnc_model_get_window (priv->model) :
+      (gsize) window;
+  /* streams=0: one stream until the caps say how many */
+  if (!gst_recurrent_base_build_streams (self, MAX (priv->streams_mode, 1)))
+    goto build_failed;
 
   gst_recurrent_base_clear_input (self);
   gst_recurrent_base_reset_timing (self);
@@ -803,19 +1083,16 @@ gst_recurrent_base_start (GstBaseTransform * trans)
   GST_OBJECT_LOCK (self);
   priv->in_width = rnc_model_get_frame_width (priv->model);
   priv->in_ids = cfg->input == RNC_INPUT_INDEX;
-  priv->out_width = out_width;
-  priv->out_ids = out_ids;
   priv->ready = TRUE;
   GST_OBJECT_UNLOCK (self);
 
   GST_INFO_OBJECT (self, "model %s: %s, %s input of width %" G_GSIZE_FORMAT
-      ", H=%zu, L=%zu, head %s; output width %" G_GSIZE_FORMAT "%s, window %"
-      G_GSIZE_FORMAT ", chunk %" G_GSIZE_FORMAT ", %u thread(s)%s", priv->model_path,
+      ", H=%zu, L=%zu, head %s; output width %" G_GSIZE_FORMAT "%s per "
+      "stream, window %" G_GSIZE_FORMAT ", streams %u", priv->model_path,
       rnc_cell_to_string (cfg->cell), rnc_input_to_string (cfg->input),
       priv->in_width, cfg->hidden_size, cfg->num_layers,
-      rnc_head_to_string (cfg->head), out_width, out_ids ? " (ids)" : "",
-      priv->window_frames, priv->chunk, n_threads,
-      rnc_state_get_threads_auto (priv->state) ? " (auto)" : "");
+      rnc_head_to_string (cfg->head), priv->out_width,
+      priv->out_ids ? " (ids)" : "", priv->window_frames, priv->streams_mode);
   return TRUE;
 
   /* ERRORS */
@@ -848,25 +1125,7 @@ wrong_cell:
           rnc_cell_to_string (cfg->cell)), (NULL));
   g_clear_pointer (&priv->model, rnc_model_free);
   return FALSE;
-no_state_path:
-  GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
-      ("initial-state=file needs a state file: set 'state-location'."),
-      (NULL));
-  goto free_state;
-state_failed:
-  GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ,
-      ("Could not load state file \"%s\" for model \"%s\".",
-          priv->state_path, priv->model_path), ("%s", err->message));
-  g_clear_error (&err);
-  goto free_state;
-setup_failed:
-  GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
-      ("Model \"%s\" cannot be run as configured: %s", priv->model_path,
-          err->message), (NULL));
-  g_clear_error (&err);
-  goto free_state;
-free_state:
-  g_clear_pointer (&priv->state, rnc_state_free);
+build_failed:
   g_clear_pointer (&priv->model, rnc_model_free);
   return FALSE;
 }
@@ -911,11 +1170,8 @@ gst_recurrent_base_stop (GstBaseTransform * trans)
   priv->ready = FALSE;
   GST_OBJECT_UNLOCK (self);
 
-  if (priv->state)
-    GST_RECURRENT_BASE_GET_CLASS (self)->teardown (self);
-  g_clear_pointer (&priv->state, rnc_state_free);
+  gst_recurrent_base_free_streams (self);
   g_clear_pointer (&priv->model, rnc_model_free);
-  g_clear_pointer (&priv->in_buf, g_free);
   gst_caps_replace (&priv->rejected_caps, NULL);
   gst_recurrent_base_clear_input (self);
   gst_clear_object (&priv->pool);
@@ -970,6 +1226,27 @@ append_audio (GstCaps * caps, gsize channels, const GValue * framerate)
   gst_caps_append_structure (caps, s);
 }
 
+/* The streams N that caps structure @s (NULL: any) holds: the streams
+ * property when set, else its fixed width (or channels) over @per_stream
+ * values when that divides; 0 when unknown. */
+static gsize
+gst_recurrent_base_caps_streams (guint streams, const GstStructure * s,
+    gsize per_stream)
+{
+  gint width = 0;
+
+  if (streams > 0)
+    return streams;
+  if (!s || per_stream == 0)
+    return 0;
+  if (!gst_structure_get_int (s, "width", &width)
+      && !gst_structure_get_int (s, "channels", &width))
+    return 0;
+  if (width <= 0 || (gsize) width % per_stream != 0)
+    return 0;
+  return (gsize) width / per_stream;
+}
+
 static GstCaps *
 gst_recurrent_base_transform_caps (GstBaseTransform * trans,
     GstPadDirection direction, GstCaps * caps, GstCaps * filter)
@@ -979,7 +1256,7 @@ gst_recurrent_base_transform_caps (GstBaseTransform * trans,
   GstCaps *res = gst_caps_new_empty ();
   gboolean ready, in_ids, out_ids, per_frame;
   gsize in_width, out_width;
-  guint i, n;
+  guint i, n, streams;
 
   GST_OBJECT_LOCK (self);
   ready = priv->ready;
@@ -988,6 +1265,7 @@ gst_recurrent_base_transform_caps (GstBaseTransform * trans,
   out_width = priv->out_width;
   out_ids = priv->out_ids;
   per_frame = priv->emit == GST_RECURRENT_EMIT_FRAME;
+  streams = priv->streams;
   GST_OBJECT_UNLOCK (self);
 
   n = gst_caps_is_any (caps) ? 1 : gst_caps_get_size (caps);
@@ -1017,7 +1295,10 @@ gst_recurrent_base_transform_caps (GstBaseTransform * trans,
               && !fr))
         fr = &zero;
       if (ready) {
-        append_frames (res, out_ids ? "S32LE" : "F32LE", out_width, fr);
+        /* N streams in: N outputs side by side (any width while N is not
+         * known, so that set_caps can say what is wrong) */
+        gsize N = gst_recurrent_base_caps_streams (streams, s, in_width);
+        append_frames (res, out_ids ? "S32LE" : "F32LE", N * out_width, fr);
       } else {
         append_frames (res, "F32LE", 0, fr);
         append_frames (res, "S32LE", 0, fr);
@@ -1027,16 +1308,18 @@ gst_recurrent_base_transform_caps (GstBaseTransform * trans,
       /* output -> inputs that give it; the model's own kind and width
        * first, then any width so that a mismatch reaches set_caps and gets
        * a clear error instead of a bare not-negotiated */
+      gsize N = ready ? gst_recurrent_base_caps_streams (streams, s,
+          out_width) : 0;
       if (!per_frame)
         fr = NULL;
-      if (ready && in_ids) {
-        append_frames (res, "S32LE", 1, fr);
-      } else if (ready) {
-        append_frames (res, "F32LE", in_width, fr);
-        append_audio (res, in_width, fr);
+      if (ready && in_ids && N > 0) {
+        append_frames (res, "S32LE", N, fr);
+      } else if (ready && N > 0) {
+        append_frames (res, "F32LE", N * in_width, fr);
+        append_audio (res, N * in_width, fr);
       }
       append_frames (res, "F32LE", 0, fr);
-      append_frames (res, "S32LE", 1, fr);
+      append_frames (res, "S32LE", 0, fr);
       append_audio (res, 0, fr);
       /* upstream may leave the framerate out: absent means 0/1 */
       if (!fr || (GST_VALUE_HOLDS_FRACTION (fr)
@@ -1067,6 +1350,75 @@ gst_recurrent_base_transform_caps (GstBaseTransform * trans,
   GST_LOG_OBJECT (self, "%s %" GST_PTR_FORMAT " -> %" GST_PTR_FORMAT,
       direction == GST_PAD_SINK ? "sink" : "src", caps, res);
   return res;
+}
+
+/* set_caps: the input's @width values per frame hold N streams of the
+ * model's width D: N must be the streams property, or any whole N with
+ * streams=0 (the state is built again for a new N). FALSE after posting a
+ * not-negotiated error naming the widths. */
+static gboolean
+gst_recurrent_base_set_streams (GstRecurrentBase * self, GstCaps * incaps,
+    gboolean audio, gint width)
+{
+  GstRecurrentBasePrivate *priv = PRIV (self);
+  gsize D = priv->in_width, N;
+  const gchar *what = audio ? "audio has channels =" : "frames have width";
+
+  if (width <= 0)
+    goto wrong_width;
+  if (priv->streams_mode == 1 && (gsize) width != D)
+    goto wrong_width;
+  if ((gsize) width % D != 0)
+    goto not_multiple;
+  N = (gsize) width / D;
+  if (priv->streams_mode > 0 && N != priv->streams_mode)
+    goto wrong_streams;
+  if (N > MAX_STREAMS)
+    goto too_many;
+  if (N != priv->n_streams) {
+    GST_INFO_OBJECT (self, "input of width %d: %" G_GSIZE_FORMAT " streams",
+        width, N);
+    gst_recurrent_base_clear_input (self);
+    gst_recurrent_base_free_streams (self);
+    if (!gst_recurrent_base_build_streams (self, N)) {
+      priv->failed = TRUE;
+      return FALSE;
+    }
+  }
+  return TRUE;
+
+  /* ERRORS */
+wrong_width:
+  gst_caps_replace (&priv->rejected_caps, incaps);
+  GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
+      ("Input %s %d, but model \"%s\" expects frames of width %"
+          G_GSIZE_FORMAT ".", what, width, priv->model_path, D),
+      ("input caps %" GST_PTR_FORMAT, incaps));
+  return FALSE;
+not_multiple:
+  gst_caps_replace (&priv->rejected_caps, incaps);
+  GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
+      ("Input %s %d, which is not a multiple of the width %" G_GSIZE_FORMAT
+          " of model \"%s\": streams=%u needs N streams of %" G_GSIZE_FORMAT
+          " values side by side.", what, width, D, priv->model_path,
+          priv->streams_mode, D), ("input caps %" GST_PTR_FORMAT, incaps));
+  return FALSE;
+wrong_streams:
+  gst_caps_replace (&priv->rejected_caps, incaps);
+  GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
+      ("Input %s %d, but streams=%u of model \"%s\" (width %" G_GSIZE_FORMAT
+          ") need frames of width %" G_GSIZE_FORMAT " (%" G_GSIZE_FORMAT
+          " streams in this input; streams=0 takes them all).", what, width,
+          priv->streams_mode, priv->model_path, D, priv->streams_mode * D, N),
+      ("input caps %" GST_PTR_FORMAT, incaps));
+  return FALSE;
+too_many:
+  gst_caps_replace (&priv->rejected_caps, incaps);
+  GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
+      ("Input %s %d: %" G_GSIZE_FORMAT " streams of model \"%s\", more than "
+          "the %u an element runs.", what, width, N, priv->model_path,
+          MAX_STREAMS), ("input caps %" GST_PTR_FORMAT, incaps));
+  return FALSE;
 }
 
 static gboolean
@@ -1103,8 +1455,8 @@ gst_recurrent_base_set_caps (GstBaseTransform * trans, GstCaps * incaps,
     goto want_ids;
   if (!priv->in_ids && ids)
     goto want_dense;
-  if ((gsize) width != priv->in_width)
-    goto wrong_width;
+  if (!gst_recurrent_base_set_streams (self, incaps, audio, width))
+    return FALSE;
 
   if (fps_n <= 0 || fps_d <= 0) {
     fps_n = 0;
@@ -1139,14 +1491,6 @@ want_dense:
   GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
       ("Input is token ids (S32LE), but model \"%s\" takes F32LE frames of "
           "width %" G_GSIZE_FORMAT ".", priv->model_path, priv->in_width),
-      ("input caps %" GST_PTR_FORMAT, incaps));
-  return FALSE;
-wrong_width:
-  gst_caps_replace (&priv->rejected_caps, incaps);
-  GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
-      ("Input %s %d, but model \"%s\" expects frames of width %"
-          G_GSIZE_FORMAT ".", audio ? "audio has channels =" :
-          "frames have width", width, priv->model_path, priv->in_width),
       ("input caps %" GST_PTR_FORMAT, incaps));
   return FALSE;
 }
@@ -1723,7 +2067,7 @@ gst_recurrent_base_sink_event (GstBaseTransform * trans, GstEvent * event)
     case GST_EVENT_CUSTOM_DOWNSTREAM:
       /* reset, then forward: one event resets a whole chain */
       if (gst_event_has_name (event, "rnc/reset"))
-        gst_recurrent_base_reset_stream (self, "rnc/reset event");
+        gst_recurrent_base_reset_event (self, event);
       break;
     default:
       break;

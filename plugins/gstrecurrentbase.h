@@ -7,7 +7,9 @@
  * accumulation so that any split of the input gives the same output,
  * timestamps, the reset rules of the design (FLUSH_STOP, STREAM_START,
  * READY->PAUSED, the `rnc/reset` event, the `reset` action signal and the
- * `reset-on` flags), and saving the state to `state-location`.
+ * `reset-on` flags), and saving the state to `state-location`. With
+ * `streams` = N, frames hold N independent streams side by side (stream s
+ * owns values [s*D, (s+1)*D)), run as one batch of N in the state.
  *
  * A subclass sets the cell it runs (gst_recurrent_base_class_set_cell) and,
  * for frame-to-frame elements, installs the output/emit/window properties
@@ -81,6 +83,7 @@ enum
   GST_RECURRENT_BASE_PROP_WINDOW,
   GST_RECURRENT_BASE_PROP_THREADS,
   GST_RECURRENT_BASE_PROP_SERIES,
+  GST_RECURRENT_BASE_PROP_STREAMS,
   GST_RECURRENT_BASE_PROP_LAST,
 };
 
@@ -107,6 +110,9 @@ struct _GstRecurrentBaseClass
       gboolean *ids);
   /* Resets the per-stream state (and anything that depends on it). */
   void (*reset_state) (GstRecurrentBase *self);
+  /* Resets stream @n (< streams) alone (the rnc/reset event's `stream`
+   * field, the reset-stream signal). */
+  void (*reset_one_stream) (GstRecurrentBase *self, gsize n);
   /* Runs @n input frames (raw units: (n, D) float or (n) int32 ids; read
    * only, aligned to 4 bytes: they may be the input buffer's own memory).
    * With @out, writes the outputs (room for n frames) and sets *n_out.
@@ -124,7 +130,7 @@ struct _GstRecurrentBaseClass
   gsize (*drain) (GstRecurrentBase *self, gsize done, gpointer out,
       gsize max);
 
-  gpointer padding[7];
+  gpointer padding[6];
 };
 
 void gst_recurrent_base_class_set_cell (GstRecurrentBaseClass *klass,
@@ -141,5 +147,9 @@ RncState *gst_recurrent_base_get_state (GstRecurrentBase *self);
 /* The window in frames (the `window` property, or the model's rnc.window
  * when it is -1 or not installed), fixed between start and stop. */
 gsize gst_recurrent_base_get_window (GstRecurrentBase *self);
+/* The number of streams N in the frames (the state's batch): the `streams`
+ * property, or with streams=0 the input width over the model's, known once
+ * caps are set (1 before). */
+gsize gst_recurrent_base_get_streams (GstRecurrentBase *self);
 
 G_END_DECLS

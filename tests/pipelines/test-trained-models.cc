@@ -222,6 +222,34 @@ TEST (TrainedModels, GlobalForecastSeriesPropertySelectsTheScaling)
   rnc_state_free (st);
   rnc_model_free (m);
 
+  /* streams=2 over both columns: stream s is series s */
+  std::string out2 = dir.file ("out2.csv");
+  desc = "filesrc location=" + data + " ! csvdec column=a,b ! lstm model="
+      + model + " streams=2 ! csvenc precision=9 ! filesink location=" + out2;
+  ASSERT_EQ (run_pipeline (desc), "") << desc;
+  lines = lines_of (text_of (out2));
+  ASSERT_EQ (lines.size (), n - T + 1);
+  double worst2 = 0.0;
+  for (size_t s = 0; s < 2; s++) {
+    RncModel *ms = load (model);
+    ASSERT_TRUE (rnc_forecast_select_series (ms, s, nullptr));
+    RncState *ss = rnc_state_new (ms, 1, T);
+    const std::vector<float> &x = s == 0 ? a : b;
+    for (size_t k = 0; k + T <= n; k++) {
+      float y;
+      rnc_forecast_predict (ms, ss, &x[k], T, scratch.data (), &y);
+      std::string field = lines[k].substr (s == 0 ? 0 : lines[k].find (',')
+          + 1);
+      float got = (float) g_ascii_strtod (field.c_str (), nullptr);
+      worst2 = std::max (worst2, std::fabs ((double) got - y) /
+          std::max (1.0, std::fabs ((double) y)));
+    }
+    rnc_state_free (ss);
+    rnc_model_free (ms);
+  }
+  std::printf ("    streams=2: largest relative difference %.3g\n", worst2);
+  EXPECT_LT (worst2, 1e-6);
+
   std::string bad = run_pipeline ("filesrc location=" + data + " ! csvdec "
       "column=b ! lstm model=" + model + " series=zz ! fakesink");
   EXPECT_NE (bad.find (model), std::string::npos) << bad;
