@@ -1,12 +1,15 @@
-/* librnc: backpropagation through time for stacked rnn / lstm layers with a
- * linear head.
+/* librnc: backpropagation through time for stacked rnn / lstm / gru layers
+ * with a linear head.
  *
  * Notation: rows are time-major, r = t*N + n. For layer l with input X (T*N,
  * in), pre-activations A = X Wx + bh (one GEMM for all frames), then per
  * frame A_t += h_{t-1} Wh and the cell's pointwise step. The backward pass
  * runs the frames in reverse to get dA (T*N, G*H) for the whole layer, then
  * the weight gradients are again one GEMM each over all T*N rows:
- *   dWx = X^T dA,  dWh = Hprev^T dA,  dbh = colsum dA,  dX = dA Wx^T. */
+ *   dWx = X^T dA,  dWh = Hprev^T dA,  dbh = colsum dA,  dX = dA Wx^T.
+ * A GRU has two: dA for x Wx + bh and dAh for h Wh + [0, 0, bhn], which
+ * differ in the n block (the reset product): dWh = Hprev^T dAh, dbhn =
+ * colsum of dAh's n block. */
 #include "rnc-bptt.h"
 
 #include "rnc-activation.h"
@@ -56,7 +59,7 @@ struct _RncBptt
    * gradients. */
   float *tc[RNC_MAX_LAYERS];
   /* LSTM, per layer: (T*N, 4H) activated gates i, f, o, g, read by every
-   * gate gradient. */
+   * gate gradient. GRU: (T*N, 4H) r, z, n and hn = h_{t-1} Wh_n + bhn. */
   float *gates[RNC_MAX_LAYERS];
   /* (rows, H) head input for LAST: the top h at each stream's last frame,
    * read by dWo = Hin^T dy. (ALL reads the top layer's hs directly.) */
@@ -77,6 +80,9 @@ struct _RncBptt
   float *da;                    /* (T*N, G*H) gradient w.r.t. pre-activations */
   float *dnext_h, *dnext_c;     /* (N, H) gradient carried to frame t-1 */
   float *dx0;                   /* (T*N, E) gradient w.r.t. embedding rows */
+  /* GRU: (T*N, 3H) gradient w.r.t. h Wh + [0, 0, bhn]; its first (N, 3H)
+   * rows hold h Wh + [0, 0, bhn] of one step in the forward */
+  float *dah;
 };
 
 RncBptt *
@@ -110,7 +116,7 @@ rnc_bptt_new (const RncModel *model, RncLoss loss, RncOutputs outputs,
     double R = (double) max_batch * (double) max_frames;
     /* caches and scratch, per the struct above */
     total = R * in0 * 2 + c->num_layers * (R + max_batch) * H * (G > 1 ? 2 : 1)
-        + c->num_layers * R * (G > 1 ? 5 * H : 0) + R * H * 3 + R * G * H
+        + c->num_layers * R * (G > 1 ? 5 * H : 0) + R * H * 3 + R * G * H * 2
         + R * (double) c->output_size * 2;
     if (total > MAX_WORKSPACE_FLOATS)
       goto too_large;
@@ -145,8 +151,12 @@ rnc_bptt_new (const RncModel *model, RncLoss loss, RncOutputs outputs,
       b->cs[l] = g_new0 (float, (rows + max_batch) * b->H);
       b->tc[l] = g_new0 (float, rows * b->H);
       b->gates[l] = g_new0 (float, rows * b->GH);
+    } else if (b->G == 3) {
+      b->gates[l] = g_new0 (float, rows * 4 * b->H);
     }
   }
+  if (b->G == 3)
+    b->dah = g_new0 (float, rows * b->GH);
   b->head_in = g_new0 (float, max_batch * b->H);
   b->y = g_new0 (float, rows * b->Q);
   b->dy = g_new0 (float, rows * b->Q);
@@ -210,6 +220,7 @@ rnc_bptt_free (RncBptt *b)
   g_free (b->da);
   g_free (b->dnext_h);
   g_free (b->dnext_c);
+  g_free (b->dah);
   g_free (b);
 }
 
@@ -312,6 +323,37 @@ gemm_acc (size_t M, size_t N, size_t K, const float *A, size_t lda,
     rnc_sgemm (M, N, K, 1.0f, A, lda, B, ldb, 1.0f, C, ldc);
 }
 
+/* One GRU step of N rows: a (N, 3H) holds x Wx + bh; writes h (N, H) and
+ * the cache g (N, 4H) = r, z, n, hn. */
+static void
+gru_step_fwd (RncBptt *b, size_t l, const float *a, const float *h_prev,
+    float *h, float *g)
+{
+  const RncParamViews *v = rnc_model_get_views (b->model);
+  size_t N = b->N, H = b->H, GH = b->GH, n, j;
+  float *ah = b->dah;           /* free until the backward */
+
+  for (n = 0; n < N; n++) {
+    memset (ah + n * GH, 0, 2 * H * sizeof (float));
+    memcpy (ah + n * GH + 2 * H, v->layer[l].bhn, H * sizeof (float));
+  }
+  gemm_acc (N, GH, H, h_prev, H, v->layer[l].Wh, GH, ah, GH);
+  for (n = 0; n < N; n++) {
+    const float *ar = a + n * GH, *hr = ah + n * GH, *hp = h_prev + n * H;
+    float *gr = g + n * 4 * H, *out = h + n * H;
+    for (j = 0; j < 2 * H; j++)
+      gr[j] = ar[j] + hr[j];
+    rnc_sigmoid_inplace (gr, 2 * H);
+    for (j = 0; j < H; j++) {
+      gr[3 * H + j] = hr[2 * H + j];
+      gr[2 * H + j] = ar[2 * H + j] + gr[j] * hr[2 * H + j];
+    }
+    rnc_tanh_inplace (gr + 2 * H, H);
+    for (j = 0; j < H; j++)
+      out[j] = gr[2 * H + j] + gr[H + j] * (hp[j] - gr[2 * H + j]);
+  }
+}
+
 /* Recurrence of layer @l over T frames; on entry pre (T*N, GH) holds
  * X Wx + bh. */
 static void
@@ -338,6 +380,10 @@ forward_layer (RncBptt *b, size_t l, float *pre)
     const float *h_prev = hs + t * N * H;
     float *h = hs + (t + 1) * N * H;
 
+    if (b->G == 3) {
+      gru_step_fwd (b, l, a, h_prev, h, b->gates[l] + t * N * 4 * H);
+      continue;
+    }
     gemm_acc (N, GH, H, h_prev, H, Wh, GH, a, GH);
     if (b->G == 1) {
       memcpy (h, a, N * H * sizeof (float));
@@ -567,7 +613,34 @@ backward_layer (RncBptt *b, size_t l, float *dh)
   for (t = T; t-- > 0;) {
     float *dht = dh + t * N * H, *da = b->da + t * N * GH;
 
-    if (b->G == 1) {
+    if (b->G == 3) {
+      /* reads r, z, n, hn of frame t and h_{t-1} (block t) */
+      const float *g = b->gates[l] + t * N * 4 * H;
+      const float *hp = b->hs[l] + t * N * H;
+      float *dah = b->dah + t * N * GH;
+      size_t n;
+      for (n = 0; n < N; n++) {
+        const float *gr = g + n * 4 * H, *hpr = hp + n * H;
+        float *dar = da + n * GH, *dhr = dah + n * GH;
+        float *dnx = b->dnext_h + n * H, *dd = dht + n * H;
+        for (j = 0; j < H; j++) {
+          float r = gr[j], z = gr[H + j], nn = gr[2 * H + j];
+          float hn = gr[3 * H + j];
+          float d = dd[j] + dnx[j];
+          float dan = d * (1.0f - z) * (1.0f - nn * nn);
+          float dr = dan * hn * r * (1.0f - r);
+          float dz = d * (hpr[j] - nn) * z * (1.0f - z);
+          dar[j] = dhr[j] = dr;
+          dar[H + j] = dhr[H + j] = dz;
+          dar[2 * H + j] = dan;
+          dhr[2 * H + j] = dan * r;
+          dnx[j] = d * z;
+        }
+      }
+      if (t > 0)
+        rnc_sgemm_nt (N, H, GH, 1.0f, dah, GH, Wh, GH, 1.0f, b->dnext_h, H);
+      continue;
+    } else if (b->G == 1) {
       /* reads h_t (block t+1) */
       const float *h = b->hs[l] + (t + 1) * N * H;
       for (j = 0; j < N * H; j++) {
@@ -630,10 +703,17 @@ rnc_bptt_backward (RncBptt *b, float *grad)
     size_t in;
 
     backward_layer (b, l, dh);
-    /* dWh = Hprev^T dA over all frames (block 0 is the initial state). */
-    rnc_sgemm_tn (H, GH, rows, 1.0f, b->hs[l], H, b->da, GH, 0.0f,
-        g.layer[l].Wh, GH);
+    /* dWh = Hprev^T dA over all frames (block 0 is the initial state);
+     * a GRU's recurrent half has its own dAh */
+    rnc_sgemm_tn (H, GH, rows, 1.0f, b->hs[l], H, b->G == 3 ? b->dah :
+        b->da, GH, 0.0f, g.layer[l].Wh, GH);
     col_sums (b->da, rows, GH, g.layer[l].bh);
+    if (b->G == 3) {
+      size_t r, j;
+      for (r = 0; r < rows; r++)
+        for (j = 0; j < H; j++)
+          g.layer[l].bhn[j] += b->dah[r * GH + 2 * H + j];
+    }
 
     if (l > 0) {
       X = b->hs[l - 1] + N * H;

@@ -501,7 +501,8 @@ compose (RncModel *const *nets, size_t K, RncModel *out, const Linear *L,
   const RncModelConfig *cd = rnc_model_get_config (out);
   const RncParamViews *d = rnc_model_get_views (out);
   size_t G = rnc_cell_gates (cd->cell), Hp = cd->hidden_size, GHp = G * Hp;
-  size_t D = cd->input_size, Q = cd->output_size, gate_g = G == 4 ? 3 : 0;
+  size_t D = cd->input_size, Q = cd->output_size;
+  size_t gate_g = G == 4 ? 3 : G == 3 ? 2 : 0;
   size_t l, g, j, k, q, dd, m, e, H = 0, base_u;
 
   for (e = 0; e < K; e++) {
@@ -525,6 +526,8 @@ compose (RncModel *const *nets, size_t K, RncModel *out, const Linear *L,
             d->layer[l].Wh[(e * H + k) * GHp + cd_col] =
                 s->layer[l].Wh[k * GH + cs_col];
           d->layer[l].bh[cd_col] = s->layer[l].bh[cs_col];
+          if (g == 0 && s->layer[l].bhn)
+            d->layer[l].bhn[e * H + j] = s->layer[l].bhn[j];
         }
     }
     for (j = 0; j < H; j++)
@@ -553,6 +556,14 @@ compose (RncModel *const *nets, size_t K, RncModel *out, const Linear *L,
           d->layer[l].bh[0 * Hp + u] = GATE_SATURATION;         /* i open */
           d->layer[l].bh[1 * Hp + u] = -GATE_SATURATION;        /* f shut */
           d->layer[l].bh[2 * Hp + u] = GATE_SATURATION;         /* o open */
+        } else if (G == 3) {
+          /* GRU: n = tanh (x Wx_n + r h Wh_n) with r open, h' = n (z shut) */
+          d->layer[l].bh[0 * Hp + u] = GATE_SATURATION;         /* r open */
+          d->layer[l].bh[1 * Hp + u] = -GATE_SATURATION;        /* z shut */
+        } else if (G == 3) {
+          /* GRU: n = tanh (x Wx_n + r h Wh_n) with r open, h' = n (z shut) */
+          d->layer[l].bh[0 * Hp + u] = GATE_SATURATION;         /* r open */
+          d->layer[l].bh[1 * Hp + u] = -GATE_SATURATION;        /* z shut */
         }
       }
   for (dd = 0; dd < D; dd++)

@@ -1,6 +1,7 @@
 /* librnc: sequence forward over stacked layers and the head. */
 #include "rnc-forward.h"
 
+#include "rnc-gru.h"
 #include "rnc-lstm.h"
 #include "rnc-pack.h"
 #include "rnc-private.h"
@@ -137,7 +138,9 @@ run_layer (RncState *s, const RncModelPack *pk, const RncKernelTable *k,
   size_t N = s->N, H = s->H, ld = s->ldx, t;
   size_t nsg = rnc_packed_sg_count (&pk->layer[l].Wh);
   float *h_state = s->h + l * N * H;
-  RncStepFunc fn = s->c ? k->lstm_step : k->rnn_step;
+  RncCell cell = rnc_model_get_config (s->model)->cell;
+  RncStepFunc fn = cell == RNC_CELL_LSTM ? k->lstm_step :
+      cell == RNC_CELL_GRU ? k->gru_step : k->rnn_step;
   /* split the weights of steps whose recurrent weights reach 1 MiB, else
    * the rows of a batch large enough */
   gboolean split = s->split && nsg >= 2 && rnc_state_weights_can_split (s);
@@ -299,24 +302,17 @@ rnc_model_find_bad_id (const RncModel *model, const int32_t *ids, size_t n)
   return (size_t) -1;
 }
 
-/* dst (packed row) = row (G*H, natural order: a row of Wx) + b (packed). */
+/* dst (packed row) = row (G*H, natural order: a row of Wx) + b (packed);
+ * packed columns of no natural column (padding, a GRU's n_h slot) get b. */
 static void
 gather_packed (const RncPacked *P, const float *row, const float *b,
     float *dst)
 {
-  size_t nb = P->nblocks, bi, l;
+  size_t pc;
 
-  for (bi = 0; bi < nb; bi++) {
-    size_t pc = bi * RNC_BLOCK, col = rnc_packed_natural_col (P->n, P->gates,
-        pc), valid;
-    if (P->gates == 4)
-      valid = MIN (RNC_BLOCK, P->n / 4 - (bi / 4) * RNC_BLOCK);
-    else
-      valid = MIN (RNC_BLOCK, P->n - pc);
-    for (l = 0; l < valid; l++)
-      dst[pc + l] = row[col + l] + b[pc + l];
-    for (; l < RNC_BLOCK; l++)
-      dst[pc + l] = 0.0f;
+  for (pc = 0; pc < P->nblocks * RNC_BLOCK; pc++) {
+    size_t col = rnc_packed_natural_col (P->n, P->gates, pc);
+    dst[pc] = col == (size_t) -1 ? b[pc] : row[col] + b[pc];
   }
 }
 
@@ -412,7 +408,10 @@ ref_frame (RncState *s, size_t n, const float *in, size_t in0, float *tmp_h,
 
   for (l = 0; l < s->L; l++) {
     float *h = s->h + (l * s->N + n) * H;
-    if (s->c) {
+    if (v->layer[l].bhn) {
+      rnc_gru_step_ref (1, D, H, x, h, v->layer[l].Wx, v->layer[l].Wh,
+          v->layer[l].bh, v->layer[l].bhn, tmp_h);
+    } else if (s->c) {
       float *cc = s->c + (l * s->N + n) * H;
       rnc_lstm_step_ref (1, D, H, x, h, cc, v->layer[l].Wx, v->layer[l].Wh,
           v->layer[l].bh, tmp_h, tmp_c);

@@ -127,11 +127,13 @@ MAP_INPLACE (k_tanh, v_tanh)
 
 #define MR 6
 
-/* vector v of B row k is at B + k * bs + v * vs */
+/* vector v of B row k is at B + k * bs + v * vs; vectors whose bit is set
+ * in @skip are left out (known zero weights: a GRU's n_x slot of the
+ * recurrent weights) */
 INLINE void
-tile_kv (const int mr, const int nv, const int vs, const int masked, size_t K,
-    const float *A, size_t rsa, size_t csa, const float *B, size_t bs,
-    const __m256i *bmask, __m256 acc[MR][8])
+tile_kvs (const int mr, const int nv, const int vs, const int masked,
+    const int skip, size_t K, const float *A, size_t rsa, size_t csa,
+    const float *B, size_t bs, const __m256i *bmask, __m256 acc[MR][8])
 {
   size_t k;
 
@@ -142,25 +144,31 @@ tile_kv (const int mr, const int nv, const int vs, const int masked, size_t K,
       __m256 av = _mm256_set1_ps (a[0]);
 #pragma GCC unroll 8
       for (int v = 0; v < nv; v++)
-        acc[0][v] = _mm256_fmadd_ps (av, masked ?
-            _mm256_maskload_ps (b + vs * v, bmask[v]) :
-            _mm256_loadu_ps (b + vs * v), acc[0][v]);
+        if (!((skip >> v) & 1))
+          acc[0][v] = _mm256_fmadd_ps (av, masked ?
+              _mm256_maskload_ps (b + vs * v, bmask[v]) :
+              _mm256_loadu_ps (b + vs * v), acc[0][v]);
     } else {
       __m256 bv[8];
 #pragma GCC unroll 8
       for (int v = 0; v < nv; v++)
-        bv[v] = masked ? _mm256_maskload_ps (b + vs * v, bmask[v]) :
-            _mm256_loadu_ps (b + vs * v);
+        if (!((skip >> v) & 1))
+          bv[v] = masked ? _mm256_maskload_ps (b + vs * v, bmask[v]) :
+              _mm256_loadu_ps (b + vs * v);
 #pragma GCC unroll 6
       for (int r = 0; r < mr; r++) {
         __m256 av = _mm256_set1_ps (a[r * rsa]);
 #pragma GCC unroll 8
         for (int v = 0; v < nv; v++)
-          acc[r][v] = _mm256_fmadd_ps (av, bv[v], acc[r][v]);
+          if (!((skip >> v) & 1))
+            acc[r][v] = _mm256_fmadd_ps (av, bv[v], acc[r][v]);
       }
     }
   }
 }
+
+#define tile_kv(mr, nv, vs, masked, K, A, rsa, csa, B, bs, bmask, acc) \
+  tile_kvs (mr, nv, vs, masked, 0, K, A, rsa, csa, B, bs, bmask, acc)
 
 #define tile_k(mr, nv, masked, K, A, rsa, csa, B, bs, bmask, acc) \
   tile_kv (mr, nv, 8, masked, K, A, rsa, csa, B, bs, bmask, acc)
@@ -316,11 +324,26 @@ lstm_half (__m256 i, __m256 f, __m256 o, __m256 g, __m256i m, float *c,
   _mm256_maskstore_ps (h, m, _mm256_mul_ps (o, v_tanh (cn)));
 }
 
-/* mr rows x 8 units (u .. u+7): the i, f, o, g vectors of those units sit
- * 16 floats apart in a unit group; @half (0/1) picks units 0-7 or 8-15. */
+/* The GRU update of 8 units from their slots (r, z, n_x, n_h):
+ * n = tanh (n_x + r n_h), h = n + z (h_prev - n). */
 INLINE void
-lstm_tile (const int mr, size_t H, const float *a, size_t lda,
-    const float *x, size_t ldx, size_t D, const float *Bx,
+gru_half (__m256 r, __m256 z, __m256 nx, __m256 nh, __m256i m,
+    const float *hp, float *h)
+{
+  __m256 hv = _mm256_maskload_ps (hp, m), n;
+
+  r = v_sigmoid (r);
+  z = v_sigmoid (z);
+  n = v_tanh (_mm256_fmadd_ps (r, nh, nx));
+  _mm256_maskstore_ps (h, m, _mm256_fmadd_ps (z, _mm256_sub_ps (hv, n), n));
+}
+
+/* mr rows x 8 units (u .. u+7): the i, f, o, g vectors of those units sit
+ * 16 floats apart in a unit group; @half (0/1) picks units 0-7 or 8-15.
+ * With @gru the four slots are a GRU's r, z, n_x, n_h. */
+INLINE void
+lstm_tile (const int gru, const int mr, size_t H, const float *a,
+    size_t lda, const float *x, size_t ldx, size_t D, const float *Bx,
     const float *h_prev, const float *B, size_t bs, size_t u, float *c,
     float *h_next)
 {
@@ -334,11 +357,16 @@ lstm_tile (const int mr, size_t H, const float *a, size_t lda,
       acc[r][v] = _mm256_loadu_ps (a + r * lda + 16 * v);
   if (Bx)
     tile_kv (mr, 4, 16, 0, D, x, ldx, 1, Bx, bs, NULL, acc);
-  tile_kv (mr, 4, 16, 0, H, h_prev, H, 1, B, bs, NULL, acc);
+  tile_kvs (mr, 4, 16, 0, gru ? 0x4 : 0, H, h_prev, H, 1, B, bs, NULL, acc);
 #pragma GCC unroll 6
-  for (int r = 0; r < mr; r++)
-    lstm_half (acc[r][0], acc[r][1], acc[r][2], acc[r][3], m, c + r * H + u,
-        h_next + r * H + u);
+  for (int r = 0; r < mr; r++) {
+    if (gru)
+      gru_half (acc[r][0], acc[r][1], acc[r][2], acc[r][3], m,
+          h_prev + r * H + u, h_next + r * H + u);
+    else
+      lstm_half (acc[r][0], acc[r][1], acc[r][2], acc[r][3], m,
+          c + r * H + u, h_next + r * H + u);
+  }
 }
 
 #define MR_STEP 3
@@ -350,8 +378,8 @@ lstm_tile (const int mr, size_t H, const float *a, size_t lda,
     default: call (3); break; \
   }
 
-static void
-k_lstm_step (const RncStepArgs *p)
+INLINE void
+grouped_step (const int gru, const RncStepArgs *p)
 {
   size_t N = p->N, H = p->H, first, nsg, si, r0, b;
   size_t D = p->x ? p->Wx->K : 0;
@@ -374,27 +402,48 @@ k_lstm_step (const RncStepArgs *p)
           acc[0][v] = _mm256_loadu_ps (p->a + col0 + off + 8 * v);
         if (Bx)
           tile_k (1, 8, 0, D, p->x, 0, 1, Bx + off, bs, NULL, acc);
-        tile_k (1, 8, 0, H, p->h_prev, 0, 1, B + off, bs, NULL, acc);
+        tile_kvs (1, 8, 8, 0, gru ? 0x30 : 0, H, p->h_prev, 0, 1, B + off,
+            bs, NULL, acc);
         /* vectors: i0 i1 f0 f1 o0 o1 g0 g1 (0/1: units u..u+7, u+8..) */
-        lstm_half (acc[0][0], acc[0][2], acc[0][4], acc[0][6], lanes (H - u),
-            p->c + u, p->h_next + u);
-        if (u + 8 < H)
-          lstm_half (acc[0][1], acc[0][3], acc[0][5], acc[0][7],
-              lanes (H - u - 8), p->c + u + 8, p->h_next + u + 8);
+        if (gru) {
+          gru_half (acc[0][0], acc[0][2], acc[0][4], acc[0][6],
+              lanes (H - u), p->h_prev + u, p->h_next + u);
+          if (u + 8 < H)
+            gru_half (acc[0][1], acc[0][3], acc[0][5], acc[0][7],
+                lanes (H - u - 8), p->h_prev + u + 8, p->h_next + u + 8);
+        } else {
+          lstm_half (acc[0][0], acc[0][2], acc[0][4], acc[0][6],
+              lanes (H - u), p->c + u, p->h_next + u);
+          if (u + 8 < H)
+            lstm_half (acc[0][1], acc[0][3], acc[0][5], acc[0][7],
+                lanes (H - u - 8), p->c + u + 8, p->h_next + u + 8);
+        }
         continue;
       }
       for (half = 0; half < 2 && u + 8 * half < H; half++)
         for (r0 = 0; r0 < N; r0 += MR_STEP) {
           size_t mr = MIN (MR_STEP, N - r0), o = off + 8 * half;
-#define CALL(R) lstm_tile (R, H, p->a + r0 * p->lda + col0 + o, p->lda, \
-              p->x ? p->x + r0 * p->ldx : NULL, p->ldx, D, \
+#define CALL(R) lstm_tile (gru, R, H, p->a + r0 * p->lda + col0 + o, \
+              p->lda, p->x ? p->x + r0 * p->ldx : NULL, p->ldx, D, \
               Bx ? Bx + o : NULL, p->h_prev + r0 * H, B + o, bs, \
-              u + 8 * half, p->c + r0 * H, p->h_next + r0 * H)
+              u + 8 * half, gru ? NULL : p->c + r0 * H, p->h_next + r0 * H)
           STEP_ROWS (mr, CALL);
 #undef CALL
         }
     }
   }
+}
+
+static void
+k_lstm_step (const RncStepArgs *p)
+{
+  grouped_step (0, p);
+}
+
+static void
+k_gru_step (const RncStepArgs *p)
+{
+  grouped_step (1, p);
 }
 
 /* mr rows x nv vectors of an RNN step from unit u0 (= packed column);
@@ -673,6 +722,7 @@ const RncKernelTable rnc_kernels_avx2 = {
   .packed_axpy = k_packed_axpy,
   .lstm_step = k_lstm_step,
   .rnn_step = k_rnn_step,
+  .gru_step = k_gru_step,
   .lstm_cell_fwd = k_lstm_cell_fwd,
   .lstm_cell_bwd = k_lstm_cell_bwd,
   .col_sums = k_col_sums,

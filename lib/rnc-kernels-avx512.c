@@ -126,10 +126,12 @@ MAP_INPLACE (k_tanh, v_tanh)
 
 #define MR 6
 
+/* As tile_k, leaving out the vectors v whose bit is set in @skip (their
+ * weights are known zeros: a GRU's n_x slot of the recurrent weights). */
 INLINE void
-tile_k (const int mr, const int nv, const int masked, size_t K,
-    const float *A, size_t rsa, size_t csa, const float *B, size_t bs,
-    const __mmask16 *bmask, __m512 acc[MR][8])
+tile_k_skip (const int mr, const int nv, const int masked, const int skip,
+    size_t K, const float *A, size_t rsa, size_t csa, const float *B,
+    size_t bs, const __mmask16 *bmask, __m512 acc[MR][8])
 {
   size_t k;
 
@@ -138,16 +140,26 @@ tile_k (const int mr, const int nv, const int masked, size_t K,
     __m512 bv[8];
 #pragma GCC unroll 8
     for (int v = 0; v < nv; v++)
-      bv[v] = masked ? _mm512_maskz_loadu_ps (bmask[v], b + 16 * v) :
-          _mm512_loadu_ps (b + 16 * v);
+      if (!((skip >> v) & 1))
+        bv[v] = masked ? _mm512_maskz_loadu_ps (bmask[v], b + 16 * v) :
+            _mm512_loadu_ps (b + 16 * v);
 #pragma GCC unroll 6
     for (int r = 0; r < mr; r++) {
       __m512 av = _mm512_set1_ps (a[r * rsa]);
 #pragma GCC unroll 8
       for (int v = 0; v < nv; v++)
-        acc[r][v] = _mm512_fmadd_ps (av, bv[v], acc[r][v]);
+        if (!((skip >> v) & 1))
+          acc[r][v] = _mm512_fmadd_ps (av, bv[v], acc[r][v]);
     }
   }
+}
+
+INLINE void
+tile_k (const int mr, const int nv, const int masked, size_t K,
+    const float *A, size_t rsa, size_t csa, const float *B, size_t bs,
+    const __mmask16 *bmask, __m512 acc[MR][8])
+{
+  tile_k_skip (mr, nv, masked, 0, K, A, rsa, csa, B, bs, bmask, acc);
 }
 
 /* acc = C tile (masked per vector), the tile's k loop, C = acc. */
@@ -299,11 +311,25 @@ lstm_cell (const __m512 * g4, __mmask16 m, float *c, float *h)
   _mm512_mask_storeu_ps (h, m, _mm512_mul_ps (o, v_tanh (cn)));
 }
 
-/* mr rows x one unit group (4 blocks) of an LSTM step; Bx (the same
- * columns of Wx, D rows) is NULL unless the projection is fused. */
+/* The GRU update for one row of 16 units u0 .. u0+15 from their slots
+ * g4[0..3] = (r, z, n_x, n_h): n = tanh (n_x + r n_h),
+ * h = n + z (h_prev - n). */
 INLINE void
-lstm_tile (const int mr, size_t H, const float *a, size_t lda,
-    const float *x, size_t ldx, size_t D, const float *Bx,
+gru_cell (const __m512 * g4, __mmask16 m, const float *hp, float *h)
+{
+  __m512 r = v_sigmoid (g4[0]), z = v_sigmoid (g4[1]);
+  __m512 n = v_tanh (_mm512_fmadd_ps (r, g4[3], g4[2]));
+  __m512 hv = _mm512_maskz_loadu_ps (m, hp);
+
+  _mm512_mask_storeu_ps (h, m, _mm512_fmadd_ps (z, _mm512_sub_ps (hv, n), n));
+}
+
+/* mr rows x one unit group (4 blocks) of an LSTM (or, with @gru, a GRU)
+ * step; Bx (the same columns of Wx, D rows) is NULL unless the projection
+ * is fused. */
+INLINE void
+lstm_tile (const int gru, const int mr, size_t H, const float *a,
+    size_t lda, const float *x, size_t ldx, size_t D, const float *Bx,
     const float *h_prev, const float *B, size_t bs, size_t u0, float *c,
     float *h_next)
 {
@@ -317,14 +343,18 @@ lstm_tile (const int mr, size_t H, const float *a, size_t lda,
       acc[r][v] = _mm512_loadu_ps (a + r * lda + 16 * v);
   if (Bx)
     tile_k (mr, 4, 0, D, x, ldx, 1, Bx, bs, NULL, acc);
-  tile_k (mr, 4, 0, H, h_prev, H, 1, B, bs, NULL, acc);
+  tile_k_skip (mr, 4, 0, gru ? 0x4 : 0, H, h_prev, H, 1, B, bs, NULL, acc);
 #pragma GCC unroll 6
-  for (int r = 0; r < mr; r++)
-    lstm_cell (acc[r], m, c + r * H + u0, h_next + r * H + u0);
+  for (int r = 0; r < mr; r++) {
+    if (gru)
+      gru_cell (acc[r], m, h_prev + r * H + u0, h_next + r * H + u0);
+    else
+      lstm_cell (acc[r], m, c + r * H + u0, h_next + r * H + u0);
+  }
 }
 
-static void
-k_lstm_step (const RncStepArgs *p)
+INLINE void
+grouped_step (const int gru, const RncStepArgs *p)
 {
   size_t N = p->N, H = p->H, first, nsg, si, r0;
   size_t D = p->x ? p->Wx->K : 0;
@@ -346,25 +376,46 @@ k_lstm_step (const RncStepArgs *p)
         acc[0][v] = _mm512_loadu_ps (p->a + col0 + 16 * v);
       if (Bx)
         tile_k (1, 8, 0, D, p->x, 0, 1, Bx, bs, NULL, acc);
-      tile_k (1, 8, 0, H, p->h_prev, 0, 1, B, bs, NULL, acc);
-      lstm_cell (acc[0], lanes (H - u0), p->c + u0, p->h_next + u0);
-      lstm_cell (acc[0] + 4, lanes (H - u0 - 16), p->c + u0 + 16,
-          p->h_next + u0 + 16);
+      tile_k_skip (1, 8, 0, gru ? 0x44 : 0, H, p->h_prev, 0, 1, B, bs, NULL,
+          acc);
+      if (gru) {
+        gru_cell (acc[0], lanes (H - u0), p->h_prev + u0, p->h_next + u0);
+        gru_cell (acc[0] + 4, lanes (H - u0 - 16), p->h_prev + u0 + 16,
+            p->h_next + u0 + 16);
+      } else {
+        lstm_cell (acc[0], lanes (H - u0), p->c + u0, p->h_next + u0);
+        lstm_cell (acc[0] + 4, lanes (H - u0 - 16), p->c + u0 + 16,
+            p->h_next + u0 + 16);
+      }
       continue;
     }
     for (c0 = 0; c0 < w; c0 += 4) {
       size_t u = u0 + (c0 / 4) * RNC_BLOCK;
       for (r0 = 0; r0 < N; r0 += MR) {
         size_t mr = MIN (MR, N - r0);
-#define CALL(R) lstm_tile (R, H, p->a + r0 * p->lda + col0 + c0 * RNC_BLOCK, \
+#define CALL(R) lstm_tile (gru, R, H, \
+            p->a + r0 * p->lda + col0 + c0 * RNC_BLOCK, \
             p->lda, p->x ? p->x + r0 * p->ldx : NULL, p->ldx, D, \
             Bx ? Bx + c0 * RNC_BLOCK : NULL, p->h_prev + r0 * H, \
-            B + c0 * RNC_BLOCK, bs, u, p->c + r0 * H, p->h_next + r0 * H)
+            B + c0 * RNC_BLOCK, bs, u, gru ? NULL : p->c + r0 * H, \
+            p->h_next + r0 * H)
         TILE_ROWS (mr, CALL);
 #undef CALL
       }
     }
   }
+}
+
+static void
+k_lstm_step (const RncStepArgs *p)
+{
+  grouped_step (0, p);
+}
+
+static void
+k_gru_step (const RncStepArgs *p)
+{
+  grouped_step (1, p);
 }
 
 /* mr rows x nv blocks of an RNN step starting at unit u0; only the first
@@ -740,6 +791,7 @@ const RncKernelTable rnc_kernels_avx512 = {
   .packed_axpy = k_packed_axpy,
   .lstm_step = k_lstm_step,
   .rnn_step = k_rnn_step,
+  .gru_step = k_gru_step,
   .lstm_cell_fwd = k_lstm_cell_fwd,
   .lstm_cell_bwd = k_lstm_cell_bwd,
   .col_sums = k_col_sums,

@@ -178,6 +178,30 @@ k_rnn_step (const RncStepArgs *p)
     }
 }
 
+static void
+k_gru_step (const RncStepArgs *p)
+{
+  float acc[RNC_SG_BLOCKS * RNC_BLOCK];
+  size_t H = p->H, first, nsg, s, r, grp, l;
+
+  rnc_step_range (p, &first, &nsg);
+  for (r = 0; r < p->N; r++)
+    for (s = first; s < first + nsg; s++) {
+      size_t w = rnc_packed_sg_width (p->Wh, s);
+      step_dot (p, r, s, w, acc);
+      for (grp = 0; grp < w / 4; grp++) {
+        const float *g4 = acc + grp * 4 * RNC_BLOCK;
+        size_t u0 = s * (RNC_SG_BLOCKS / 4) * RNC_BLOCK + grp * RNC_BLOCK;
+        for (l = 0; l < RNC_BLOCK && u0 + l < H; l++) {
+          float rg = sigmoidf (g4[l]), z = sigmoidf (g4[RNC_BLOCK + l]);
+          float n = tanhf (g4[2 * RNC_BLOCK + l] + rg * g4[3 * RNC_BLOCK + l]);
+          float hp = p->h_prev[r * H + u0 + l];
+          p->h_next[r * H + u0 + l] = n + z * (hp - n);
+        }
+      }
+    }
+}
+
 /* ---- BPTT element-wise steps (the order of operations of rnc-bptt.c) ---- */
 
 static void
@@ -249,6 +273,7 @@ const RncKernelTable rnc_kernels_scalar = {
   .packed_axpy = k_packed_axpy,
   .lstm_step = k_lstm_step,
   .rnn_step = k_rnn_step,
+  .gru_step = k_gru_step,
   .lstm_cell_fwd = k_lstm_cell_fwd,
   .lstm_cell_bwd = k_lstm_cell_bwd,
   .col_sums = k_col_sums,

@@ -8,6 +8,7 @@
  * (PyTorch). See docs/model-format.md. */
 #include "rnc-model-io.h"
 
+#include "rnc-onnx.h"
 #include "rnc-safetensors.h"
 
 #include <math.h>
@@ -24,7 +25,8 @@ typedef struct {
   gboolean torch;
   RncModelConfig config;
   size_t D0;                    /* rows of layer 0's input weights */
-  const RncTensorInfo *layer[RNC_MAX_LAYERS][N_SLOTS];  /* native: WX, WH, BIH=bh */
+  const RncTensorInfo *layer[RNC_MAX_LAYERS][N_SLOTS];  /* native: WX, WH,
+                                 * BIH = bh, BHH = bhn (GRU) */
   const RncTensorInfo *embedding;
   const RncTensorInfo *Wo, *bo; /* native (H, Q); torch Linear (Q, H) */
 } Plan;
@@ -200,11 +202,14 @@ resolve_metadata (const RncSafetensors *st, Plan *p, RncCell cell,
   p->config.cell = cell;
   v = rnc_safetensors_get_metadata (st, "rnc.cell");
   if (v) {
-    if (strcmp (v, "rnn") != 0 && strcmp (v, "lstm") != 0)
-      return metadata_error (error, file, "rnc.cell", v, "expected rnn or lstm");
+    if (strcmp (v, "rnn") != 0 && strcmp (v, "lstm") != 0
+        && strcmp (v, "gru") != 0)
+      return metadata_error (error, file, "rnc.cell", v,
+          "expected rnn, lstm or gru");
     if (strcmp (v, rnc_cell_to_string (cell)) != 0)
       return metadata_error (error, file, "rnc.cell", v,
-          "the tensors are those of an %s", rnc_cell_to_string (cell));
+          "the tensors are those of a%s %s",
+          cell == RNC_CELL_RNN ? "n" : "", rnc_cell_to_string (cell));
   }
   v = rnc_safetensors_get_metadata (st, "rnc.gate_order");
   if (v && strcmp (v, gate_order) != 0)
@@ -263,12 +268,13 @@ finish_config (Plan *p)
 
 /* ------------------------------------------------------------------------ */
 /* Native layout: layer{k}.Wx (in, G*H), layer{k}.Wh (H, G*H), layer{k}.bh
- * (G*H), head.Wo (H, Q), head.bo (Q), embedding (V, E). */
+ * (G*H), for a GRU layer{k}.bhn (H), head.Wo (H, Q), head.bo (Q),
+ * embedding (V, E). */
 
 static gboolean
 plan_native (const RncSafetensors *st, Plan *p, GError **error)
 {
-  static const char *const slot_names[] = { "Wx", "Wh", "bh" };
+  static const char *const slot_names[] = { "Wx", "Wh", "bh", "bhn" };
   const char *file = p->file;
   size_t i, k, s, L = 0, H, GH, G;
 
@@ -290,10 +296,10 @@ plan_native (const RncSafetensors *st, Plan *p, GError **error)
     }
     if (g_str_has_prefix (n, "layer") && (dot = strchr (n, '.')) != NULL
         && parse_index (n + 5, (size_t) (dot - n - 5), &k)) {
-      for (s = 0; s < 3; s++)
+      for (s = 0; s < 4; s++)
         if (strcmp (dot + 1, slot_names[s]) == 0)
           break;
-      if (s < 3) {
+      if (s < 4) {
         if (k >= RNC_MAX_LAYERS)
           return too_many_layers (file, t, k, error);
         p->layer[k][s] = t;
@@ -302,7 +308,7 @@ plan_native (const RncSafetensors *st, Plan *p, GError **error)
       }
     }
     set_tensor_error (error, RNC_MODEL_ERROR_UNEXPECTED, file, t,
-        "not part of the native layout (layer{k}.Wx/Wh/bh, head.Wo/bo, "
+        "not part of the native layout (layer{k}.Wx/Wh/bh[/bhn], head.Wo/bo, "
         "embedding)");
     return FALSE;
   }
@@ -331,8 +337,8 @@ plan_native (const RncSafetensors *st, Plan *p, GError **error)
 
   /* dtypes */
   for (k = 0; k < L; k++)
-    for (s = 0; s < 3; s++)
-      if (!check_f32 (file, p->layer[k][s], error))
+    for (s = 0; s < 4; s++)
+      if (p->layer[k][s] && !check_f32 (file, p->layer[k][s], error))
         return FALSE;
   if ((p->embedding && !check_f32 (file, p->embedding, error))
       || (p->Wo && (!check_f32 (file, p->Wo, error)
@@ -345,10 +351,26 @@ plan_native (const RncSafetensors *st, Plan *p, GError **error)
   H = p->layer[0][SLOT_WH]->shape[0];
   GH = p->layer[0][SLOT_WH]->shape[1];
   G = GH / H;
-  if (GH % H != 0 || (G != 1 && G != 4)) {
+  if (GH % H != 0 || (G != 1 && G != 3 && G != 4)) {
     set_tensor_error (error, RNC_MODEL_ERROR_SHAPE, file, p->layer[0][SLOT_WH],
-        "expected (H, H) for an rnn or (H, 4*H) for an lstm");
+        "expected (H, H) for an rnn, (H, 3*H) for a gru or (H, 4*H) for an "
+        "lstm");
     return FALSE;
+  }
+  /* b_hn: exactly in a GRU, in every layer */
+  for (k = 0; k < L; k++) {
+    if (G == 3 && !p->layer[k][SLOT_BHH]) {
+      g_set_error (error, RNC_MODEL_ERROR, RNC_MODEL_ERROR_MISSING,
+          "%s: tensor 'layer%zu.bhn' is missing (a gru layer has Wx, Wh, bh "
+          "and bhn)", file, k);
+      return FALSE;
+    }
+    if (G != 3 && p->layer[k][SLOT_BHH]) {
+      set_tensor_error (error, RNC_MODEL_ERROR_UNEXPECTED, file,
+          p->layer[k][SLOT_BHH], "only a gru has bhn; layer0.Wh is that "
+          "of a%s %s", G == 1 ? "n" : "", G == 1 ? "rnn" : "lstm");
+      return FALSE;
+    }
   }
   if (!check_matrix (file, p->layer[0][SLOT_WX], error))
     return FALSE;
@@ -357,7 +379,9 @@ plan_native (const RncSafetensors *st, Plan *p, GError **error)
     if (!check_shape (file, p->layer[k][SLOT_WX], k ? H : p->D0, GH,
             k ? "(H, G*H)" : "(D, G*H)", error)
         || !check_shape (file, p->layer[k][SLOT_WH], H, GH, "(H, G*H)", error)
-        || !check_shape (file, p->layer[k][SLOT_BIH], GH, 0, "(G*H)", error))
+        || !check_shape (file, p->layer[k][SLOT_BIH], GH, 0, "(G*H)", error)
+        || (G == 3 && !check_shape (file, p->layer[k][SLOT_BHH], H, 0, "(H)",
+                error)))
       return FALSE;
   }
   if (p->embedding) {
@@ -378,8 +402,8 @@ plan_native (const RncSafetensors *st, Plan *p, GError **error)
   p->config.num_layers = L;
   p->config.output_size = p->Wo ? p->Wo->shape[1] : 0;
   finish_config (p);
-  return resolve_metadata (st, p, G == 4 ? RNC_CELL_LSTM : RNC_CELL_RNN,
-      "ifog", error);
+  return resolve_metadata (st, p, G == 4 ? RNC_CELL_LSTM : G == 3 ?
+      RNC_CELL_GRU : RNC_CELL_RNN, G == 3 ? "rzn" : "ifog", error);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -512,7 +536,7 @@ plan_torch (const RncSafetensors *st, Plan *p, GError **error)
       is_weight = FALSE;
     else {
       set_tensor_error (error, RNC_MODEL_ERROR_UNEXPECTED, file, t,
-          "belongs to no nn.LSTM, nn.RNN, nn.Linear or nn.Embedding");
+          "belongs to no nn.LSTM, nn.GRU, nn.RNN, nn.Linear or nn.Embedding");
       goto out;
     }
     mod = g_strndup (name, strlen (name) - (is_weight ? 6 : 4));
@@ -595,14 +619,10 @@ plan_torch (const RncSafetensors *st, Plan *p, GError **error)
   H = p->layer[0][SLOT_WH]->shape[1];
   GH = p->layer[0][SLOT_WH]->shape[0];
   G = GH / H;
-  if (GH % H == 0 && G == 3) {
-    set_tensor_error (error, RNC_MODEL_ERROR_UNSUPPORTED, file,
-        p->layer[0][SLOT_WH], "3 gates: an nn.GRU, which is not supported");
-    goto out;
-  }
-  if (GH % H != 0 || (G != 1 && G != 4)) {
+  if (GH % H != 0 || (G != 1 && G != 3 && G != 4)) {
     set_tensor_error (error, RNC_MODEL_ERROR_SHAPE, file, p->layer[0][SLOT_WH],
-        "expected (H, H) for an nn.RNN or (4*H, H) for an nn.LSTM");
+        "expected (H, H) for an nn.RNN, (3*H, H) for an nn.GRU or (4*H, H) "
+        "for an nn.LSTM");
     goto out;
   }
   if (!check_matrix (file, p->layer[0][SLOT_WX], error))
@@ -634,8 +654,8 @@ plan_torch (const RncSafetensors *st, Plan *p, GError **error)
   p->config.num_layers = L;
   p->config.output_size = p->Wo ? p->Wo->shape[0] : 0;
   finish_config (p);
-  ok = resolve_metadata (st, p, G == 4 ? RNC_CELL_LSTM : RNC_CELL_RNN,
-      "ifgo", error);
+  ok = resolve_metadata (st, p, G == 4 ? RNC_CELL_LSTM : G == 3 ?
+      RNC_CELL_GRU : RNC_CELL_RNN, G == 3 ? "rzn" : "ifgo", error);
 
 out:
   g_list_free (mods);
@@ -660,7 +680,8 @@ get_f32 (const RncTensorInfo *t, size_t i)
   return f;
 }
 
-/* torch (G*H, in) rows gate-major i,f,g,o -> native (in, G*H) i,f,o,g */
+/* torch (G*H, in) rows gate-major i,f,g,o -> native (in, G*H) i,f,o,g (a
+ * GRU's r,z,n keep their order) */
 static void
 torch_weight (const RncTensorInfo *t, size_t G, size_t H, size_t in,
     float *dst)
@@ -691,19 +712,30 @@ build (const Plan *p, RncModel *m)
       rnc_tensor_info_copy (p->layer[k][SLOT_WX], lp->Wx);
       rnc_tensor_info_copy (p->layer[k][SLOT_WH], lp->Wh);
       rnc_tensor_info_copy (p->layer[k][SLOT_BIH], lp->bh);
+      if (lp->bhn)
+        rnc_tensor_info_copy (p->layer[k][SLOT_BHH], lp->bhn);
       continue;
     }
     torch_weight (p->layer[k][SLOT_WX], G, H, lp->in, lp->Wx);
     torch_weight (p->layer[k][SLOT_WH], G, H, H, lp->Wh);
     if (!p->layer[k][SLOT_BIH]) {
       memset (lp->bh, 0, GH * sizeof (float));
+      if (lp->bhn)
+        memset (lp->bhn, 0, H * sizeof (float));
       continue;
     }
     for (gn = 0; gn < G; gn++) {
       size_t gt = G == 4 ? torch_gate[gn] : gn;
-      for (j = 0; j < H; j++)
-        lp->bh[gn * H + j] = get_f32 (p->layer[k][SLOT_BIH], gt * H + j)
-            + get_f32 (p->layer[k][SLOT_BHH], gt * H + j);
+      for (j = 0; j < H; j++) {
+        if (c->cell == RNC_CELL_GRU && gn == 2) {
+          /* b_in outside, b_hn inside the reset product */
+          lp->bh[gn * H + j] = get_f32 (p->layer[k][SLOT_BIH], gt * H + j);
+          lp->bhn[j] = get_f32 (p->layer[k][SLOT_BHH], gt * H + j);
+        } else {
+          lp->bh[gn * H + j] = get_f32 (p->layer[k][SLOT_BIH], gt * H + j)
+              + get_f32 (p->layer[k][SLOT_BHH], gt * H + j);
+        }
+      }
     }
   }
   if (p->Wo) {
@@ -730,6 +762,8 @@ rnc_model_load_from_data (const guint8 *data, size_t size, const char *name,
   guint n_keys, i;
   size_t k, s;
 
+  if (rnc_onnx_data_looks_like (data, size, name))
+    return rnc_onnx_load_from_data (data, size, name, error);
   memset (&p, 0, sizeof (p));
   p.file = name ? name : "<data>";
   st = rnc_safetensors_parse (data, size, p.file, error);
@@ -766,7 +800,8 @@ rnc_model_load_from_data (const guint8 *data, size_t size, const char *name,
             keys[i]));
   g_free (keys);
   rnc_model_set_metadata (m, "rnc.cell", rnc_cell_to_string (p.config.cell));
-  rnc_model_set_metadata (m, "rnc.gate_order", "ifog");
+  rnc_model_set_metadata (m, "rnc.gate_order",
+      rnc_cell_gate_order (p.config.cell));
   rnc_model_set_metadata (m, "rnc.input", rnc_input_to_string (p.config.input));
   rnc_model_set_metadata (m, "rnc.head", rnc_head_to_string (p.config.head));
   if (!rnc_model_parse_metadata (m, &err)) {
@@ -880,6 +915,10 @@ model_writer (const RncModel *m, GError **error)
     g_snprintf (name, sizeof (name), "layer%zu.bh", k);
     if (!add_floats (w, name, v->layer[k].bh, G * H, 0, error))
       goto fail;
+    g_snprintf (name, sizeof (name), "layer%zu.bhn", k);
+    if (v->layer[k].bhn && !add_floats (w, name, v->layer[k].bhn, H, 0,
+            error))
+      goto fail;
   }
   if (c->head != RNC_HEAD_NONE
       && (!add_floats (w, "head.Wo", v->Wo, H, c->output_size, error)
@@ -894,7 +933,8 @@ model_writer (const RncModel *m, GError **error)
   /* the structural keys always say what the tensors are */
   rnc_safetensors_writer_set_metadata (w, "rnc.cell",
       rnc_cell_to_string (c->cell));
-  rnc_safetensors_writer_set_metadata (w, "rnc.gate_order", "ifog");
+  rnc_safetensors_writer_set_metadata (w, "rnc.gate_order",
+      rnc_cell_gate_order (c->cell));
   rnc_safetensors_writer_set_metadata (w, "rnc.input",
       rnc_input_to_string (c->input));
   rnc_safetensors_writer_set_metadata (w, "rnc.head",
@@ -927,68 +967,225 @@ rnc_model_save (const RncModel *model, const char *path, GError **error)
 }
 
 /* ------------------------------------------------------------------------ */
-/* State files: state.h (L, H), state.c (L, H) for an LSTM. */
+/* State files (docs/checkpoints.md): state.h and, for an LSTM, state.c,
+ * (L, H) for one stream or (L, N, H) for N > 1; metadata rnc.cell,
+ * rnc.streams, rnc.position (frames consumed since the stream start, one
+ * value for all streams: they advance together) and rnc.initial, what a
+ * reset restores ("zeros", "ones" or "given" with initial.h / initial.c of
+ * the same shapes as state.h / state.c). */
 
-static RncSafetensorsWriter *
-state_writer (const RncState *state, GError **error)
+struct _RncStateFile
+{
+  size_t L, N, H;
+  gboolean lstm;
+  float *h, *c;                 /* (L, N, H); c NULL for rnn */
+  gboolean has_position;
+  guint64 position;
+  RncInitKind initial;
+  float *h0, *c0;               /* (L, N, H) with RNC_INIT_GIVEN, else NULL */
+};
+
+void
+rnc_state_file_free (RncStateFile *f)
+{
+  if (!f)
+    return;
+  g_free (f->h);
+  g_free (f->c);
+  g_free (f->h0);
+  g_free (f->c0);
+  g_free (f);
+}
+
+/* Adds @name = @data (L, N, H), saved as (L, H) when N is 1. */
+static gboolean
+add_state_tensor (RncSafetensorsWriter *w, const char *name,
+    const float *data, size_t L, size_t N, size_t H, GError **error)
+{
+  size_t shape[3] = { L, N, H }, total = L * N * H, i;
+
+  for (i = 0; i < total; i++)
+    if (!isfinite (data[i])) {
+      g_set_error (error, RNC_MODEL_ERROR, RNC_MODEL_ERROR_VALUE,
+          "tensor '%s': element %zu is NaN or infinite; not saved", name, i);
+      return FALSE;
+    }
+  if (N == 1) {
+    shape[1] = H;
+    return rnc_safetensors_writer_add (w, name, RNC_DTYPE_F32, 2, shape,
+        data, error);
+  }
+  return rnc_safetensors_writer_add (w, name, RNC_DTYPE_F32, 3, shape, data,
+      error);
+}
+
+static const char *
+init_kind_to_string (RncInitKind kind)
+{
+  switch (kind) {
+    case RNC_INIT_ONES:
+      return "ones";
+    case RNC_INIT_GIVEN:
+      return "given";
+    case RNC_INIT_ZEROS:
+    default:
+      return "zeros";
+  }
+}
+
+/* The state file in memory: every stream's h (and c), the initial state
+ * when given, the metadata. */
+static guint8 *
+state_to_data (const RncState *state, guint64 position, size_t *size,
+    GError **error)
 {
   const RncModel *m = rnc_state_get_model (state);
   const RncModelConfig *c = rnc_model_get_config (m);
+  size_t L = c->num_layers, N = rnc_state_get_batch (state),
+      H = c->hidden_size;
+  gboolean lstm = c->cell == RNC_CELL_LSTM;
+  RncInitKind init = rnc_state_get_init (state);
   RncSafetensorsWriter *w;
+  float *h0 = NULL, *c0 = NULL;
+  guint8 *data = NULL;
+  char num[32];
 
-  if (rnc_state_get_batch (state) != 1) {
-    g_set_error (error, RNC_MODEL_ERROR, RNC_MODEL_ERROR_FAILED,
-        "a state file holds one stream; this state has %zu",
-        rnc_state_get_batch (state));
-    return NULL;
-  }
   w = rnc_safetensors_writer_new ();
-  if (!add_floats (w, "state.h", rnc_state_peek_h (state), c->num_layers,
-          c->hidden_size, error)
-      || (c->cell == RNC_CELL_LSTM && !add_floats (w, "state.c",
-              rnc_state_peek_c (state), c->num_layers, c->hidden_size,
-              error))) {
-    rnc_safetensors_writer_free (w);
-    return NULL;
+  if (!add_state_tensor (w, "state.h", rnc_state_peek_h (state), L, N, H,
+          error)
+      || (lstm && !add_state_tensor (w, "state.c", rnc_state_peek_c (state),
+              L, N, H, error)))
+    goto out;
+  if (init == RNC_INIT_GIVEN) {
+    /* the writer borrows them until the file is built */
+    h0 = g_new (float, L * N * H);
+    c0 = lstm ? g_new (float, L * N * H) : NULL;
+    rnc_state_copy_initial (state, h0, c0);
+    if (!add_state_tensor (w, "initial.h", h0, L, N, H, error)
+        || (lstm && !add_state_tensor (w, "initial.c", c0, L, N, H, error)))
+      goto out;
   }
   rnc_safetensors_writer_set_metadata (w, "rnc.cell",
       rnc_cell_to_string (c->cell));
-  return w;
+  g_snprintf (num, sizeof (num), "%zu", N);
+  rnc_safetensors_writer_set_metadata (w, "rnc.streams", num);
+  if (position != RNC_STATE_POSITION_NONE) {
+    g_snprintf (num, sizeof (num), "%" G_GUINT64_FORMAT, position);
+    rnc_safetensors_writer_set_metadata (w, "rnc.position", num);
+  }
+  rnc_safetensors_writer_set_metadata (w, "rnc.initial",
+      init_kind_to_string (init));
+  data = rnc_safetensors_writer_to_data (w, size, error);
+
+out:
+  rnc_safetensors_writer_free (w);
+  g_free (h0);
+  g_free (c0);
+  return data;
+}
+
+guint8 *
+rnc_state_save_to_data_at (const RncState *state, guint64 position,
+    size_t *size, GError **error)
+{
+  g_return_val_if_fail (state != NULL && size != NULL, NULL);
+  return state_to_data (state, position, size, error);
 }
 
 guint8 *
 rnc_state_save_to_data (const RncState *state, size_t *size, GError **error)
 {
-  g_autoptr (RncSafetensorsWriter) w = NULL;
+  return rnc_state_save_to_data_at (state, RNC_STATE_POSITION_NONE, size,
+      error);
+}
 
-  g_return_val_if_fail (state != NULL && size != NULL, NULL);
-  w = state_writer (state, error);
-  return w ? rnc_safetensors_writer_to_data (w, size, error) : NULL;
+gboolean
+rnc_state_save_at (const RncState *state, guint64 position, const char *path,
+    GError **error)
+{
+  size_t size = 0;
+  guint8 *data;
+  gboolean ok;
+
+  g_return_val_if_fail (state != NULL && path != NULL, FALSE);
+  data = state_to_data (state, position, &size, error);
+  if (!data)
+    return FALSE;
+  ok = rnc_safetensors_write_atomic (path, data, size, error);
+  g_free (data);
+  return ok;
 }
 
 gboolean
 rnc_state_save (const RncState *state, const char *path, GError **error)
 {
-  g_autoptr (RncSafetensorsWriter) w = NULL;
-
-  g_return_val_if_fail (state != NULL && path != NULL, FALSE);
-  w = state_writer (state, error);
-  return w && rnc_safetensors_writer_to_file (w, path, error);
+  return rnc_state_save_at (state, RNC_STATE_POSITION_NONE, path, error);
 }
 
-gboolean
-rnc_state_load_initial_from_data (RncState *state, const guint8 *data,
+/* A decimal count in metadata @key: digits only, at most @max. */
+static gboolean
+parse_count (const RncSafetensors *st, const char *file, const char *key,
+    guint64 max, guint64 *out, GError **error)
+{
+  const char *v = rnc_safetensors_get_metadata (st, key);
+  gsize i, len;
+
+  if (!v)
+    return TRUE;
+  len = strlen (v);
+  if (len == 0 || len > 20)
+    goto bad;
+  for (i = 0; i < len; i++)
+    if (!g_ascii_isdigit (v[i]))
+      goto bad;
+  if (!g_ascii_string_to_unsigned (v, 10, 0, max, out, NULL))
+    goto bad;
+  return TRUE;
+
+bad:
+  return metadata_error (error, file, key, v,
+      "expected a decimal count from 0 to %" G_GUINT64_FORMAT, max);
+}
+
+/* Checks a state tensor: F32, (L, H) for one stream or (L, N, H), finite;
+ * *n receives N. */
+static gboolean
+check_state_tensor (const char *file, const RncTensorInfo *t, size_t L,
+    size_t H, size_t *n, GError **error)
+{
+  if (!check_f32 (file, t, error))
+    return FALSE;
+  if (t->rank == 2 && t->shape[0] == L && t->shape[1] == H)
+    *n = 1;
+  else if (t->rank == 3 && t->shape[0] == L && t->shape[1] >= 1
+      && t->shape[2] == H)
+    *n = t->shape[1];
+  else {
+    set_tensor_error (error, RNC_MODEL_ERROR_SHAPE, file, t,
+        "expected (L, H) = (%zu, %zu) of the model for one stream, or "
+        "(L, N, H) = (%zu, N, %zu) for N streams", L, H, L, H);
+    return FALSE;
+  }
+  return check_finite (file, t, error);
+}
+
+RncStateFile *
+rnc_state_file_load_from_data (const RncState *state, const guint8 *data,
     size_t size, const char *name, GError **error)
 {
   g_autoptr (RncSafetensors) st = NULL;
   const RncModelConfig *c;
-  const RncTensorInfo *th = NULL, *tc = NULL;
-  const char *file = name ? name : "<data>", *cell;
+  const RncTensorInfo *t[4] = { NULL, NULL, NULL, NULL };
+  static const char *const names[4] =
+      { "state.h", "state.c", "initial.h", "initial.c" };
+  const char *file = name ? name : "<data>", *cell, *initial;
   gboolean lstm;
-  size_t i, L, H;
-  float *h, *cc = NULL;
+  size_t i, k, L, H, N = 0, want = rnc_state_get_batch (state);
+  guint64 streams = 0, position = 0;
+  RncInitKind init = RNC_INIT_ZEROS;
+  RncStateFile *f;
 
-  g_return_val_if_fail (state != NULL, FALSE);
+  g_return_val_if_fail (state != NULL, NULL);
   c = rnc_model_get_config (rnc_state_get_model (state));
   lstm = c->cell == RNC_CELL_LSTM;
   L = c->num_layers;
@@ -996,61 +1193,218 @@ rnc_state_load_initial_from_data (RncState *state, const guint8 *data,
 
   st = rnc_safetensors_parse (data, size, file, error);
   if (!st)
-    return FALSE;
+    return NULL;
   for (i = 0; i < rnc_safetensors_get_n_tensors (st); i++) {
-    const RncTensorInfo *t = rnc_safetensors_get_tensor (st, i);
-    if (strcmp (t->name, "state.h") == 0)
-      th = t;
-    else if (lstm && strcmp (t->name, "state.c") == 0)
-      tc = t;
-    else {
-      set_tensor_error (error, RNC_MODEL_ERROR_UNEXPECTED, file, t,
-          "a state file for this %s holds only state.h%s",
-          rnc_cell_to_string (c->cell), lstm ? " and state.c" : "");
-      return FALSE;
+    const RncTensorInfo *ti = rnc_safetensors_get_tensor (st, i);
+    for (k = 0; k < 4; k++)
+      if ((lstm || (k & 1) == 0) && strcmp (ti->name, names[k]) == 0)
+        break;
+    if (k == 4) {
+      set_tensor_error (error, RNC_MODEL_ERROR_UNEXPECTED, file, ti,
+          "a state file for this %s holds only state.h%s (and the initial "
+          "state in initial.h%s)", rnc_cell_to_string (c->cell),
+          lstm ? ", state.c" : "", lstm ? ", initial.c" : "");
+      return NULL;
     }
+    t[k] = ti;
   }
-  if (!th || (lstm && !tc)) {
+  if (!t[0] || (lstm && !t[1])) {
     g_set_error (error, RNC_MODEL_ERROR, RNC_MODEL_ERROR_MISSING,
-        "%s: tensor '%s' is missing", file, th ? "state.c" : "state.h");
-    return FALSE;
+        "%s: tensor '%s' is missing", file, t[0] ? "state.c" : "state.h");
+    return NULL;
   }
   cell = rnc_safetensors_get_metadata (st, "rnc.cell");
-  if (cell && strcmp (cell, rnc_cell_to_string (c->cell)) != 0)
-    return metadata_error (error, file, "rnc.cell", cell,
+  if (cell && strcmp (cell, rnc_cell_to_string (c->cell)) != 0) {
+    metadata_error (error, file, "rnc.cell", cell,
         "the state is for an %s model", rnc_cell_to_string (c->cell));
-  if (!check_f32 (file, th, error)
-      || !check_shape (file, th, L, H, "(L, H) of the model", error)
-      || !check_finite (file, th, error))
-    return FALSE;
-  if (tc && (!check_f32 (file, tc, error)
-          || !check_shape (file, tc, L, H, "(L, H) of the model", error)
-          || !check_finite (file, tc, error)))
-    return FALSE;
-
-  h = g_new (float, L * H);
-  rnc_tensor_info_copy (th, h);
-  if (tc) {
-    cc = g_new (float, L * H);
-    rnc_tensor_info_copy (tc, cc);
+    return NULL;
   }
-  rnc_state_set_initial (state, h, cc);
-  g_free (h);
-  g_free (cc);
-  return TRUE;
+  /* every tensor present has the same number of streams */
+  for (k = 0; k < 4; k++) {
+    size_t n = 0;
+    if (!t[k])
+      continue;
+    if (!check_state_tensor (file, t[k], L, H, &n, error))
+      return NULL;
+    if (N == 0)
+      N = n;
+    else if (n != N) {
+      set_tensor_error (error, RNC_MODEL_ERROR_SHAPE, file, t[k],
+          "holds %zu streams, but state.h holds %zu", n, N);
+      return NULL;
+    }
+  }
+  if (!parse_count (st, file, "rnc.streams", RNC_MAX_DIM, &streams, error))
+    return NULL;
+  if (rnc_safetensors_get_metadata (st, "rnc.streams") && streams != N) {
+    metadata_error (error, file, "rnc.streams",
+        rnc_safetensors_get_metadata (st, "rnc.streams"),
+        "the tensors hold %zu streams", N);
+    return NULL;
+  }
+  if (N != want) {
+    g_set_error (error, RNC_MODEL_ERROR, RNC_MODEL_ERROR_SHAPE,
+        "%s holds the state of %zu stream%s, but this state has %zu "
+        "stream%s", file, N, N == 1 ? "" : "s", want, want == 1 ? "" : "s");
+    return NULL;
+  }
+  if (!parse_count (st, file, "rnc.position", G_MAXUINT64 - 1, &position,
+          error))
+    return NULL;
+  initial = rnc_safetensors_get_metadata (st, "rnc.initial");
+  if (initial && strcmp (initial, "zeros") == 0)
+    init = RNC_INIT_ZEROS;
+  else if (initial && strcmp (initial, "ones") == 0)
+    init = RNC_INIT_ONES;
+  else if (initial && strcmp (initial, "given") == 0)
+    init = RNC_INIT_GIVEN;
+  else if (initial) {
+    metadata_error (error, file, "rnc.initial", initial,
+        "expected zeros, ones or given");
+    return NULL;
+  }
+  if ((init == RNC_INIT_GIVEN) != (t[2] != NULL)
+      || (init == RNC_INIT_GIVEN && lstm && !t[3]) || (t[3] && !t[2])) {
+    g_set_error (error, RNC_MODEL_ERROR, RNC_MODEL_ERROR_METADATA,
+        "%s: metadata 'rnc.initial' is '%s' but the file %s initial.h%s",
+        file, initial ? initial : "(absent)", t[2] ? "holds" : "lacks",
+        lstm ? " and initial.c" : "");
+    return NULL;
+  }
+
+  /* validated: now allocate */
+  f = g_new0 (RncStateFile, 1);
+  f->L = L;
+  f->N = N;
+  f->H = H;
+  f->lstm = lstm;
+  f->has_position = rnc_safetensors_get_metadata (st, "rnc.position") != NULL;
+  f->position = position;
+  f->initial = init;
+  f->h = g_new (float, L * N * H);
+  rnc_tensor_info_copy (t[0], f->h);
+  if (lstm) {
+    f->c = g_new (float, L * N * H);
+    rnc_tensor_info_copy (t[1], f->c);
+  }
+  if (init == RNC_INIT_GIVEN) {
+    f->h0 = g_new (float, L * N * H);
+    rnc_tensor_info_copy (t[2], f->h0);
+    if (lstm) {
+      f->c0 = g_new (float, L * N * H);
+      rnc_tensor_info_copy (t[3], f->c0);
+    }
+  }
+  return f;
 }
 
 static gboolean
-parse_state (const guint8 *data, size_t size, const char *name,
+parse_state_file (const guint8 *data, size_t size, const char *name,
     gpointer user_data, GError **error)
 {
-  return rnc_state_load_initial_from_data (user_data, data, size, name,
-      error);
+  gpointer *io = user_data;     /* { const RncState *, RncStateFile ** } */
+
+  *(RncStateFile **) io[1] = rnc_state_file_load_from_data (io[0], data,
+      size, name, error);
+  return *(RncStateFile **) io[1] != NULL;
+}
+
+RncStateFile *
+rnc_state_file_load (const RncState *state, const char *path, GError **error)
+{
+  RncStateFile *f = NULL;
+  gpointer io[2] = { (gpointer) state, &f };
+
+  g_return_val_if_fail (state != NULL, NULL);
+  with_mapped_file (path, parse_state_file, io, error);
+  return f;
+}
+
+size_t
+rnc_state_file_get_streams (const RncStateFile *f)
+{
+  return f->N;
+}
+
+gboolean
+rnc_state_file_get_position (const RncStateFile *f, guint64 *position)
+{
+  if (position)
+    *position = f->position;
+  return f->has_position;
+}
+
+RncInitKind
+rnc_state_file_get_initial (const RncStateFile *f)
+{
+  return f->initial;
+}
+
+static gboolean
+file_fits (const RncStateFile *f, const RncState *state)
+{
+  const RncModelConfig *c = rnc_model_get_config (rnc_state_get_model
+      (state));
+
+  return c->num_layers == f->L && c->hidden_size == f->H
+      && rnc_state_get_batch (state) == f->N
+      && (c->cell == RNC_CELL_LSTM) == f->lstm;
+}
+
+void
+rnc_state_file_apply_initial (const RncStateFile *f, RncState *state)
+{
+  g_return_if_fail (f != NULL && state != NULL && file_fits (f, state));
+  if (f->initial == RNC_INIT_GIVEN)
+    rnc_state_set_initial_streams (state, f->h0, f->c0);
+  else
+    rnc_state_set_init (state, f->initial);
+}
+
+void
+rnc_state_file_apply_values (const RncStateFile *f, RncState *state)
+{
+  size_t total;
+
+  g_return_if_fail (f != NULL && state != NULL && file_fits (f, state));
+  total = f->L * f->N * f->H;
+  memcpy (rnc_state_get_h (state), f->h, total * sizeof (float));
+  if (f->c)
+    memcpy (rnc_state_get_c (state), f->c, total * sizeof (float));
+}
+
+void
+rnc_state_file_apply_as_initial (const RncStateFile *f, RncState *state)
+{
+  g_return_if_fail (f != NULL && state != NULL && file_fits (f, state));
+  rnc_state_set_initial_streams (state, f->h, f->c);
+}
+
+gboolean
+rnc_state_load_initial_from_data (RncState *state, const guint8 *data,
+    size_t size, const char *name, GError **error)
+{
+  RncStateFile *f;
+
+  g_return_val_if_fail (state != NULL, FALSE);
+  f = rnc_state_file_load_from_data (state, data, size, name, error);
+  if (!f)
+    return FALSE;
+  rnc_state_file_apply_as_initial (f, state);
+  rnc_state_file_free (f);
+  return TRUE;
 }
 
 gboolean
 rnc_state_load_initial (RncState *state, const char *path, GError **error)
 {
+  RncStateFile *f;
+
   g_return_val_if_fail (state != NULL, FALSE);
-  return with_mapped_file (path, parse_state, state, error);
+  f = rnc_state_file_load (state, path, error);
+  if (!f)
+    return FALSE;
+  rnc_state_file_apply_as_initial (f, state);
+  rnc_state_file_free (f);
+  return TRUE;
 }

@@ -1,8 +1,10 @@
 /* librnc: model object (parameter block, views, metadata). */
 #include "rnc-model.h"
 
+#include "rnc-json.h"
 #include "rnc-pack.h"
 
+#include <float.h>
 #include <json-glib/json-glib.h>
 #include <math.h>
 #include <string.h>
@@ -36,13 +38,35 @@ struct _RncModel
 size_t
 rnc_cell_gates (RncCell cell)
 {
-  return cell == RNC_CELL_LSTM ? 4 : 1;
+  switch (cell) {
+    case RNC_CELL_LSTM:
+      return 4;
+    case RNC_CELL_GRU:
+      return 3;
+    case RNC_CELL_RNN:
+    default:
+      return 1;
+  }
 }
 
 const char *
 rnc_cell_to_string (RncCell cell)
 {
-  return cell == RNC_CELL_LSTM ? "lstm" : "rnn";
+  switch (cell) {
+    case RNC_CELL_LSTM:
+      return "lstm";
+    case RNC_CELL_GRU:
+      return "gru";
+    case RNC_CELL_RNN:
+    default:
+      return "rnn";
+  }
+}
+
+const char *
+rnc_cell_gate_order (RncCell cell)
+{
+  return cell == RNC_CELL_GRU ? "rzn" : "ifog";
 }
 
 const char *
@@ -95,14 +119,17 @@ layout (const RncModelConfig *c, float *block, RncParamViews *v)
   }
   for (l = 0; l < c->num_layers; l++) {
     size_t in = l > 0 ? H : (c->embed_size > 0 ? c->embed_size : c->input_size);
-    float *wx = NULL, *wh = NULL, *bh = NULL;
+    float *wx = NULL, *wh = NULL, *bh = NULL, *bhn = NULL;
     TAKE (wx, in * G * H);
     TAKE (wh, H * G * H);
     TAKE (bh, G * H);
+    if (c->cell == RNC_CELL_GRU)
+      TAKE (bhn, H);
     if (v) {
       v->layer[l].Wx = wx;
       v->layer[l].Wh = wh;
       v->layer[l].bh = bh;
+      v->layer[l].bhn = bhn;
       v->layer[l].in = in;
     }
   }
@@ -127,7 +154,8 @@ rnc_model_config_validate (const RncModelConfig *c, GError **error)
 
   g_return_val_if_fail (c != NULL, FALSE);
 
-  if (c->cell != RNC_CELL_RNN && c->cell != RNC_CELL_LSTM)
+  if (c->cell != RNC_CELL_RNN && c->cell != RNC_CELL_LSTM
+      && c->cell != RNC_CELL_GRU)
     goto invalid_cell;
   if (c->input != RNC_INPUT_DENSE && c->input != RNC_INPUT_INDEX)
     goto invalid_input;
@@ -156,7 +184,7 @@ rnc_model_config_validate (const RncModelConfig *c, GError **error)
       + (double) (c->num_layers - 1) * H * G * H
       + (double) c->input_size * c->embed_size
       + (double) H * c->output_size + c->output_size
-      + (double) RNC_ALIGN_FLOATS * (3 * c->num_layers + 3);
+      + (double) RNC_ALIGN_FLOATS * (4 * c->num_layers + 3);
   if (total > (double) RNC_MAX_PARAMS)
     goto too_large;
   return TRUE;
@@ -223,7 +251,8 @@ rnc_model_new (const RncModelConfig *config, GError **error)
   g_mutex_init (&m->pack_lock);
   g_hash_table_insert (m->metadata, g_strdup ("rnc.cell"),
       g_strdup (rnc_cell_to_string (config->cell)));
-  g_hash_table_insert (m->metadata, g_strdup ("rnc.gate_order"), g_strdup ("ifog"));
+  g_hash_table_insert (m->metadata, g_strdup ("rnc.gate_order"),
+      g_strdup (rnc_cell_gate_order (config->cell)));
   g_hash_table_insert (m->metadata, g_strdup ("rnc.input"),
       g_strdup (rnc_input_to_string (config->input)));
   g_hash_table_insert (m->metadata, g_strdup ("rnc.head"),
@@ -469,15 +498,19 @@ rnc_model_set_output_scaling (RncModel *m, const float *mean, const float *std)
       &m->out_std, mean, std, m->config.output_size);
 }
 
-/* Parses metadata @key as a JSON array of exactly @n finite numbers (std
- * entries also > 0). Absent key: *out = NULL and success. */
+/* Parses metadata @key as a JSON array of exactly @n numbers that are
+ * finite as 32-bit floats (std entries also normal and > 0 as floats, so
+ * that dividing by them cannot overflow on its own). The checks run after
+ * the conversion: 1e39 is finite as a double but +inf as a float, 1e-50 is
+ * > 0 as a double but 0 as a float. Absent key: *out = NULL and success. */
 static gboolean
 parse_array (RncModel *m, const char *key, size_t n, gboolean positive,
     float **out, GError **error)
 {
   const char *text = g_hash_table_lookup (m->metadata, key);
-  g_autoptr (JsonParser) parser = NULL;
-  JsonNode *root;
+  g_autoptr (JsonNode) root = NULL;
+  g_autofree char *what = NULL;
+  GError *jerr = NULL;
   JsonArray *arr;
   float *v;
   guint i;
@@ -485,11 +518,16 @@ parse_array (RncModel *m, const char *key, size_t n, gboolean positive,
   *out = NULL;
   if (!text)
     return TRUE;
-  parser = json_parser_new ();
-  if (!json_parser_load_from_data (parser, text, -1, NULL))
-    goto bad;
-  root = json_parser_get_root (parser);
-  if (!root || !JSON_NODE_HOLDS_ARRAY (root))
+  what = g_strdup_printf ("metadata '%s'", key);
+  root = rnc_json_parse (text, -1, what, RNC_JSON_METADATA_MAX_DEPTH, 0,
+      &jerr);
+  if (!root) {
+    g_set_error (error, RNC_CONFIG_ERROR, RNC_CONFIG_ERROR_INVALID,
+        "%s (expected a JSON array of %zu numbers)", jerr->message, n);
+    g_error_free (jerr);
+    return FALSE;
+  }
+  if (!JSON_NODE_HOLDS_ARRAY (root))
     goto bad;
   arr = json_node_get_array (root);
   if (json_array_get_length (arr) != n)
@@ -498,17 +536,25 @@ parse_array (RncModel *m, const char *key, size_t n, gboolean positive,
   for (i = 0; i < n; i++) {
     JsonNode *e = json_array_get_element (arr, i);
     double d;
+    float f;
+
     if (!JSON_NODE_HOLDS_VALUE (e) || json_node_get_value_type (e) == G_TYPE_STRING
         || json_node_get_value_type (e) == G_TYPE_BOOLEAN) {
       g_free (v);
       goto bad;
     }
     d = json_node_get_double (e);
-    if (!isfinite (d) || (positive && !(d > 0))) {
+    f = (float) d;
+    if (!isfinite (f) || (positive && !(f >= FLT_MIN))) {
+      g_set_error (error, RNC_CONFIG_ERROR, RNC_CONFIG_ERROR_INVALID,
+          "metadata '%s' value %u (%g) is %s", key, i, d,
+          !isfinite (f) ? "not a finite 32-bit float" :
+          "not greater than 0 as a 32-bit float (at least 1.17549435e-38, "
+          "the smallest normal float)");
       g_free (v);
-      goto bad;
+      return FALSE;
     }
-    v[i] = (float) d;
+    v[i] = f;
   }
   *out = v;
   return TRUE;

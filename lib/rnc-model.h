@@ -22,6 +22,7 @@ G_BEGIN_DECLS
 typedef enum {
   RNC_CELL_RNN = 0,             /* vanilla tanh RNN, G = 1 */
   RNC_CELL_LSTM = 1,            /* LSTM, gates i,f,o,g, G = 4 */
+  RNC_CELL_GRU = 2,             /* GRU, gates r,z,n, G = 3 (PyTorch nn.GRU) */
 } RncCell;
 
 typedef enum {
@@ -54,6 +55,8 @@ typedef struct {
   float *Wx;                    /* (in, G*H) */
   float *Wh;                    /* (H, G*H) */
   float *bh;                    /* (G*H) */
+  float *bhn;                   /* (H) GRU only: b_hn, inside the reset
+                                 * product; NULL for rnn and lstm */
   size_t in;                    /* rows of Wx */
 } RncLayerParams;
 
@@ -78,6 +81,9 @@ typedef enum {
 
 size_t rnc_cell_gates (RncCell cell);
 const char *rnc_cell_to_string (RncCell cell);
+/* The rnc.gate_order a native file of this cell carries: "ifog" (lstm, and
+ * rnn files, which have one gate), "rzn" (gru). */
+const char *rnc_cell_gate_order (RncCell cell);
 const char *rnc_head_to_string (RncHeadKind head);
 const char *rnc_input_to_string (RncInputKind input);
 

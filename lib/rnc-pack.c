@@ -8,6 +8,8 @@ rnc_packed_blocks (size_t n, size_t gates)
 {
   if (gates == 4)
     return 4 * ((n / 4 + RNC_BLOCK - 1) / RNC_BLOCK);
+  if (gates == RNC_PACK_GRU_X || gates == RNC_PACK_GRU_H)
+    return 4 * ((n / 3 + RNC_BLOCK - 1) / RNC_BLOCK);
   return (n + RNC_BLOCK - 1) / RNC_BLOCK;
 }
 
@@ -19,6 +21,13 @@ rnc_packed_natural_col (size_t n, size_t gates, size_t pc)
   if (gates == 4) {
     size_t H = n / 4, unit = (b / 4) * RNC_BLOCK + lane;
     return unit < H ? (b % 4) * H + unit : (size_t) -1;
+  }
+  if (gates == RNC_PACK_GRU_X || gates == RNC_PACK_GRU_H) {
+    /* slots r, z, n_x, n_h; the other half's n slot is zero */
+    size_t H = n / 3, unit = (b / 4) * RNC_BLOCK + lane, slot = b % 4;
+    if (unit >= H || slot == (gates == RNC_PACK_GRU_X ? 3u : 2u))
+      return (size_t) -1;
+    return (slot == 3 ? 2 : slot) * H + unit;
   }
   return pc < n ? pc : (size_t) -1;
 }
@@ -77,19 +86,21 @@ rnc_model_pack_new (const RncModel *m)
   const RncModelConfig *c = rnc_model_get_config (m);
   const RncParamViews *v = rnc_model_get_views (m);
   size_t G = rnc_cell_gates (c->cell), H = c->hidden_size, l;
+  gboolean gru = c->cell == RNC_CELL_GRU;
+  size_t gx = gru ? RNC_PACK_GRU_X : G, gh = gru ? RNC_PACK_GRU_H : G;
   RncModelPack *p = g_new0 (RncModelPack, 1);
 
   for (l = 0; l < c->num_layers; l++) {
     gboolean gathers = l == 0 && c->input == RNC_INPUT_INDEX
         && c->embed_size == 0;
     if (!gathers)
-      rnc_packed_init (&p->layer[l].Wx, v->layer[l].in, G * H, G);
+      rnc_packed_init (&p->layer[l].Wx, v->layer[l].in, G * H, gx);
     else
-      p->layer[l].Wx.nblocks = rnc_packed_blocks (G * H, G);
+      p->layer[l].Wx.nblocks = rnc_packed_blocks (G * H, gx);
     p->layer[l].Wx.K = v->layer[l].in;
     p->layer[l].Wx.n = G * H;
-    p->layer[l].Wx.gates = G;
-    rnc_packed_init (&p->layer[l].Wh, H, G * H, G);
+    p->layer[l].Wx.gates = gx;
+    rnc_packed_init (&p->layer[l].Wh, H, G * H, gh);
     p->ld = p->layer[l].Wh.nblocks * RNC_BLOCK;
     p->layer[l].b = g_aligned_alloc0 (p->ld, sizeof (float), 64);
   }
@@ -110,7 +121,20 @@ rnc_model_pack_fill (RncModelPack *p, const RncModel *m)
     if (p->layer[l].Wx.data)
       rnc_packed_fill (&p->layer[l].Wx, v->layer[l].Wx, GH);
     rnc_packed_fill (&p->layer[l].Wh, v->layer[l].Wh, GH);
-    rnc_packed_fill_vector (&p->layer[l].Wh, v->layer[l].bh, p->layer[l].b);
+    if (c->cell == RNC_CELL_GRU) {
+      /* r, z, n_x from bh through the input layout, b_hn into slot n_h */
+      size_t pc;
+      rnc_packed_fill_vector (&p->layer[l].Wx, v->layer[l].bh, p->layer[l].b);
+      for (pc = 3 * RNC_BLOCK; pc < p->ld; pc += 4 * RNC_BLOCK) {
+        size_t u0 = (pc / (4 * RNC_BLOCK)) * RNC_BLOCK, j;
+        for (j = 0; j < RNC_BLOCK; j++)
+          p->layer[l].b[pc + j] = u0 + j < c->hidden_size ?
+              v->layer[l].bhn[u0 + j] : 0.0f;
+      }
+    } else {
+      rnc_packed_fill_vector (&p->layer[l].Wh, v->layer[l].bh,
+          p->layer[l].b);
+    }
   }
   if (p->Wo.data)
     rnc_packed_fill (&p->Wo, v->Wo, c->output_size);

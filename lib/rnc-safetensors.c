@@ -3,9 +3,9 @@
  * The reader runs in three passes, all before the caller allocates anything
  * sized by the file:
  *   1. the 8-byte header length against the file size and the 100 MB limit;
- *   2. a byte scan of the header (UTF-8, no NUL, no "\u0000" escape, JSON
- *      nesting depth and node count bounded), because json-glib recurses
- *      without a depth limit and silently truncates a key at "\u0000";
+ *   2. rnc_json_check(): strict RFC 8259 with nesting depth and value count
+ *      bounded, UTF-8, no NUL, no "\u0000" escape, nothing after the
+ *      object (rnc-json.h says why json-glib alone is not safe);
  *   3. json-glib parses the header while an "object-member" handler counts
  *      the members it sees per object: json-glib keeps the last of two
  *      equal keys silently, so a count above the object's size is a
@@ -14,12 +14,17 @@
  *      trailing bytes), as in the reference implementation. */
 #include "rnc-safetensors.h"
 
+#include "rnc-json.h"
 #include "rnc-model-io.h"
 
 #include <json-glib/json-glib.h>
 #include <math.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 static const struct {
   const char *name;
@@ -93,95 +98,6 @@ excerpt_str (const char *s)
   g_free (head);
   g_free (valid);
   return out;
-}
-
-/* ------------------------------------------------------------------------ */
-/* Pass 2: byte scan of the header. */
-
-static gboolean
-prescan_header (const char *h, size_t n, const char *file, GError **error)
-{
-  const char *bad = NULL;
-  gboolean in_str = FALSE;
-  size_t i, depth = 0, values = 0;
-
-  if (!g_utf8_validate_len (h, n, &bad)) {
-    size_t off = (size_t) (bad - h), from = off > 40 ? off - 40 : 0;
-    char *ctx, *esc;
-
-    if (*bad == '\0') {
-      g_set_error (error, RNC_MODEL_ERROR, RNC_MODEL_ERROR_JSON,
-          "%s: header holds a NUL byte at offset %zu", file, off);
-      return FALSE;
-    }
-    /* the bytes before @bad are valid UTF-8; start on a character */
-    while (from < off && (h[from] & 0xc0) == 0x80)
-      from++;
-    ctx = g_strndup (h + from, off - from);
-    esc = g_strescape (ctx, NULL);
-    g_set_error (error, RNC_MODEL_ERROR, RNC_MODEL_ERROR_ENCODING,
-        "%s: header is not valid UTF-8 at byte %zu (after \"%s\")", file,
-        off, esc);
-    g_free (ctx);
-    g_free (esc);
-    return FALSE;
-  }
-
-  for (i = 0; i < n; i++) {
-    char c = h[i];
-
-    if (in_str) {
-      if (c == '\\') {
-        if (i + 5 < n && h[i + 1] == 'u' && memcmp (h + i + 2, "0000", 4) == 0)
-          goto nul_escape;
-        i++;                    /* skip the escaped character */
-      } else if (c == '"') {
-        in_str = FALSE;
-      }
-      continue;
-    }
-    switch (c) {
-      case '"':
-        in_str = TRUE;
-        values++;
-        break;
-      case '{':
-      case '[':
-        if (++depth > RNC_SAFETENSORS_MAX_DEPTH)
-          goto too_deep;
-        values++;
-        break;
-      case '}':
-      case ']':
-        if (depth > 0)
-          depth--;
-        break;
-      case ',':
-        values++;
-        break;
-      default:
-        break;
-    }
-    if (values > RNC_SAFETENSORS_MAX_VALUES)
-      goto too_many;
-  }
-  return TRUE;
-
-  /* ERRORS */
-nul_escape:
-  g_set_error (error, RNC_MODEL_ERROR, RNC_MODEL_ERROR_ENCODING,
-      "%s: header string holds an escaped NUL (\\u0000) at byte %zu", file, i);
-  return FALSE;
-too_deep:
-  g_set_error (error, RNC_MODEL_ERROR, RNC_MODEL_ERROR_JSON,
-      "%s: header JSON nests deeper than %d levels (byte %zu)", file,
-      RNC_SAFETENSORS_MAX_DEPTH, i);
-  return FALSE;
-too_many:
-  g_set_error (error, RNC_MODEL_ERROR, RNC_MODEL_ERROR_JSON,
-      "%s: header JSON has more than %d values", file,
-      RNC_SAFETENSORS_MAX_VALUES);
-  return FALSE;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -499,21 +415,19 @@ rnc_safetensors_parse (const guint8 *data, size_t size, const char *name,
   data_size = size - 8 - (size_t) hlen;
   base = data + 8 + hlen;
 
-  /* Pass 2 */
-  if (!prescan_header ((const char *) data + 8, (size_t) hlen, file, error))
-    return NULL;
-
-  /* Pass 3 */
+  /* Passes 2 and 3 */
   parser = json_parser_new ();
   dup.counts = g_hash_table_new (NULL, NULL);
   g_signal_connect (parser, "object-start", G_CALLBACK (on_object_start), &dup);
   g_signal_connect (parser, "object-end", G_CALLBACK (on_object_end), &dup);
   g_signal_connect (parser, "object-member", G_CALLBACK (on_object_member),
       &dup);
-  if (!json_parser_load_from_data (parser, (const char *) data + 8,
-          (gssize) hlen, &jerr)) {
-    g_set_error (error, RNC_MODEL_ERROR, RNC_MODEL_ERROR_JSON,
-        "%s: header is not valid JSON: %s", file, jerr->message);
+  if (!rnc_json_parser_load (parser, (const char *) data + 8, (size_t) hlen,
+          "header", RNC_SAFETENSORS_MAX_DEPTH, RNC_SAFETENSORS_MAX_VALUES,
+          &jerr)) {
+    g_set_error (error, RNC_MODEL_ERROR,
+        jerr->code == RNC_JSON_ERROR_ENCODING ? RNC_MODEL_ERROR_ENCODING :
+        RNC_MODEL_ERROR_JSON, "%s: %s", file, jerr->message);
     g_clear_error (&jerr);
     goto fail;
   }
@@ -905,8 +819,35 @@ build_header (RncSafetensorsWriter *w, size_t *len, GError **error)
   gen = json_generator_new ();
   json_generator_set_root (gen, root);
   text = json_generator_to_data (gen, &glen);
-  *len = glen;
-  return text;
+  return rnc_json_escape_controls (text, glen, len);
+}
+
+char *
+rnc_json_escape_controls (char *text, size_t len, size_t *out_len)
+{
+  GString *out = g_string_sized_new (len + 1);
+  gboolean in_string = FALSE;
+  size_t i;
+
+  for (i = 0; i < len; i++) {
+    guchar ch = (guchar) text[i];
+
+    if (in_string && ch == '\\' && i + 1 < len) {
+      g_string_append_c (out, text[i]);
+      g_string_append_c (out, text[++i]);
+      continue;
+    }
+    if (ch == '"')
+      in_string = !in_string;
+    if (in_string && ch < 0x20)
+      g_string_append_printf (out, "\\u%04x", ch);
+    else
+      g_string_append_c (out, (char) ch);
+  }
+  g_free (text);
+  if (out_len)
+    *out_len = out->len;
+  return g_string_free (out, FALSE);
 }
 
 guint8 *
@@ -953,11 +894,119 @@ rnc_safetensors_writer_to_data (RncSafetensorsWriter *w, size_t *size,
   return out;
 }
 
+/* write() all of @data, retrying interrupted and short writes. */
+static gboolean
+write_all (int fd, const guint8 *data, size_t size, int *err)
+{
+  while (size > 0) {
+    ssize_t k = write (fd, data, MIN (size, (size_t) G_MAXSSIZE));
+    if (k < 0) {
+      if (errno == EINTR)
+        continue;
+      *err = errno;
+      return FALSE;
+    }
+    data += k;
+    size -= (size_t) k;
+  }
+  return TRUE;
+}
+
+/* Replaces @path with @data so that a crash at any moment leaves the old
+ * file or the new one, whole: the data goes to "@path.tmp" in the same
+ * folder (one fixed name: a temporary file left by a killed writer is
+ * overwritten by the next write instead of piling up), is fsync'ed, renamed
+ * over @path, and the folder is fsync'ed so that the rename itself is on
+ * disk. On failure before the rename @path is untouched and the temporary
+ * file removed; @error says which step failed and why (G_FILE_ERROR). */
+static gboolean
+write_atomic (const char *path, const guint8 *data, size_t size,
+    GError **error)
+{
+  char *tmp = g_strconcat (path, ".tmp", NULL), *dir = NULL;
+  const char *step;
+  int fd, dfd, err = 0;
+  gboolean ok = FALSE;
+
+  step = "cannot create the temporary file";
+  fd = open (tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+  if (fd < 0) {
+    err = errno;
+    goto out;
+  }
+  step = "cannot write the temporary file";
+  if (!write_all (fd, data, size, &err))
+    goto fail_fd;
+  step = "cannot flush the temporary file to disk";
+  if (fsync (fd) != 0) {
+    err = errno;
+    goto fail_fd;
+  }
+  step = "cannot close the temporary file";
+  if (close (fd) != 0) {
+    err = errno;
+    goto fail_unlink;
+  }
+  step = "cannot rename the temporary file over it";
+  if (rename (tmp, path) != 0) {
+    err = errno;
+    goto fail_unlink;
+  }
+  /* the new file is in place; make the rename durable */
+  dir = g_path_get_dirname (path);
+  dfd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd >= 0) {
+    /* some filesystems cannot fsync a folder (EINVAL): nothing to do there */
+    if (fsync (dfd) != 0 && errno != EINVAL && errno != EROFS) {
+      err = errno;
+      step = "written, but cannot flush its folder to disk";
+      close (dfd);
+      goto out;
+    }
+    close (dfd);
+  }
+  ok = TRUE;
+  goto out;
+
+fail_fd:
+  close (fd);
+fail_unlink:
+  unlink (tmp);
+out:
+  if (!ok) {
+    char *disp_tmp = g_filename_display_name (tmp);
+    g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (err),
+        "%s (%s): %s", step, disp_tmp, g_strerror (err));
+    g_free (disp_tmp);
+  }
+  g_free (dir);
+  g_free (tmp);
+  return ok;
+}
+
+gboolean
+rnc_safetensors_write_atomic (const char *path, const guint8 *data,
+    size_t size, GError **error)
+{
+  GError *err = NULL;
+
+  g_return_val_if_fail (path != NULL, FALSE);
+  if (write_atomic (path, data, size, &err))
+    return TRUE;
+  {
+    char *disp = g_filename_display_name (path);
+    g_set_error (error, RNC_MODEL_ERROR, RNC_MODEL_ERROR_IO,
+        "%s: cannot write: %s", disp, err->message);
+    g_free (disp);
+    g_clear_error (&err);
+  }
+  return FALSE;
+}
+
 gboolean
 rnc_safetensors_writer_to_file (RncSafetensorsWriter *w, const char *path,
     GError **error)
 {
-  GError *err = NULL;
   size_t size = 0;
   guint8 *data;
   gboolean ok;
@@ -967,16 +1016,7 @@ rnc_safetensors_writer_to_file (RncSafetensorsWriter *w, const char *path,
   data = rnc_safetensors_writer_to_data (w, &size, error);
   if (!data)
     return FALSE;
-  /* CONSISTENT: write a temporary file next to @path, then rename it over */
-  ok = g_file_set_contents_full (path, (const char *) data, (gssize) size,
-      G_FILE_SET_CONTENTS_CONSISTENT, 0666, &err);
+  ok = rnc_safetensors_write_atomic (path, data, size, error);
   g_free (data);
-  if (!ok) {
-    char *disp = g_filename_display_name (path);
-    g_set_error (error, RNC_MODEL_ERROR, RNC_MODEL_ERROR_IO,
-        "%s: cannot write: %s", disp, err->message);
-    g_free (disp);
-    g_clear_error (&err);
-  }
   return ok;
 }

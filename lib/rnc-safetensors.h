@@ -122,10 +122,23 @@ void rnc_safetensors_writer_set_metadata (RncSafetensorsWriter *w,
  * starts on an 8-byte boundary. */
 guint8 *rnc_safetensors_writer_to_data (RncSafetensorsWriter *w,
     size_t *size, GError **error);
-/* Writes the file atomically: a temporary file in the same folder, then a
- * rename over @path, so readers never see a half-written file. */
+/* Writes the file atomically: "@path.tmp" in the same folder, fsync, a
+ * rename over @path, fsync of the folder; readers never see a half-written
+ * file and a crash at any moment leaves the old file or the new one. On
+ * failure @path is untouched and RNC_MODEL_ERROR_IO names it, the failed
+ * step and the reason. */
 gboolean rnc_safetensors_writer_to_file (RncSafetensorsWriter *w,
     const char *path, GError **error);
+/* The same atomic write for @size bytes of @data. */
+gboolean rnc_safetensors_write_atomic (const char *path, const guint8 *data,
+    size_t size, GError **error);
+
+/* (transfer full) Compact JSON text from json-glib's generator (@len
+ * bytes, freed) with every control character inside a string written as
+ * \u00XX: json-glib 1.6 writes U+001F raw, which is not JSON (RFC 8259) and
+ * which a strict reader refuses. The writer's header and rnc_vocab_to_json()
+ * go through it. @out_len (may be NULL) receives the new length. */
+char *rnc_json_escape_controls (char *text, size_t len, size_t *out_len);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (RncSafetensors, rnc_safetensors_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (RncSafetensorsWriter, rnc_safetensors_writer_free)

@@ -14,6 +14,13 @@
  * block b holds gate (b % 4) (i, f, o, g) of units u*16 .. u*16+15 with
  * u = b / 4: the four gates of sixteen units sit side by side, so a kernel
  * finishes the cell update for those units right after their dot products.
+ * A GRU (n = 3H natural columns r, z, n) is packed like an LSTM in unit
+ * groups of four blocks, whose slots are r, z, n_x, n_h: the input weights
+ * (gates == RNC_PACK_GRU_X) fill r, z, n_x and leave n_h zero, the
+ * recurrent weights (RNC_PACK_GRU_H) fill r, z, n_h and leave n_x zero, so
+ * the fused step's accumulators hold r and z pre-activations, x Wx_n + b_n
+ * and h Wh_n + b_hn apart, as the reset product needs (the pre-activation
+ * row carries b_hn in slot n_h).
  * Pre-activation rows that feed the fused steps (x Wx + b) use the same
  * packed column order and are nblocks * 16 floats wide.
  *
@@ -33,11 +40,22 @@ G_BEGIN_DECLS
 #define RNC_BLOCK 16
 #define RNC_SG_BLOCKS 8
 #define RNC_PACK_TAIL (RNC_SG_BLOCKS * RNC_BLOCK)
+/* RncPacked.gates codes of the GRU layouts (see above) */
+#define RNC_PACK_GRU_X 3
+#define RNC_PACK_GRU_H 5
+
+/* Whether @gates packs in unit groups of four blocks (LSTM, GRU). */
+static inline int
+rnc_packed_grouped (size_t gates)
+{
+  return gates == 4 || gates == RNC_PACK_GRU_X || gates == RNC_PACK_GRU_H;
+}
 
 typedef struct {
   size_t K;                     /* rows */
   size_t n;                     /* natural columns (G*H, or Q) */
-  size_t gates;                 /* 1, or 4 for LSTM gate interleaving */
+  size_t gates;                 /* 1, 4 for LSTM gate interleaving, or
+                                 * RNC_PACK_GRU_X / _H */
   size_t nblocks;               /* column blocks of 16 */
   float *data;                  /* see above, 64-byte aligned, or NULL */
 } RncPacked;
@@ -140,6 +158,9 @@ typedef struct {
   void (*lstm_step) (const struct _RncStepArgs *args);
   /* Fused RNN recurrence: h_next = tanh (a + [x @ Wx] + h_prev @ Wh). */
   void (*rnn_step) (const struct _RncStepArgs *args);
+  /* Fused GRU recurrence (GRU packing): slots = a + [x @ Wx] + h_prev @ Wh,
+   * then r, z = sigmoid, n = tanh (n_x + r n_h), h_next = n + z (h - n). */
+  void (*gru_step) (const struct _RncStepArgs *args);
 
   /* Element-wise LSTM steps of BPTT (rnc-bptt.c) over N rows of H units,
    * natural column order, rows contiguous (a, gates, da: 4H floats per

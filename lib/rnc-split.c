@@ -26,7 +26,7 @@ struct _RncSplit
   gint done;                    /* atomic: jobs the helper finished */
   gint sleeping;                /* atomic: the helper waits on cond */
   gint quit;                    /* atomic */
-  gboolean started;             /* under lock: the helper runs */
+  gint started;                 /* atomic, under lock: the helper runs */
   RncStepFunc fn;               /* the posted job (written before posted) */
   const RncStepArgs *args;
 };
@@ -38,7 +38,9 @@ helper_main (gpointer data)
   gint seen = 0;
 
   g_mutex_lock (&sp->lock);
-  sp->started = TRUE;
+  /* atomic as well as locked: ThreadSanitizer cannot see GLib's futex
+   * based GMutex, and the flag is read in a loop */
+  g_atomic_int_set (&sp->started, TRUE);
   g_cond_broadcast (&sp->cond);
   g_mutex_unlock (&sp->lock);
   for (;;) {
@@ -87,7 +89,7 @@ rnc_split_new (void)
   /* the thread's own start-up (GLib allocates for it) happens now, not
    * during the first steps */
   g_mutex_lock (&sp->lock);
-  while (!sp->started)
+  while (!g_atomic_int_get (&sp->started))
     g_cond_wait (&sp->cond, &sp->lock);
   g_mutex_unlock (&sp->lock);
   return sp;

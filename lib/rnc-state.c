@@ -212,6 +212,12 @@ rnc_state_set_initial (RncState *s, const float *h, const float *c)
   s->init = RNC_INIT_GIVEN;
 }
 
+size_t
+rnc_state_get_initial_streams (const RncState *s)
+{
+  return !s->h0 ? 0 : s->h0_streams ? s->N : 1;
+}
+
 void
 rnc_state_set_initial_streams (RncState *s, const float *h, const float *c)
 {
@@ -226,6 +232,24 @@ rnc_state_set_initial_streams (RncState *s, const float *h, const float *c)
     s->c0 = c ? g_memdup2 (c, n * sizeof (float)) : g_new0 (float, n);
   s->h0_streams = TRUE;
   s->init = RNC_INIT_GIVEN;
+}
+
+gboolean
+rnc_state_copy_initial (const RncState *s, float *h, float *c)
+{
+  size_t l, n, H = s->H;
+
+  if (s->init != RNC_INIT_GIVEN)
+    return FALSE;
+  for (l = 0; l < s->L; l++)
+    for (n = 0; n < s->N; n++) {
+      /* per stream, or row l broadcast to every stream */
+      size_t src = s->h0_streams ? (l * s->N + n) * H : l * H;
+      memcpy (h + (l * s->N + n) * H, s->h0 + src, H * sizeof (float));
+      if (s->c)
+        memcpy (c + (l * s->N + n) * H, s->c0 + src, H * sizeof (float));
+    }
+  return TRUE;
 }
 
 static void

@@ -51,6 +51,13 @@ void rnc_state_set_initial (RncState *state, const float *h, const float *c);
  * saved from N streams), and selects RNC_INIT_GIVEN. */
 void rnc_state_set_initial_streams (RncState *state, const float *h,
     const float *c);
+/* Streams the given initial state holds: 1 when one (L, H) state serves
+ * every stream, N when set per stream; 0 without one. */
+size_t rnc_state_get_initial_streams (const RncState *state);
+/* Copies the given initial state of every stream into @h (L, N, H) and @c
+ * (L, N, H; not touched for rnn): what a reset restores. Returns FALSE
+ * (copies nothing) unless the init kind is RNC_INIT_GIVEN. */
+gboolean rnc_state_copy_initial (const RncState *state, float *h, float *c);
 /* Sets every stream to the initial state. */
 void rnc_state_reset (RncState *state);
 /* Sets stream @n (< N) of every layer to its initial state; the other

@@ -26,7 +26,10 @@ rnc_unichar_word_class (gunichar c)
     if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
         (c >= '0' && c <= '9') || c == '_')
       return CLS_WORD;
-    if ((c >= 0x09 && c <= 0x0d) || (c >= 0x1c && c <= 0x20))
+    /* U+0000 is a separator (Python would make it punctuation): a token is
+     * a C string everywhere downstream (token lines, vocabularies), so a
+     * NUL inside one would cut it short or make it empty. */
+    if (c == 0 || (c >= 0x09 && c <= 0x0d) || (c >= 0x1c && c <= 0x20))
       return CLS_SPACE;
     return CLS_OTHER;
   }

@@ -10,7 +10,10 @@
  *           Combining marks (Mn Mc Me) are not word characters, as in Python.
  *   space = Python's str.isspace(): U+0009..U+000D, U+001C..U+001F, U+0020,
  *           U+0085, U+00A0, U+1680, U+2000..U+200A, U+2028, U+2029, U+202F,
- *           U+205F, U+3000.
+ *           U+205F, U+3000; and U+0000 (NUL), which Python counts as
+ *           punctuation: here it is a separator in both modes, so that no
+ *           token ever holds a NUL byte (token lines and vocabularies are
+ *           C strings).
  *
  * Categories come from GLib's Unicode tables (Unicode 15 in GLib 2.74);
  * Python 3.11 uses Unicode 14, so the two disagree only on the 4,388 code

@@ -1,7 +1,9 @@
 /* librnc: vocabularies, building from counts, unknown-word signatures. */
 #include "rnc-vocab.h"
 
+#include "rnc-json.h"
 #include "rnc-model-io.h"
+#include "rnc-safetensors.h"
 
 #include <errno.h>
 #include <glib/gstdio.h>
@@ -321,6 +323,7 @@ rnc_vocab_to_json (const RncVocab * v)
   JsonNode *root;
   JsonGenerator *gen;
   char *out;
+  gsize len = 0;
   guint i;
 
   g_return_val_if_fail (v != NULL, NULL);
@@ -331,17 +334,16 @@ rnc_vocab_to_json (const RncVocab * v)
   json_node_take_array (root, array);
   gen = json_generator_new ();
   json_generator_set_root (gen, root);
-  out = json_generator_to_data (gen, NULL);
+  out = json_generator_to_data (gen, &len);
   g_object_unref (gen);
   json_node_unref (root);
-  return out;
+  return rnc_json_escape_controls (out, len, NULL);
 }
 
 RncVocab *
 rnc_vocab_new_from_json (const char *json, gssize length, const char *name,
     GError ** error)
 {
-  JsonParser *parser;
   JsonNode *root;
   JsonArray *array;
   GError *err = NULL;
@@ -352,15 +354,20 @@ rnc_vocab_new_from_json (const char *json, gssize length, const char *name,
   if (name == NULL)
     name = "(JSON vocabulary)";
 
-  parser = json_parser_new_immutable ();
-  if (!json_parser_load_from_data (parser, json, length, &err)) {
-    g_set_error (error, RNC_VOCAB_ERROR, RNC_VOCAB_ERROR_JSON,
+  /* one value per token plus the list: a longer list is refused before
+   * json-glib builds it */
+  root = rnc_json_parse (json, length, "the text",
+      RNC_JSON_METADATA_MAX_DEPTH, (size_t) RNC_VOCAB_MAX_SIZE + 1, &err);
+  if (root == NULL) {
+    g_set_error (error, RNC_VOCAB_ERROR,
+        err->code == RNC_JSON_ERROR_TOO_LARGE ? RNC_VOCAB_ERROR_TOO_LARGE :
+        err->code == RNC_JSON_ERROR_ENCODING || err->code == RNC_JSON_ERROR_NUL
+        ? RNC_VOCAB_ERROR_ENCODING : RNC_VOCAB_ERROR_JSON,
         "%s: not a JSON list of strings: %s", name, err->message);
     g_error_free (err);
     goto out;
   }
-  root = json_parser_get_root (parser);
-  if (root == NULL || !JSON_NODE_HOLDS_ARRAY (root)) {
+  if (!JSON_NODE_HOLDS_ARRAY (root)) {
     g_set_error (error, RNC_VOCAB_ERROR, RNC_VOCAB_ERROR_JSON,
         "%s: not a JSON list of strings", name);
     goto out;
@@ -412,7 +419,8 @@ failed:
   rnc_vocab_free (v);
   v = NULL;
 out:
-  g_object_unref (parser);
+  if (root)
+    json_node_unref (root);
   return v;
 }
 
@@ -508,7 +516,7 @@ rnc_vocab_load_any (const char *path, const char *const *keys,
 
   g_return_val_if_fail (path != NULL, NULL);
 
-  if (!rnc_file_is_safetensors (path))
+  if (!rnc_file_is_safetensors (path) && !g_str_has_suffix (path, ".onnx"))
     return rnc_vocab_load (path, error);
 
   /* A model file: its metadata names or holds the vocabulary. */

@@ -71,7 +71,9 @@ gboolean rnc_vocab_save (const RncVocab *vocab, const char *path,
 /* (transfer full) The vocabulary as a JSON list of strings, in id order. */
 char *rnc_vocab_to_json (const RncVocab *vocab);
 /* (transfer full) From a JSON list of strings (validated as a file's lines;
- * errors name @name and the 0-based list index). */
+ * errors name @name and the 0-based list index). The text goes through
+ * rnc_json_check() first (depth RNC_JSON_METADATA_MAX_DEPTH, nothing after
+ * the list, no escaped NUL): RNC_VOCAB_ERROR_JSON, _ENCODING or _TOO_LARGE. */
 RncVocab *rnc_vocab_new_from_json (const char *json, gssize length,
     const char *name, GError **error);
 /* (transfer full) A model metadata value (rnc.vocab, rnc.labels): an inline
@@ -86,7 +88,7 @@ RncVocab *rnc_vocab_new_from_metadata (const char *value,
  * name. FALSE when it cannot be read. */
 gboolean rnc_file_is_safetensors (const char *path);
 /* (transfer full) What a `vocab` property names: a safetensors model file
- * (detected by content), loaded with rnc_model_load(), whose metadata value
+ * (detected by content) or an ONNX model (a name ending in .onnx), loaded with rnc_model_load(), whose metadata value
  * under the first of @keys present (NULL-terminated, e.g. "rnc.labels",
  * "rnc.vocab") is read with rnc_vocab_new_from_metadata (file names
  * relative to the model's folder), or else a vocabulary file. Errors are in

@@ -11,6 +11,7 @@
 #include "rnc-forecast.h"
 #include "rnc-forward.h"
 #include "rnc-generate.h"
+#include "rnc-gru.h"
 #include "rnc-lstm.h"
 #include "rnc-model-io.h"
 #include "rnc-model.h"

@@ -210,7 +210,7 @@ gst_csv_dec_class_init (GstCsvDecClass * klass)
   gst_element_class_set_static_metadata (element_class,
       "CSV to frames", "Codec/Decoder/Converter",
       "Parses CSV text into F32 frames of the chosen numeric columns",
-      "gst-recurrent authors");
+      GST_RECURRENT_AUTHORS);
 
   element_class->change_state = GST_DEBUG_FUNCPTR (gst_csv_dec_change_state);
 

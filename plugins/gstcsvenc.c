@@ -143,7 +143,7 @@ gst_csv_enc_class_init (GstCsvEncClass * klass)
   gst_element_class_set_static_metadata (element_class,
       "Frames to CSV", "Codec/Encoder/Converter",
       "Writes F32 or S32 frames as CSV lines, one line per frame",
-      "gst-recurrent authors");
+      GST_RECURRENT_AUTHORS);
 
   element_class->change_state = GST_DEBUG_FUNCPTR (gst_csv_enc_change_state);
 }

@@ -12,8 +12,9 @@
  * @title: generate
  * @see_also: rnn, lstm, vocab-encode, vocab-decode, csvdec
  *
- * generate primes a model (vanilla RNN or LSTM, with a head) on its input
- * frames, then rolls it forward feeding its own predictions back as inputs.
+ * generate primes a model (vanilla RNN, LSTM or GRU, with a head) on its
+ * input frames, then rolls it forward feeding its own predictions back as
+ * inputs.
  * It has two jobs:
  *
  * - **Continuation** (`horizon=0`, the default): no output while the input
@@ -46,12 +47,31 @@
  * `seed` and restarted at every reset, so the same prompt gives the same
  * text; a continuation ends after drawing `stop-id`. Any other model (no
  * head, Q != D, a tagger) is refused at start with an error saying why.
+ * NNStreamer's `other/tensors, format=static, num_tensors=1,
+ * types=float32, dimensions=D:1` (int32 and 1:1 for ids) is taken and
+ * given too (one frame per output buffer; see docs/interop.md).
  *
  * Timestamps: forecasts are stamped as the input frame they follow (no
  * latency is added); with a framerate, a continuation's frames carry on the
  * input's frame times. State rules as rnn/lstm (`initial-state`,
  * `state-location`, `reset-on`, `rnc/reset`, the `reset` signal): the saved
  * state is the true state after the last input frame.
+ *
+ * Many streams (regression models): with `streams=N` (or `streams=0`: N =
+ * input width / D), each input frame holds N independent streams side by
+ * side; a horizon output frame holds each stream's N*Q forecast, stream
+ * after stream, and a continuation frame one predicted frame of every
+ * stream. Every rollout step is one batched step of all streams, and each
+ * stream's values are bit-identical to a separate generate fed that stream
+ * alone. Per-stream resets as rnn/lstm (`rnc/reset` with a `stream` field,
+ * `reset-stream`). Language models run one stream only.
+ *
+ * Checkpoints and resume as rnn/lstm (`checkpoint-frames`, `resume`,
+ * docs/checkpoints.md): the position counts input frames, and a resumed
+ * forecaster gives the uninterrupted run's remaining forecasts (except a
+ * language model's draws with temperature > 0: the sampler's position is
+ * not saved). A continuation's frames carry offsets after the last input
+ * frame's.
  *
  * ## Example launch lines
  * The Q8 model and seed come from `rnc-seed-model q8 -o q8.safetensors
@@ -202,10 +222,10 @@ gst_generate_class_init (GstGenerateClass * klass)
 
   gst_element_class_set_static_metadata (element_class,
       "Recurrent sequence generator", "Filter/Analyzer",
-      "Primes an RNN or LSTM on its input, then rolls it forward on its own "
-      "predictions: a continuation at EOS, or a horizon forecast for every "
+      "Primes an RNN, LSTM or GRU on its input, then rolls it forward on its "
+      "own predictions: a continuation at EOS, or a horizon forecast for every "
       "frame; greedy or sampled ids for language models",
-      "gst-recurrent authors");
+      GST_RECURRENT_AUTHORS);
 }
 
 static void

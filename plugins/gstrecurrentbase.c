@@ -32,6 +32,7 @@
 
 #include "gstrecurrentbase.h"
 #include "gstrecurrentutil.h"
+#include "gstrecurrenttensors.h"
 
 #include "rnc-forecast.h"
 #include "rnc-model-io.h"
@@ -49,6 +50,8 @@ GST_DEBUG_CATEGORY_STATIC (gst_recurrent_base_debug);
 #define DEFAULT_EMIT GST_RECURRENT_EMIT_FRAME
 #define DEFAULT_WINDOW -1
 #define DEFAULT_THREADS 0
+#define DEFAULT_CHECKPOINT_FRAMES 0
+#define DEFAULT_RESUME FALSE
 #define MAX_THREADS 2
 #define DEFAULT_STREAMS 1
 /* an input frame of N*D values must fit a caps width (int) */
@@ -75,6 +78,8 @@ typedef struct
   GstRecurrentInitialState initial_state;
   gchar *state_location;
   guint reset_on;               /* GstRecurrentResetOn flags */
+  guint64 checkpoint_frames;    /* 0: save at EOS and stop only */
+  gboolean resume;
   GstRecurrentOutput output;
   GstRecurrentEmit emit;
   gint window;
@@ -106,11 +111,15 @@ typedef struct
   GstRecurrentEmit emit_mode;
   GstRecurrentInitialState initial_mode;
   guint threads_mode;
+  gboolean resume_mode;
+  gboolean streams_known;       /* the caps said how many streams */
   gsize window_frames;
   RncModel *model;
   RncState *state;
   RncRunner *runner;
   gsize chunk;
+  gsize chunk_full;             /* chunk for other/x-frames output */
+  gboolean out_tensors;         /* other/tensors out: one frame per buffer */
   gsize in_frame_bytes, out_frame_bytes;
   guint8 *in_buf;               /* (chunk, in frame) aligned copy of input */
   GstAdapter *adapter;
@@ -126,6 +135,19 @@ typedef struct
   guint64 n_frames;             /* frames consumed since t0 */
   GstClockTime last_pts, last_duration;   /* last input buffer */
   gboolean dirty;               /* frames processed since the last save */
+
+  /* checkpoints and resume (docs/checkpoints.md) */
+  guint64 position;             /* frames consumed since the stream start:
+                                 * the state file's rnc.position and the
+                                 * output buffers' offsets */
+  guint64 ckpt_every;           /* checkpoint-frames, 0: none */
+  guint64 next_ckpt;            /* save once position reaches it */
+  gboolean ckpt_failing;        /* the last checkpoint write failed */
+  RncStateFile *resume_file;    /* resume pending: the file to install */
+  guint64 resume_position;      /* its rnc.position */
+  guint64 skip_left;            /* input frames still to drop before it */
+  gboolean resume_values;       /* install its h/c (FALSE with a window:
+                                 * the last T-1 frames are run again) */
   gboolean need_discont;
   gboolean failed;              /* an error was posted */
   GstCaps *rejected_caps;       /* input caps already refused with an error */
@@ -232,11 +254,13 @@ gst_recurrent_emit_get_type (void)
   "other/x-frames, format = (string) F32LE, width = (int) [ 1, MAX ]; " \
   "other/x-frames, format = (string) S32LE, width = (int) [ 1, MAX ]; " \
   "audio/x-raw, format = (string) F32LE, layout = (string) interleaved, " \
-  "channels = (int) [ 1, MAX ], rate = (int) [ 1, MAX ]"
+  "channels = (int) [ 1, MAX ], rate = (int) [ 1, MAX ]; " \
+  GST_RECURRENT_TENSORS_CAPS
 
 #define SRC_CAPS \
   "other/x-frames, format = (string) { F32LE, S32LE }, " \
-  "width = (int) [ 1, MAX ], framerate = (fraction) [ 0/1, MAX ]"
+  "width = (int) [ 1, MAX ], framerate = (fraction) [ 0/1, MAX ]; " \
+  GST_RECURRENT_TENSORS_CAPS
 
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
     GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS (SINK_CAPS));
@@ -307,8 +331,9 @@ gst_recurrent_base_class_init (GstRecurrentBaseClass * klass)
   g_object_class_install_property (gobject_class,
       GST_RECURRENT_BASE_PROP_MODEL,
       g_param_spec_string ("model", "Model",
-          "Model file (safetensors, native or PyTorch nn.RNN/nn.LSTM + "
-          "nn.Linear); loaded when the element starts", DEFAULT_MODEL,
+          "Model file (safetensors, native or PyTorch nn.RNN/nn.LSTM/nn.GRU + "
+          "nn.Linear, or ONNX as torch.onnx.export writes it); loaded when "
+          "the element starts", DEFAULT_MODEL,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_READY));
   g_object_class_install_property (gobject_class,
@@ -340,8 +365,8 @@ gst_recurrent_base_class_init (GstRecurrentBaseClass * klass)
           "Threads per recurrent step: 1, 2 (each large step split across "
           "two cores), or 0 for auto (split a layer's steps only while that "
           "is measured to be faster). Models whose recurrent weights are "
-          "under 1 MiB (LSTM H < 256, RNN H < 512) always run on the "
-          "streaming thread alone. Outputs are the same bit for bit",
+          "under 1 MiB (LSTM H < 256, GRU H < 296, RNN H < 512) always run "
+          "on the streaming thread alone. Outputs are the same bit for bit",
           0, MAX_THREADS, DEFAULT_THREADS,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_READY));
@@ -365,6 +390,25 @@ gst_recurrent_base_class_init (GstRecurrentBaseClass * klass)
           "same weights; 0 takes N = input width / model input width",
           0, MAX_STREAMS, DEFAULT_STREAMS,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+
+  g_object_class_install_property (gobject_class,
+      GST_RECURRENT_BASE_PROP_CHECKPOINT_FRAMES,
+      g_param_spec_uint64 ("checkpoint-frames", "Checkpoint frames",
+          "Also write the state file (state-location) every this many input "
+          "frames, at the first buffer boundary after the count crosses a "
+          "multiple, atomically, with the frame position (0: only at EOS "
+          "and when stopping)", 0, G_MAXUINT64, DEFAULT_CHECKPOINT_FRAMES,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class,
+      GST_RECURRENT_BASE_PROP_RESUME,
+      g_param_spec_boolean ("resume", "Resume",
+          "With initial-state=file: continue where the state file left off: "
+          "drop the input frames it already covers (its rnc.position), then "
+          "carry on from its state, so a restarted pipeline over the same "
+          "input gives the uninterrupted run's remaining outputs",
+          DEFAULT_RESUME, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_READY));
 
   /**
@@ -488,6 +532,8 @@ gst_recurrent_base_init (GstRecurrentBase * self)
   priv->emit = DEFAULT_EMIT;
   priv->window = DEFAULT_WINDOW;
   priv->threads = DEFAULT_THREADS;
+  priv->checkpoint_frames = DEFAULT_CHECKPOINT_FRAMES;
+  priv->resume = DEFAULT_RESUME;
   priv->streams = DEFAULT_STREAMS;
   priv->n_streams = 1;
   priv->adapter = gst_adapter_new ();
@@ -560,6 +606,12 @@ gst_recurrent_base_set_property (GObject * object, guint prop_id,
     case GST_RECURRENT_BASE_PROP_STREAMS:
       priv->streams = g_value_get_uint (value);
       break;
+    case GST_RECURRENT_BASE_PROP_CHECKPOINT_FRAMES:
+      priv->checkpoint_frames = g_value_get_uint64 (value);
+      break;
+    case GST_RECURRENT_BASE_PROP_RESUME:
+      priv->resume = g_value_get_boolean (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -610,6 +662,12 @@ gst_recurrent_base_get_property (GObject * object, guint prop_id,
       break;
     case GST_RECURRENT_BASE_PROP_STREAMS:
       g_value_set_uint (value, priv->streams);
+      break;
+    case GST_RECURRENT_BASE_PROP_CHECKPOINT_FRAMES:
+      g_value_set_uint64 (value, priv->checkpoint_frames);
+      break;
+    case GST_RECURRENT_BASE_PROP_RESUME:
+      g_value_set_boolean (value, priv->resume);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -924,6 +982,7 @@ gst_recurrent_base_free_streams (GstRecurrentBase * self)
 
   if (priv->state)
     GST_RECURRENT_BASE_GET_CLASS (self)->teardown (self);
+  g_clear_pointer (&priv->resume_file, rnc_state_file_free);
   g_clear_pointer (&priv->state, rnc_state_free);
   g_clear_pointer (&priv->in_buf, g_free);
   GST_OBJECT_LOCK (self);
@@ -954,6 +1013,7 @@ gst_recurrent_base_build_streams (GstRecurrentBase * self, gsize N)
   /* before setup(): generate's rollout state shares this helper thread */
   n_threads = rnc_state_set_threads (priv->state, priv->threads_mode);
 
+  g_clear_pointer (&priv->resume_file, rnc_state_file_free);
   switch (priv->initial_mode) {
     case GST_RECURRENT_INITIAL_STATE_ONES:
       rnc_state_set_init (priv->state, RNC_INIT_ONES);
@@ -961,8 +1021,28 @@ gst_recurrent_base_build_streams (GstRecurrentBase * self, gsize N)
     case GST_RECURRENT_INITIAL_STATE_FILE:
       if (!priv->state_path || priv->state_path[0] == '\0')
         goto no_state_path;
-      if (!rnc_state_load_initial (priv->state, priv->state_path, &err))
+      if (priv->streams_mode == 0 && !priv->streams_known) {
+        /* streams=0: the file holds N streams, known with the caps; the
+         * state is built again then (gst_recurrent_base_set_streams) */
+        rnc_state_set_init (priv->state, RNC_INIT_ZEROS);
+        break;
+      }
+      if (!priv->resume_mode) {
+        if (!rnc_state_load_initial (priv->state, priv->state_path, &err))
+          goto state_failed;
+        break;
+      }
+      /* resume: resets restore what they restored in the run that wrote
+       * the file; its values are installed once the frames it covers are
+       * dropped (gst_recurrent_base_skip_resumed) */
+      priv->resume_file = rnc_state_file_load (priv->state, priv->state_path,
+          &err);
+      if (!priv->resume_file)
         goto state_failed;
+      if (!rnc_state_file_get_position (priv->resume_file,
+              &priv->resume_position))
+        goto no_position;
+      rnc_state_file_apply_initial (priv->resume_file, priv->state);
       break;
     case GST_RECURRENT_INITIAL_STATE_ZEROS:
     default:
@@ -973,6 +1053,18 @@ gst_recurrent_base_build_streams (GstRecurrentBase * self, gsize N)
 
   if (!klass->setup (self, &err))
     goto setup_failed;
+  if (priv->resume_file) {
+    /* with a window of T frames every output comes from the last T frames
+     * run from the initial state: run the T-1 frames before the position
+     * again instead of installing h/c */
+    guint64 refeed = priv->window_frames > 0 ?
+        MIN (priv->resume_position, (guint64) priv->window_frames - 1) : 0;
+    priv->skip_left = priv->resume_position - refeed;
+    priv->resume_values = priv->window_frames == 0;
+    GST_INFO_OBJECT (self, "resuming from %s at frame %" G_GUINT64_FORMAT
+        " (%" G_GUINT64_FORMAT " input frames dropped first)",
+        priv->state_path, priv->resume_position, priv->skip_left);
+  }
   klass->get_output_format (self, &out_width, &out_ids);
   priv->out_frame_bytes = out_width * 4;
   /* an output frame wider than the model's (generate's horizon) caps the
@@ -980,6 +1072,7 @@ gst_recurrent_base_build_streams (GstRecurrentBase * self, gsize N)
   priv->chunk = MIN (priv->chunk, MAX (1, CHUNK_BYTES /
           priv->out_frame_bytes));
   priv->in_buf = g_malloc (priv->chunk * priv->in_frame_bytes);
+  priv->chunk_full = priv->chunk;
 
   GST_OBJECT_LOCK (self);
   priv->n_streams = N;
@@ -1007,6 +1100,12 @@ state_failed:
           priv->state_path, priv->model_path), ("%s", err->message));
   g_clear_error (&err);
   goto free_state;
+no_position:
+  GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ,
+      ("Cannot resume from state file \"%s\": it records no position "
+          "(rnc.position); it was not written by a checkpoint.",
+          priv->state_path), (NULL));
+  goto free_state;
 setup_failed:
   GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
       ("Model \"%s\" cannot be run as configured: %s", priv->model_path,
@@ -1014,6 +1113,7 @@ setup_failed:
   g_clear_error (&err);
   goto free_state;
 free_state:
+  g_clear_pointer (&priv->resume_file, rnc_state_file_free);
   g_clear_pointer (&priv->state, rnc_state_free);
   return FALSE;
 }
@@ -1043,6 +1143,8 @@ gst_recurrent_base_start (GstBaseTransform * trans)
   window = priv->window;
   priv->threads_mode = priv->threads;
   priv->streams_mode = priv->streams;
+  priv->ckpt_every = priv->checkpoint_frames;
+  priv->resume_mode = priv->resume;
   GST_OBJECT_UNLOCK (self);
 
   factory = gst_element_get_factory (GST_ELEMENT (self)) ?
@@ -1051,6 +1153,9 @@ gst_recurrent_base_start (GstBaseTransform * trans)
 
   if (!priv->model_path || priv->model_path[0] == '\0')
     goto no_model;
+  if (priv->resume_mode
+      && priv->initial_mode != GST_RECURRENT_INITIAL_STATE_FILE)
+    goto resume_without_file;
   priv->model = rnc_model_load (priv->model_path, &err);
   if (!priv->model)
     goto load_failed;
@@ -1068,6 +1173,7 @@ gst_recurrent_base_start (GstBaseTransform * trans)
   priv->window_frames = window < 0 ? rnc_model_get_window (priv->model) :
       (gsize) window;
   /* streams=0: one stream until the caps say how many */
+  priv->streams_known = FALSE;
   if (!gst_recurrent_base_build_streams (self, MAX (priv->streams_mode, 1)))
     goto build_failed;
 
@@ -1077,6 +1183,9 @@ gst_recurrent_base_start (GstBaseTransform * trans)
   priv->fps_d = 1;
   priv->dirty = FALSE;
   priv->failed = FALSE;
+  priv->position = 0;
+  priv->next_ckpt = priv->ckpt_every;
+  priv->ckpt_failing = FALSE;
   priv->last_pts = priv->last_duration = GST_CLOCK_TIME_NONE;
   g_atomic_int_set (&priv->reset_pending, 0);
 
@@ -1086,6 +1195,11 @@ gst_recurrent_base_start (GstBaseTransform * trans)
   priv->ready = TRUE;
   GST_OBJECT_UNLOCK (self);
 
+  if (priv->ckpt_every > 0 && (!priv->state_path
+          || priv->state_path[0] == '\0'))
+    GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS,
+        ("checkpoint-frames is set but state-location is not: no "
+            "checkpoints will be written."), (NULL));
   GST_INFO_OBJECT (self, "model %s: %s, %s input of width %" G_GSIZE_FORMAT
       ", H=%zu, L=%zu, head %s; output width %" G_GSIZE_FORMAT "%s per "
       "stream, window %" G_GSIZE_FORMAT ", streams %u", priv->model_path,
@@ -1110,6 +1224,12 @@ series_failed:
   g_free (series);
   g_clear_pointer (&priv->model, rnc_model_free);
   return FALSE;
+resume_without_file:
+  g_free (series);
+  GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+      ("resume=true needs initial-state=file and a 'state-location' to "
+          "resume from."), (NULL));
+  return FALSE;
 load_failed:
   g_free (series);
   GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ,
@@ -1130,10 +1250,17 @@ build_failed:
   return FALSE;
 }
 
-/* Writes the state file; @at_eos says whether a failure is an error (EOS)
- * or a warning (stopping). */
+typedef enum
+{
+  SAVE_CHECKPOINT,              /* periodic: a failure is a warning */
+  SAVE_EOS,                     /* a failure is an error: the final state is lost */
+  SAVE_STOP,                    /* a failure is a warning: the pipeline is going down */
+} SaveKind;
+
+/* Writes the state file with the position (atomically: a failure keeps
+ * the previous file). Streaming thread, or stop(). */
 static gboolean
-gst_recurrent_base_save_state (GstRecurrentBase * self, gboolean at_eos)
+gst_recurrent_base_save_state (GstRecurrentBase * self, SaveKind kind)
 {
   GstRecurrentBasePrivate *priv = PRIV (self);
   GError *err = NULL;
@@ -1141,21 +1268,50 @@ gst_recurrent_base_save_state (GstRecurrentBase * self, gboolean at_eos)
   if (!priv->state || !priv->state_path || priv->state_path[0] == '\0'
       || !priv->dirty)
     return TRUE;
-  if (!rnc_state_save (priv->state, priv->state_path, &err)) {
-    if (at_eos)
+  if (!rnc_state_save_at (priv->state, priv->position, priv->state_path,
+          &err)) {
+    if (kind == SAVE_EOS)
       GST_ELEMENT_ERROR (self, RESOURCE, WRITE,
-          ("Could not save the state to \"%s\".", priv->state_path),
-          ("%s", err->message));
-    else
+          ("Could not save the state to \"%s\"; the previous file is kept.",
+              priv->state_path), ("%s", err->message));
+    else if (kind == SAVE_STOP || !priv->ckpt_failing)
       GST_ELEMENT_WARNING (self, RESOURCE, WRITE,
-          ("Could not save the state to \"%s\".", priv->state_path),
-          ("%s", err->message));
+          ("Could not save the state to \"%s\"%s; the previous file is "
+              "kept.", priv->state_path, kind == SAVE_CHECKPOINT ?
+              " (checkpoint)" : ""), ("%s", err->message));
+    else
+      GST_WARNING_OBJECT (self, "checkpoint at frame %" G_GUINT64_FORMAT
+          " failed again: %s", priv->position, err->message);
+    if (kind == SAVE_CHECKPOINT)
+      priv->ckpt_failing = TRUE;
     g_clear_error (&err);
     return FALSE;
   }
-  GST_DEBUG_OBJECT (self, "state saved to %s", priv->state_path);
+  if (priv->ckpt_failing)
+    GST_INFO_OBJECT (self, "checkpoints to %s work again", priv->state_path);
+  GST_DEBUG_OBJECT (self, "state at frame %" G_GUINT64_FORMAT " saved to %s",
+      priv->position, priv->state_path);
+  priv->ckpt_failing = FALSE;
   priv->dirty = FALSE;
   return TRUE;
+}
+
+/* Streaming thread, between buffers (the outputs of the frames before
+ * position were pushed): writes a checkpoint when one is due. */
+static inline void
+gst_recurrent_base_maybe_checkpoint (GstRecurrentBase * self)
+{
+  GstRecurrentBasePrivate *priv = PRIV (self);
+
+  if (G_LIKELY (priv->ckpt_every == 0 || priv->position < priv->next_ckpt
+          || !priv->dirty))
+    return;
+  gst_recurrent_base_save_state (self, SAVE_CHECKPOINT);
+  /* a failed write is retried at the next multiple, not every buffer */
+  priv->next_ckpt = (priv->position / priv->ckpt_every + 1) *
+      priv->ckpt_every;
+  if (priv->next_ckpt <= priv->position)        /* overflow */
+    priv->next_ckpt = G_MAXUINT64;
 }
 
 static gboolean
@@ -1164,7 +1320,7 @@ gst_recurrent_base_stop (GstBaseTransform * trans)
   GstRecurrentBase *self = GST_RECURRENT_BASE (trans);
   GstRecurrentBasePrivate *priv = PRIV (self);
 
-  gst_recurrent_base_save_state (self, FALSE);
+  gst_recurrent_base_save_state (self, SAVE_STOP);
 
   GST_OBJECT_LOCK (self);
   priv->ready = FALSE;
@@ -1226,6 +1382,19 @@ append_audio (GstCaps * caps, gsize channels, const GValue * framerate)
   gst_caps_append_structure (caps, s);
 }
 
+/* (transfer full) @res with the other/tensors equivalent of each
+ * other/x-frames structure: first when @caps (the other side) prefers
+ * other/tensors (its first structure), after the x-frames otherwise.
+ * Takes @res. */
+static GstCaps *
+gst_recurrent_base_add_tensors (GstCaps * res, GstCaps * caps)
+{
+  gboolean tensors = !gst_caps_is_any (caps) && !gst_caps_is_empty (caps)
+      && gst_recurrent_tensors_is (gst_caps_get_structure (caps, 0));
+
+  return gst_recurrent_tensors_add_equivalents (res, tensors);
+}
+
 /* The streams N that caps structure @s (NULL: any) holds: the streams
  * property when set, else its fixed width (or channels) over @per_stream
  * values when that divides; 0 when unknown. */
@@ -1240,7 +1409,8 @@ gst_recurrent_base_caps_streams (guint streams, const GstStructure * s,
   if (!s || per_stream == 0)
     return 0;
   if (!gst_structure_get_int (s, "width", &width)
-      && !gst_structure_get_int (s, "channels", &width))
+      && !gst_structure_get_int (s, "channels", &width)
+      && !gst_recurrent_tensors_get_width (s, &width))
     return 0;
   if (width <= 0 || (gsize) width % per_stream != 0)
     return 0;
@@ -1340,6 +1510,7 @@ gst_recurrent_base_transform_caps (GstBaseTransform * trans,
     if (G_IS_VALUE (&rate))
       g_value_unset (&rate);
   }
+  res = gst_recurrent_base_add_tensors (res, caps);
 
   if (filter) {
     GstCaps *tmp = gst_caps_intersect_full (filter, res,
@@ -1350,6 +1521,19 @@ gst_recurrent_base_transform_caps (GstBaseTransform * trans,
   GST_LOG_OBJECT (self, "%s %" GST_PTR_FORMAT " -> %" GST_PTR_FORMAT,
       direction == GST_PAD_SINK ? "sink" : "src", caps, res);
   return res;
+}
+
+/* other/tensors output: one frame per buffer (NNStreamer's rule), so
+ * frames are processed and pushed one at a time; other/x-frames: chunks. */
+static void
+gst_recurrent_base_set_output_tensors (GstRecurrentBase * self,
+    GstCaps * outcaps)
+{
+  GstRecurrentBasePrivate *priv = PRIV (self);
+
+  priv->out_tensors = outcaps && gst_caps_get_size (outcaps) > 0
+      && gst_recurrent_tensors_is (gst_caps_get_structure (outcaps, 0));
+  priv->chunk = priv->out_tensors ? 1 : priv->chunk_full;
 }
 
 /* set_caps: the input's @width values per frame hold N streams of the
@@ -1375,9 +1559,14 @@ gst_recurrent_base_set_streams (GstRecurrentBase * self, GstCaps * incaps,
     goto wrong_streams;
   if (N > MAX_STREAMS)
     goto too_many;
-  if (N != priv->n_streams) {
+  /* streams=0 with initial-state=file: the file is read now that N is
+   * known, even when N is the 1 the state was built for */
+  if (N != priv->n_streams || (!priv->streams_known
+          && priv->streams_mode == 0
+          && priv->initial_mode == GST_RECURRENT_INITIAL_STATE_FILE)) {
     GST_INFO_OBJECT (self, "input of width %d: %" G_GSIZE_FORMAT " streams",
         width, N);
+    priv->streams_known = TRUE;
     gst_recurrent_base_clear_input (self);
     gst_recurrent_base_free_streams (self);
     if (!gst_recurrent_base_build_streams (self, N)) {
@@ -1385,6 +1574,7 @@ gst_recurrent_base_set_streams (GstRecurrentBase * self, GstCaps * incaps,
       return FALSE;
     }
   }
+  priv->streams_known = TRUE;
   return TRUE;
 
   /* ERRORS */
@@ -1438,7 +1628,10 @@ gst_recurrent_base_set_caps (GstBaseTransform * trans, GstCaps * incaps,
   /* the base class retries negotiation on every buffer: one error is enough */
   if (priv->rejected_caps && gst_caps_is_equal (incaps, priv->rejected_caps))
     return FALSE;
-  if (audio) {
+  if (gst_recurrent_tensors_is (s)) {
+    if (!gst_recurrent_tensors_parse (s, &ids, &width, &fps_n, &fps_d))
+      goto bad_caps;
+  } else if (audio) {
     if (!gst_structure_get_int (s, "channels", &width)
         || !gst_structure_get_int (s, "rate", &rate) || rate <= 0)
       goto bad_caps;
@@ -1467,6 +1660,7 @@ gst_recurrent_base_set_caps (GstBaseTransform * trans, GstCaps * incaps,
     priv->fps_d = fps_d;
     gst_recurrent_base_reset_timing (self);
   }
+  gst_recurrent_base_set_output_tensors (self, outcaps);
   gst_caps_replace (&priv->rejected_caps, NULL);
   GST_DEBUG_OBJECT (self, "in %" GST_PTR_FORMAT ", out %" GST_PTR_FORMAT,
       incaps, outcaps);
@@ -1706,9 +1900,9 @@ gst_recurrent_base_pts_of_frame (GstRecurrentBase * self, gsize index)
   return distance == 0 ? pts : GST_CLOCK_TIME_NONE;
 }
 
-/* Consumes @n pending frames. */
+/* Drops @n pending frames from the input and counts them. */
 static void
-gst_recurrent_base_flush_frames (GstRecurrentBase * self, gsize n)
+gst_recurrent_base_advance (GstRecurrentBase * self, gsize n)
 {
   GstRecurrentBasePrivate *priv = PRIV (self);
 
@@ -1720,12 +1914,71 @@ gst_recurrent_base_flush_frames (GstRecurrentBase * self, gsize n)
     gst_adapter_flush (priv->adapter, n * priv->in_frame_bytes);
   }
   priv->n_frames += n;
-  priv->dirty = TRUE;
+  priv->position += n;
 }
 
+/* Consumes @n pending frames that the state has run. */
+static void
+gst_recurrent_base_flush_frames (GstRecurrentBase * self, gsize n)
+{
+  gst_recurrent_base_advance (self, n);
+  PRIV (self)->dirty = TRUE;
+}
+
+/* Resume: drops the pending input frames that the state file covers, and
+ * once they are all gone installs its state; before any frame is run.
+ * Returns TRUE while frames are still to be dropped (nothing to run). */
+static gboolean
+gst_recurrent_base_skip_resumed (GstRecurrentBase * self)
+{
+  GstRecurrentBasePrivate *priv = PRIV (self);
+
+  if (G_LIKELY (!priv->resume_file))
+    return FALSE;
+  if (priv->skip_left > 0) {
+    guint64 n = gst_recurrent_base_available (self) / priv->in_frame_bytes;
+    n = MIN (n, priv->skip_left);
+    gst_recurrent_base_advance (self, (gsize) n);
+    priv->skip_left -= n;
+    if (priv->skip_left > 0)
+      return TRUE;
+  }
+  /* resets met on the way are part of the saved state already */
+  if (priv->resume_values)
+    rnc_state_file_apply_values (priv->resume_file, priv->state);
+  g_clear_pointer (&priv->resume_file, rnc_state_file_free);
+  priv->next_ckpt = priv->ckpt_every ? (priv->position / priv->ckpt_every +
+      1) * priv->ckpt_every : 0;
+  GST_INFO_OBJECT (self, "resumed: %" G_GUINT64_FORMAT " input frames "
+      "dropped, state of frame %" G_GUINT64_FORMAT " %s", priv->position,
+      priv->resume_position, priv->resume_values ? "installed" :
+      "rebuilt from the last window");
+  return FALSE;
+}
+
+/* Position restarts (new stream, flush); a resume still pending is given
+ * up if frames of this stream were already seen. */
+static void
+gst_recurrent_base_restart_position (GstRecurrentBase * self)
+{
+  GstRecurrentBasePrivate *priv = PRIV (self);
+
+  if (priv->resume_file && priv->position > 0) {
+    GST_WARNING_OBJECT (self, "stream restarted at frame %" G_GUINT64_FORMAT
+        ": resume from frame %" G_GUINT64_FORMAT " given up", priv->position,
+        priv->resume_position);
+    g_clear_pointer (&priv->resume_file, rnc_state_file_free);
+  }
+  priv->position = 0;
+  priv->next_ckpt = priv->ckpt_every;
+}
+
+/* @first: the timing index of the first frame (frames since t0); @offset:
+ * its stream position (frame index since the stream start). */
 static void
 gst_recurrent_base_stamp (GstRecurrentBase * self, GstBuffer * buf,
-    guint64 first, gsize count, GstClockTime pts, GstClockTime duration)
+    guint64 first, gsize count, GstClockTime pts, GstClockTime duration,
+    guint64 offset)
 {
   GstRecurrentBasePrivate *priv = PRIV (self);
 
@@ -1737,8 +1990,8 @@ gst_recurrent_base_stamp (GstRecurrentBase * self, GstBuffer * buf,
     GST_BUFFER_PTS (buf) = pts;
     GST_BUFFER_DURATION (buf) = duration;
   }
-  GST_BUFFER_OFFSET (buf) = first;
-  GST_BUFFER_OFFSET_END (buf) = first + count;
+  GST_BUFFER_OFFSET (buf) = offset;
+  GST_BUFFER_OFFSET_END (buf) = offset + count;
   if (priv->need_discont) {
     GST_BUFFER_FLAG_SET (buf, GST_BUFFER_FLAG_DISCONT);
     priv->need_discont = FALSE;
@@ -1753,6 +2006,8 @@ gst_recurrent_base_output_frames (GstRecurrentBase * self, GstBuffer ** outbuf)
   GstRecurrentBaseClass *klass = GST_RECURRENT_BASE_GET_CLASS (self);
   GstRecurrentBasePrivate *priv = PRIV (self);
 
+  if (gst_recurrent_base_skip_resumed (self))
+    return GST_FLOW_OK;
   for (;;) {
     const guint8 *frames = NULL;
     gsize n = gst_recurrent_base_peek_frames (self, &frames), n_out = 0;
@@ -1786,7 +2041,7 @@ gst_recurrent_base_output_frames (GstRecurrentBase * self, GstBuffer ** outbuf)
     }
     gst_buffer_set_size (buf, n_out * priv->out_frame_bytes);
     gst_recurrent_base_stamp (self, buf, priv->n_frames - n_out, n_out, pts,
-        GST_CLOCK_TIME_NONE);
+        GST_CLOCK_TIME_NONE, priv->position - n_out);
     *outbuf = buf;
     return GST_FLOW_OK;
   }
@@ -1802,6 +2057,8 @@ gst_recurrent_base_consume_frames (GstRecurrentBase * self, gsize * count)
   gsize n;
 
   *count = 0;
+  if (gst_recurrent_base_skip_resumed (self))
+    return GST_FLOW_OK;
   while ((n = gst_recurrent_base_peek_frames (self, &frames)) > 0) {
     GError *err = NULL;
 
@@ -1841,7 +2098,7 @@ gst_recurrent_base_output_last (GstRecurrentBase * self, GstBuffer ** outbuf)
   gst_recurrent_base_stamp (self, buf, priv->n_frames > 0 ?
       priv->n_frames - 1 : 0, 1, priv->last_pts,
       priv->emit_mode == GST_RECURRENT_EMIT_BUFFER ? priv->last_duration :
-      GST_CLOCK_TIME_NONE);
+      GST_CLOCK_TIME_NONE, priv->position > 0 ? priv->position - 1 : 0);
   *outbuf = buf;
   return GST_FLOW_OK;
 }
@@ -1913,6 +2170,7 @@ gst_recurrent_base_generate_output (GstBaseTransform * trans,
   *outbuf = NULL;
   if (priv->failed)
     return GST_FLOW_ERROR;
+  gst_recurrent_base_maybe_checkpoint (self);
   switch (priv->emit_mode) {
     case GST_RECURRENT_EMIT_FRAME:
       return gst_recurrent_base_output_frames (self, outbuf);
@@ -1986,7 +2244,7 @@ gst_recurrent_base_continue (GstRecurrentBase * self)
     gst_buffer_set_size (buf, n * priv->out_frame_bytes);
     /* the frames after the last input frame, at the input's rate */
     gst_recurrent_base_stamp (self, buf, priv->n_frames, n,
-        GST_CLOCK_TIME_NONE, GST_CLOCK_TIME_NONE);
+        GST_CLOCK_TIME_NONE, GST_CLOCK_TIME_NONE, priv->position + done);
     priv->n_frames += n;
     done += n;
     ret = gst_pad_push (GST_BASE_TRANSFORM_SRC_PAD (self), buf);
@@ -2033,7 +2291,13 @@ gst_recurrent_base_drain (GstRecurrentBase * self)
             gst_flow_get_name (ret));
     }
   }
-  gst_recurrent_base_save_state (self, TRUE);
+  if (priv->resume_file && priv->skip_left > 0)
+    GST_ELEMENT_WARNING (self, STREAM, FAILED,
+        ("The input ended after %" G_GUINT64_FORMAT " frames, before the "
+            "position %" G_GUINT64_FORMAT " of state file \"%s\": nothing "
+            "to resume; the file is kept.", priv->position,
+            priv->resume_position, priv->state_path), (NULL));
+  gst_recurrent_base_save_state (self, SAVE_EOS);
   if (gst_recurrent_base_get_reset_on (self) & GST_RECURRENT_RESET_ON_EOS)
     gst_recurrent_base_reset_stream (self, "eos");
 }
@@ -2051,6 +2315,7 @@ gst_recurrent_base_sink_event (GstBaseTransform * trans, GstEvent * event)
       gst_recurrent_base_reset_stream (self,
           gst_event_type_get_name (GST_EVENT_TYPE (event)));
       gst_recurrent_base_reset_timing (self);
+      gst_recurrent_base_restart_position (self);
       priv->failed = FALSE;
       break;
     case GST_EVENT_SEGMENT:

@@ -28,6 +28,12 @@
  * kept until complete, so any split of the same bytes gives bit-identical
  * output.
  *
+ * NNStreamer's `other/tensors, format=static, num_tensors=1,
+ * types=float32, dimensions=D:1` (int32 and 1:1 for ids) is taken too, and
+ * given on the output side when downstream asks for it (one frame per
+ * buffer, the same numbers; see docs/interop.md). The model may be
+ * safetensors (native or PyTorch) or ONNX (torch.onnx.export).
+ *
  * Output: `other/x-frames` F32LE frames of the width given by `output`:
  * `prediction` (default; regression values in raw units, class
  * probabilities, or the hidden state for a model without head), `hidden`
@@ -57,6 +63,38 @@
  * `state-location`, the state is saved there at EOS and when the element
  * stops, and `initial-state=file` starts from it, so a restarted pipeline
  * resumes where the last one ended.
+ *
+ * Many streams: with `streams=N` (or `streams=0`: N = input width / model
+ * input width), each input frame holds one frame of N independent streams
+ * side by side (stream s owns values s*D .. s*D+D-1: `other/x-frames` of
+ * width N*D, audio with N*D channels, or a wide CSV through `csvdec`), and
+ * each output frame N outputs in the same layout (N*H for `hidden`, N ids
+ * for `argmax`). The N streams share the weights and keep their own h/c; a
+ * frame of all of them is one batched step per layer, and every stream's
+ * output is bit-identical to a separate element fed that stream alone. A
+ * width that is not N streams is a not-negotiated error naming the widths.
+ * The `rnc/reset` event resets only the streams in its optional `stream`
+ * field (an int, or an array or list of ints), the `reset-stream` action
+ * signal one stream by index (a bad index is a warning); `reset` resets all.
+ * With a window, a stream reset less than a window ago outputs NaN (-1 for
+ * argmax) until its window is full again. A state file holds all N streams
+ * ((L, N, H)); loading one saved with another N is an error. See
+ * docs/streams.md and pipelines/fleet.sh.
+ *
+ * Checkpoints and crash recovery (docs/checkpoints.md): every state file
+ * write is atomic (a temporary file in the same folder, fsync, rename), so
+ * a crash leaves the previous file or the new one, never a torn one.
+ * `checkpoint-frames=K` also writes the state every K input frames (at the
+ * first buffer boundary at or after each multiple, after the outputs of
+ * the frames before it were pushed), with the frame position (frames since
+ * the stream start) and what a reset restores. A failed periodic write
+ * posts a warning naming the file and the reason and keeps the old file; a
+ * failed write at EOS is an error. `resume=true` with `initial-state=file`
+ * drops the input frames the file covers and carries on from its state, so
+ * a pipeline restarted over the same input gives the rest of the
+ * uninterrupted run's output, bit for bit. Output buffers carry the index
+ * of their first frame in the offset (and index + frames in offset-end),
+ * counted since the stream start, so outputs of two runs can be stitched.
  *
  * ## Example launch lines
  * The model and input come from `rnc-seed-model q2 -o q2.safetensors
@@ -94,7 +132,7 @@ gst_rnn_class_init (GstRnnClass * klass)
   gst_element_class_set_static_metadata (element_class,
       "Recurrent neural network", "Filter/Analyzer",
       "Runs a vanilla tanh RNN (optional linear head) over frames, keeping "
-      "the hidden state across buffers", "gst-recurrent authors");
+      "the hidden state across buffers", GST_RECURRENT_AUTHORS);
 }
 
 static void

@@ -213,7 +213,7 @@ gst_tokenize_class_init (GstTokenizeClass * klass)
       "Filter/Text",
       "Splits UTF-8 text into NLTK WordPunct tokens (or characters), one per "
       "line, with optional lowercasing, dictionary and stopword filters",
-      "gst-recurrent developers");
+      GST_RECURRENT_AUTHORS);
 
   element_class->change_state = GST_DEBUG_FUNCPTR (gst_tokenize_change_state);
 

@@ -132,7 +132,7 @@ gst_vocab_decode_class_init (GstVocabDecodeClass * klass)
       "Codec/Decoder/Text",
       "Turns token ids (S32LE) or class scores (F32LE, by argmax) back into "
       "token lines through a vocabulary file or model",
-      "gst-recurrent developers");
+      GST_RECURRENT_AUTHORS);
 
   element_class->change_state =
       GST_DEBUG_FUNCPTR (gst_vocab_decode_change_state);

@@ -221,7 +221,7 @@ gst_vocab_encode_class_init (GstVocabEncodeClass * klass)
       "Codec/Encoder/Text",
       "Turns token lines into token ids or one-hot frames through a "
       "vocabulary file or model, or builds the vocabulary",
-      "gst-recurrent developers");
+      GST_RECURRENT_AUTHORS);
 
   element_class->change_state =
       GST_DEBUG_FUNCPTR (gst_vocab_encode_change_state);

@@ -16,6 +16,7 @@ plugin_init (GstPlugin * plugin)
   ret |= GST_ELEMENT_REGISTER (csvdec, plugin);
   ret |= GST_ELEMENT_REGISTER (csvenc, plugin);
   ret |= GST_ELEMENT_REGISTER (generate, plugin);
+  ret |= GST_ELEMENT_REGISTER (gru, plugin);
   ret |= GST_ELEMENT_REGISTER (lstm, plugin);
   ret |= GST_ELEMENT_REGISTER (rnn, plugin);
   ret |= GST_ELEMENT_REGISTER (tokenize, plugin);
@@ -26,6 +27,6 @@ plugin_init (GstPlugin * plugin)
 }
 
 GST_PLUGIN_DEFINE (GST_VERSION_MAJOR, GST_VERSION_MINOR, recurrent,
-    "Recurrent neural networks (RNN, LSTM) on streams, with text and CSV companions",
+    "Recurrent neural networks (RNN, LSTM, GRU) on streams, with text and CSV companions",
     plugin_init, PACKAGE_VERSION, GST_LICENSE, GST_PACKAGE_NAME,
     GST_PACKAGE_ORIGIN)

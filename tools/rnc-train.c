@@ -90,14 +90,14 @@ gboolean
 rnc_train_apply_common (const RncTrainArgs *a, RncTrainOptions *o,
     RncCell *cell, RncWeightInit *init, GError **error)
 {
-  static const char *const cells[] = { "lstm", "rnn", NULL };
+  static const char *const cells[] = { "lstm", "rnn", "gru", NULL };
   static const char *const inits[] = { "uniform", "normal", NULL };
   int k;
 
   if (a->cell) {
     if ((k = rnc_train_choose ("cell", a->cell, cells, error)) < 0)
       return FALSE;
-    *cell = k == 0 ? RNC_CELL_LSTM : RNC_CELL_RNN;
+    *cell = k == 0 ? RNC_CELL_LSTM : k == 1 ? RNC_CELL_RNN : RNC_CELL_GRU;
   }
   if (a->init) {
     if ((k = rnc_train_choose ("init", a->init, inits, error)) < 0)
@@ -432,7 +432,7 @@ entries_for (const char *cmd, RncTrainArgs *a)
     {"output", 'o', 0, G_OPTION_ARG_FILENAME, &a->output,
         "Model file to write (required)", "FILE"},
     {"cell", 0, 0, G_OPTION_ARG_STRING, &a->cell,
-        "Recurrent cell: rnn or lstm (default lstm)", "CELL"},
+        "Recurrent cell: rnn, lstm or gru (default lstm)", "CELL"},
     {"hidden", 0, 0, G_OPTION_ARG_INT, &a->hidden,
         "Hidden units per layer", "H"},
     {"layers", 0, 0, G_OPTION_ARG_INT, &a->layers,

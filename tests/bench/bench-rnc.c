@@ -55,6 +55,16 @@ static const BenchCase cases[] = {
       "RNN streaming one step per call D=1 H=32"},
   {"rnn-stream-h256", RNC_CELL_RNN, RUN_STREAM, 1, 200, 64, 256, 0,
       "RNN streaming one step per call D=64 H=256"},
+  {"gru-seq-h32", RNC_CELL_GRU, RUN_SEQUENCE, 1, 1000, 1, 32, 0,
+      "GRU one sequence D=1 H=32 T=1000"},
+  {"gru-seq-h256", RNC_CELL_GRU, RUN_SEQUENCE, 1, 1000, 64, 256, 0,
+      "GRU one sequence D=64 H=256 T=1000"},
+  {"gru-batch32-h256", RNC_CELL_GRU, RUN_SEQUENCE, 32, 100, 64, 256, 0,
+      "GRU batch 32 x T=100 D=64 H=256"},
+  {"gru-stream-h32", RNC_CELL_GRU, RUN_STREAM, 1, 1000, 1, 32, 0,
+      "GRU streaming one step per call D=1 H=32"},
+  {"gru-stream-h256", RNC_CELL_GRU, RUN_STREAM, 1, 200, 64, 256, 0,
+      "GRU streaming one step per call D=64 H=256"},
   {"lstm-batch64-h1024", RNC_CELL_LSTM, RUN_SEQUENCE, 64, 50, 256, 1024, 0,
       "LSTM batch 64 x T=50 D=256 H=1024"},
   {"lstm-seq-h1024", RNC_CELL_LSTM, RUN_SEQUENCE, 1, 200, 256, 1024, 0,
@@ -70,6 +80,9 @@ static const BenchCase cases[] = {
         "Adam"},
   {"train-notebook-rnn", RNC_CELL_RNN, RUN_TRAIN, 1000, 5, 2, 32, 1,
       "notebook training epoch: RNN N=1000 T=5 D=2 H=32 Q=1, full batch, "
+        "Adam"},
+  {"train-notebook-gru", RNC_CELL_GRU, RUN_TRAIN, 1000, 5, 2, 32, 1,
+      "notebook training epoch: GRU N=1000 T=5 D=2 H=32 Q=1, full batch, "
         "Adam"},
 };
 

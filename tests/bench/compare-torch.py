@@ -77,6 +77,12 @@ CASES = {
     "rnn-batch32-h256": ("rnn", "seq", 32, 100, 64, 256, 0, 0.6, None),
     "rnn-stream-h32": ("rnn", "stream", 1, 1000, 1, 32, 0, 0.03, None),
     "rnn-stream-h256": ("rnn", "stream", 1, 200, 64, 256, 0, 0.25, None),
+    # GRU (issue 14): no target set; the ratio is reported
+    "gru-seq-h32": ("gru", "seq", 1, 1000, 1, 32, 0, None, None),
+    "gru-seq-h256": ("gru", "seq", 1, 1000, 64, 256, 0, None, None),
+    "gru-batch32-h256": ("gru", "seq", 32, 100, 64, 256, 0, None, None),
+    "gru-stream-h32": ("gru", "stream", 1, 1000, 1, 32, 0, None, None),
+    "gru-stream-h256": ("gru", "stream", 1, 200, 64, 256, 0, None, None),
     "lstm-batch64-h1024": ("lstm", "seq", 64, 50, 256, 1024, 0, 0.6, None),
     "lstm-seq-h1024": ("lstm", "seq", 1, 200, 256, 1024, 0, None, None),
     "lstm-stream-h1024": ("lstm", "stream", 1, 100, 256, 1024, 0, None, None),
@@ -85,6 +91,7 @@ CASES = {
     # training: N sequences, T frames, Q outputs; one epoch per run
     "train-notebook-lstm": ("lstm", "train", 1000, 5, 2, 32, 1, 0.4, None),
     "train-notebook-rnn": ("rnn", "train", 1000, 5, 2, 32, 1, None, None),
+    "train-notebook-gru": ("gru", "train", 1000, 5, 2, 32, 1, None, None),
     # element: T frames per buffer; us per buffer
     "elem-h32-f1": ("lstm", "element", 1, 1, 1, 32, 0, None, None),
     "elem-h32-f1024": ("lstm", "element", 1, 1024, 1, 32, 0, None, None),
@@ -108,13 +115,17 @@ def best_of(fn, reps):
     return best
 
 
+SEQ_MODULES = {"lstm": torch.nn.LSTM, "rnn": torch.nn.RNN, "gru": torch.nn.GRU}
+CELL_MODULES = {"lstm": torch.nn.LSTMCell, "rnn": torch.nn.RNNCell,
+                "gru": torch.nn.GRUCell}
+
+
 def torch_runner(name, variant="plain"):
     """A closure running the torch equivalent of case @name once."""
     cell, kind, N, T, D, H, Q, _, _ = CASES[name]
     g = torch.Generator().manual_seed(0)
     if kind == "train":
-        rnn = (torch.nn.LSTM if cell == "lstm" else torch.nn.RNN)(
-            D, H, batch_first=True)
+        rnn = SEQ_MODULES[cell](D, H, batch_first=True)
         head = torch.nn.Linear(H, Q)
         x = torch.linspace(-0.4, 1.2, N * T * D).reshape(N, T, D)
         y = torch.randn(N, Q, generator=g)
@@ -140,7 +151,7 @@ def torch_runner(name, variant="plain"):
     if kind == "element":
         T = ELEMENT_TORCH_STEPS[H]
     if kind in ("stream", "element"):
-        mod = (torch.nn.LSTMCell if cell == "lstm" else torch.nn.RNNCell)(D, H)
+        mod = CELL_MODULES[cell](D, H)
         xs = [torch.randn(1, D, generator=g) for _ in range(T)]
 
         def run():
@@ -171,8 +182,7 @@ def torch_runner(name, variant="plain"):
             out, _ = lstm(x)
             head(out)
         return run
-    mod = (torch.nn.LSTM if cell == "lstm" else torch.nn.RNN)(
-        D, H, batch_first=True)
+    mod = SEQ_MODULES[cell](D, H, batch_first=True)
     x = torch.randn(N, T, D, generator=g)
 
     def run():
@@ -231,7 +241,8 @@ def can_split(name):
     """Whether the library may split this case's steps (rnc-private.h:
     recurrent weights G*H*H floats of at least 1 MiB)."""
     cell, H = CASES[name][0], CASES[name][5]
-    return (4 if cell == "lstm" else 1) * H * H * 4 >= 1 << 20
+    G = {"lstm": 4, "gru": 3}.get(cell, 1)
+    return G * H * H * 4 >= 1 << 20
 
 
 def verdict(ok):

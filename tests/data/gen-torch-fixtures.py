@@ -20,6 +20,12 @@ and, where it has an initial state, NAME-state.safetensors):
   torch-embed-lstm   nn.Embedding(13, 4) "embed." + nn.LSTM(4, 5) "lstm." +
                      nn.Linear(5, 13) "out.", metadata rnc.head = classes
   torch-rnn-nobias   nn.RNN(4, 3, bias=False) "rnn.", no head
+  torch-gru          2-layer nn.GRU(5, 40) as "gru." + nn.Linear(40, 3) as
+                     "head." (40 units: a full and a partial SIMD unit group)
+  torch-gru-1l       nn.GRU(3, 6) as "net.gru." + nn.Linear(6, 2) "net.fc."
+  torch-gru-nobias   nn.GRU(4, 3, bias=False) "gru.", no head
+  torch-embed-gru    nn.Embedding(11, 6) "emb." + nn.GRU(6, 18) "gru." +
+                     nn.Linear(18, 11) "out.", metadata rnc.head = classes
 
 NAME-io.safetensors holds the inputs and torch's outputs, sequence length T,
 batch 1:
@@ -125,7 +131,8 @@ def export(outdir, name, modules, rnn, head, inp, io_inputs, metadata=None,
             c0 = torch.randn(L, 1, H, generator=g) * 0.5
             st["state.c"] = np32(c0[:, 0, :])
             state = (h0, c0)
-        cell = "lstm" if isinstance(rnn, nn.LSTM) else "rnn"
+        cell = ("lstm" if isinstance(rnn, nn.LSTM) else
+                "gru" if isinstance(rnn, nn.GRU) else "rnn")
         save_safetensors(f"{outdir}/{name}-state.safetensors", st,
                          {"rnc.cell": cell})
         hidden, y, h_n, c_n = run(rnn, head, inp, state)
@@ -177,6 +184,39 @@ def main():
     x = torch.randn(6, 1, 4)
     export(outdir, "torch-rnn-nobias", {"rnn.": rnn}, rnn, None, x,
            {"x": np32(x[:, 0, :])}, with_state=False)
+
+    # GRUs: r,z,n gates, b_hn inside the reset product
+    torch.manual_seed(1415)
+    gru = nn.GRU(5, 40, num_layers=2)
+    head = nn.Linear(40, 3)
+    x = torch.randn(15, 1, 5)
+    export(outdir, "torch-gru", {"gru.": gru, "head.": head}, gru, head, x,
+           {"x": np32(x[:, 0, :])}, seed=3)
+
+    torch.manual_seed(1617)
+    gru = nn.GRU(3, 6)
+    fc = nn.Linear(6, 2)
+    x = torch.randn(12, 1, 3)
+    export(outdir, "torch-gru-1l", {"net.gru.": gru, "net.fc.": fc}, gru, fc,
+           x, {"x": np32(x[:, 0, :])}, seed=4)
+
+    torch.manual_seed(1819)
+    gru = nn.GRU(4, 3, bias=False)
+    x = torch.randn(7, 1, 4)
+    export(outdir, "torch-gru-nobias", {"gru.": gru}, gru, None, x,
+           {"x": np32(x[:, 0, :])}, with_state=False)
+
+    torch.manual_seed(2021)
+    emb = nn.Embedding(11, 6)
+    gru = nn.GRU(6, 18)
+    out = nn.Linear(18, 11)
+    ids = torch.randint(0, 11, (10,))
+    with torch.no_grad():
+        e = emb(ids)[:, None, :]
+    export(outdir, "torch-embed-gru",
+           {"emb.": emb, "gru.": gru, "out.": out}, gru, out, e,
+           {"ids": ids.numpy().astype(np.int32)},
+           metadata={"rnc.head": "classes"}, with_state=False)
 
 
 if __name__ == "__main__":

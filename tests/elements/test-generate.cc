@@ -143,7 +143,7 @@ TEST (GstGenerate, LengthFramesAtEosThenEosAtAnySplit)
 TEST (GstGenerate, HorizonEqualsTheModelRunOnItsOwnPredictions)
 {
   const size_t N = 4, n = 12;
-  for (RncCell cell : { RNC_CELL_RNN, RNC_CELL_LSTM }) {
+  for (RncCell cell : { RNC_CELL_RNN, RNC_CELL_LSTM, RNC_CELL_GRU }) {
     Fixture f (cell);
     auto x = normal_vec (n * f.D, 3);
     GstHarness *h = f.harness ("horizon=4");

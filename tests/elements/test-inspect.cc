@@ -10,8 +10,8 @@
 
 namespace {
 
-const char *const kElements[] = { "csvdec", "csvenc", "generate", "lstm",
-  "rnn" };
+const char *const kElements[] = { "csvdec", "csvenc", "generate", "gru",
+  "lstm", "rnn" };
 
 /* Properties that come from GStreamer's own base classes. */
 bool
@@ -143,14 +143,16 @@ TEST_P (GstRecurrentInspect, RegistryEntryIsComplete)
   g_free (props);
   EXPECT_GE (own, 3) << name;
 
-  if (g_str_equal (name, "rnn") || g_str_equal (name, "lstm")) {
+  if (g_str_equal (name, "rnn") || g_str_equal (name, "lstm")
+      || g_str_equal (name, "gru")) {
     guint id = g_signal_lookup ("reset", G_OBJECT_TYPE (e));
     ASSERT_NE (id, 0u);
     GSignalQuery q;
     g_signal_query (id, &q);
     EXPECT_TRUE (q.signal_flags & G_SIGNAL_ACTION);
     for (const char *p : { "model", "output", "emit", "window",
-            "initial-state", "state-location", "reset-on", "threads" })
+            "initial-state", "state-location", "reset-on", "threads",
+            "checkpoint-frames", "resume" })
       EXPECT_NE (g_object_class_find_property (G_OBJECT_GET_CLASS (e), p),
           nullptr) << name << " lacks " << p;
   }

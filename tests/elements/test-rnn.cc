@@ -215,7 +215,7 @@ TEST_P (GstRecurrentSplit, AnySplitOfTheBytesIsBitIdentical)
 {
   auto [cell, props, step] = GetParam ();
   Fixture f (cell, RNC_HEAD_REGRESSION, 2);
-  const char *factory = cell == RNC_CELL_LSTM ? "lstm" : "rnn";
+  const char *factory = rnc_cell_to_string (cell);
   auto x = normal_vec (300 * f.D, 3);
   GstHarness *h = f.harness (props, "0/1", factory);
   for (size_t t = 0; t < 300; t += 50)
@@ -235,7 +235,7 @@ TEST_P (GstRecurrentSplit, AnySplitOfTheBytesIsBitIdentical)
 }
 
 INSTANTIATE_TEST_SUITE_P (Splits, GstRecurrentSplit, ::testing::Combine (
-        ::testing::Values (RNC_CELL_RNN, RNC_CELL_LSTM),
+        ::testing::Values (RNC_CELL_RNN, RNC_CELL_LSTM, RNC_CELL_GRU),
         ::testing::Values ("output=prediction", "output=hidden",
             "window=7", "emit=eos"),
         ::testing::Values ((size_t) 1, (size_t) 7, (size_t) 13,

@@ -137,6 +137,9 @@ static const Case kCases[] = {
   { "rnn", RNC_CELL_RNN, RNC_HEAD_CLASSES, "output=argmax", 0 },
   { "rnn", RNC_CELL_RNN, RNC_HEAD_CLASSES, "output=probabilities", 3 },
   { "lstm", RNC_CELL_LSTM, RNC_HEAD_REGRESSION, "threads=2", 0 },
+  { "gru", RNC_CELL_GRU, RNC_HEAD_REGRESSION, "", 0 },
+  { "gru", RNC_CELL_GRU, RNC_HEAD_REGRESSION, "", 4 },
+  { "gru", RNC_CELL_GRU, RNC_HEAD_REGRESSION, "threads=2", 0 },
 };
 
 INSTANTIATE_TEST_SUITE_P (Cases, GstStreamsExact,
@@ -337,4 +340,49 @@ TEST (GstStreams, StreamsIsReadyOnly)
   auto out = pull_floats (h);
   EXPECT_EQ (out.size (), 8u);
   gst_harness_teardown (h);
+}
+
+/* A state file of N streams: saved at EOS, loaded with initial-state=file
+ * into the same N (streams=N or streams=0), where every stream continues
+ * as if uninterrupted; another N is refused naming both numbers. */
+TEST (GstStreams, StateFileHoldsAllStreams)
+{
+  const size_t N = 3, T = 10, half = 4;
+  Model m (RNC_CELL_LSTM, RNC_HEAD_REGRESSION, 1, 8, 1);
+  auto x = normal_vec (T * N, 5);
+  std::string state = m.dir.file ("state.safetensors");
+
+  auto whole = run_element ("lstm streams=3 model=" + m.path, x, N, 0);
+  ASSERT_EQ (whole.size (), T * N * 4);
+  std::vector<float> first (x.begin (), x.begin () + half * N),
+      rest (x.begin () + half * N, x.end ());
+  run_element ("lstm streams=3 model=" + m.path + " state-location=" + state,
+      first, N, 0);
+  for (const char *streams : { "streams=3", "streams=0" }) {
+    auto tail = run_element (std::string ("lstm ") + streams + " model=" +
+        m.path + " initial-state=file state-location=" + state, rest, N, 5);
+    ASSERT_EQ (tail.size (), (T - half) * N * 4) << streams;
+    EXPECT_EQ (std::memcmp (tail.data (), whole.data () + half * N * 4,
+            tail.size ()), 0) << streams;
+    /* the run above saved the state at its end: load the first half's
+     * again for the next round */
+    run_element ("lstm streams=3 model=" + m.path + " state-location=" +
+        state, first, N, 0);
+  }
+
+  /* another number of streams: a start (or caps) error naming both */
+  for (const char *streams : { "streams=2", "streams=1" }) {
+    GstElement *e0 = GST_ELEMENT (gst_object_ref_sink (element_new ("lstm",
+        std::string (streams) + " model=" +
+        m.path + " initial-state=file state-location=" + state)));
+    BusWatch bus (e0);
+    EXPECT_EQ (gst_element_set_state (e0, GST_STATE_PAUSED),
+        GST_STATE_CHANGE_FAILURE);
+    std::string e = bus.pop ();
+    gst_element_set_state (e0, GST_STATE_NULL);
+    gst_object_unref (e0);
+    EXPECT_NE (e.find ("3 streams"), std::string::npos) << streams << ": " << e;
+    EXPECT_NE (e.find (std::string ("has ") + (streams + 8) + " stream"),
+        std::string::npos) << e;
+  }
 }

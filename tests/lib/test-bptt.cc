@@ -17,7 +17,7 @@ enum InputKind { DENSE = 0, INDEX = 1, EMBED = 2 };
 /* Offsets (in floats) of every tensor inside a model's parameter block. */
 struct Layout {
   size_t emb = 0, wx[RNC_MAX_LAYERS] = {}, wh[RNC_MAX_LAYERS] = {},
-      bh[RNC_MAX_LAYERS] = {}, wo = 0, bo = 0;
+      bh[RNC_MAX_LAYERS] = {}, bhn[RNC_MAX_LAYERS] = {}, wo = 0, bo = 0;
 };
 
 Layout
@@ -33,6 +33,8 @@ layout_of (RncModel *m)
     o.wx[l] = v->layer[l].Wx - base;
     o.wh[l] = v->layer[l].Wh - base;
     o.bh[l] = v->layer[l].bh - base;
+    if (v->layer[l].bhn)
+      o.bhn[l] = v->layer[l].bhn - base;
   }
   o.wo = v->Wo - base;
   o.bo = v->bo - base;
@@ -59,6 +61,8 @@ param_mask (RncModel *m)
     mark (v->layer[l].Wx, v->layer[l].in * G * H);
     mark (v->layer[l].Wh, H * G * H);
     mark (v->layer[l].bh, G * H);
+    if (v->layer[l].bhn)
+      mark (v->layer[l].bhn, H);
   }
   mark (v->Wo, H * c->output_size);
   mark (v->bo, c->output_size);
@@ -112,6 +116,29 @@ ref_loss (const RncModelConfig &c, const Layout &o, const double *P,
       for (size_t l = 0; l < L; l++) {
         size_t din = in.size ();
         std::vector<double> a (GH);
+        if (c.cell == RNC_CELL_GRU) {
+          /* PyTorch nn.GRU: b_hn inside the reset product */
+          auto sg = [] (double z) { return 1.0 / (1.0 + std::exp (-z)); };
+          std::vector<double> ax (GH), ah (GH), hn (H);
+          for (size_t j = 0; j < GH; j++) {
+            double sx = P[o.bh[l] + j], sh = j >= 2 * H ?
+                P[o.bhn[l] + j - 2 * H] : 0.0;
+            for (size_t k = 0; k < din; k++)
+              sx += in[k] * P[o.wx[l] + k * GH + j];
+            for (size_t k = 0; k < H; k++)
+              sh += h[l][k] * P[o.wh[l] + k * GH + j];
+            ax[j] = sx;
+            ah[j] = sh;
+          }
+          for (size_t j = 0; j < H; j++) {
+            double r = sg (ax[j] + ah[j]), z = sg (ax[H + j] + ah[H + j]);
+            double nn = std::tanh (ax[2 * H + j] + r * ah[2 * H + j]);
+            hn[j] = (1.0 - z) * nn + z * h[l][j];
+          }
+          h[l] = hn;
+          in = hn;
+          continue;
+        }
         for (size_t j = 0; j < GH; j++) {
           double s = P[o.bh[l] + j];
           for (size_t k = 0; k < din; k++)
@@ -336,13 +363,15 @@ grad_name (const ::testing::TestParamInfo<GradParam> &info)
 {
   auto [cell, L, outputs, loss, kind] = info.param;
   static const char *kinds[] = { "Dense", "Index", "Embedding" };
-  return std::string (cell == RNC_CELL_LSTM ? "Lstm" : "Rnn") +
+  return std::string (cell == RNC_CELL_LSTM ? "Lstm" : cell == RNC_CELL_GRU ?
+      "Gru" : "Rnn") +
       std::to_string (L) + "Layer" + (outputs == RNC_OUTPUTS_ALL ? "Many" :
       "One") + (loss == RNC_LOSS_MSE ? "Mse" : "Ce") + kinds[kind];
 }
 
 INSTANTIATE_TEST_SUITE_P (AllCombinations, RncBpttGradient,
-    ::testing::Combine (::testing::Values (RNC_CELL_RNN, RNC_CELL_LSTM),
+    ::testing::Combine (::testing::Values (RNC_CELL_RNN, RNC_CELL_LSTM,
+            RNC_CELL_GRU),
         ::testing::Values (1, 2),
         ::testing::Values (RNC_OUTPUTS_LAST, RNC_OUTPUTS_ALL),
         ::testing::Values (RNC_LOSS_MSE, RNC_LOSS_CROSS_ENTROPY),
@@ -356,7 +385,7 @@ INSTANTIATE_TEST_SUITE_P (AllCombinations, RncBpttGradient,
  * from that fixed state. */
 TEST (RncBptt, CarriedStateGradientIsTruncated)
 {
-  for (RncCell cell : { RNC_CELL_RNN, RNC_CELL_LSTM }) {
+  for (RncCell cell : { RNC_CELL_RNN, RNC_CELL_LSTM, RNC_CELL_GRU }) {
     g_autoptr (RncModel) m = make_model (cell, DENSE, 2, RNC_LOSS_MSE, 77);
     const RncModelConfig *c = rnc_model_get_config (m);
     Data d1 = make_data (*c, RNC_LOSS_MSE, RNC_OUTPUTS_ALL, 5, false);
@@ -387,7 +416,7 @@ TEST (RncBptt, CarriedStateGradientIsTruncated)
 /* The training forward computes what the inference path computes. */
 TEST (RncBptt, ForwardOutputsEqualInferencePath)
 {
-  for (RncCell cell : { RNC_CELL_RNN, RNC_CELL_LSTM }) {
+  for (RncCell cell : { RNC_CELL_RNN, RNC_CELL_LSTM, RNC_CELL_GRU }) {
     g_autoptr (RncModel) m = make_model (cell, DENSE, 2, RNC_LOSS_MSE, 9);
     const RncModelConfig *c = rnc_model_get_config (m);
     Data d = make_data (*c, RNC_LOSS_MSE, RNC_OUTPUTS_ALL, 3, false);

@@ -174,7 +174,7 @@ TEST (RncGenerator, HorizonEqualsTheModelRunOnItsOwnPredictions)
 TEST (RncGenerator, HorizonLeavesTheTrueStateAlone)
 {
   const size_t D = 3, H = 5, n = 20;
-  for (RncCell cell : { RNC_CELL_RNN, RNC_CELL_LSTM }) {
+  for (RncCell cell : { RNC_CELL_RNN, RNC_CELL_LSTM, RNC_CELL_GRU }) {
     RncModel *m = random_model (cell, RNC_INPUT_DENSE, D, 0, H, 2,
         RNC_HEAD_REGRESSION, D, 4, 0.7f);
     auto x = normal_vec (n * D, 6);

@@ -136,6 +136,21 @@ native ()
   return s;
 }
 
+/* A valid native 2-layer GRU (3 inputs, 4 units, 2 outputs). */
+Spec
+native_gru ()
+{
+  Spec s;
+  s.meta = { {"rnc.cell", quote ("gru")}, {"rnc.gate_order", quote ("rzn")},
+    {"rnc.input", quote ("dense")}, {"rnc.head", quote ("regression")} };
+  s.tensors = { f32 ("layer0.Wx", {3, 12}, 1), f32 ("layer0.Wh", {4, 12}, 2),
+    f32 ("layer0.bh", {12}, 3), f32 ("layer0.bhn", {4}, 9),
+    f32 ("layer1.Wx", {4, 12}, 4), f32 ("layer1.Wh", {4, 12}, 5),
+    f32 ("layer1.bh", {12}, 6), f32 ("layer1.bhn", {4}, 10),
+    f32 ("head.Wo", {4, 2}, 7), f32 ("head.bo", {2}, 8) };
+  return s;
+}
+
 /* A valid PyTorch nn.LSTM(3, 4) "enc." + nn.Linear(4, 2) "head.". */
 Spec
 torch ()
@@ -245,6 +260,26 @@ const Case cases[] = {
     RNC_MODEL_ERROR_JSON, "not valid JSON"},
   {"HeaderNotObject", [] { return replace_header (native (), "[1, 2, 3]"); },
     RNC_MODEL_ERROR_JSON, "not a JSON object"},
+  /* issue 13: json-glib keeps the first value and leaks the rest */
+  {"HeaderTrailingJson", [] {
+      Bytes data;
+      std::string h = header_json (native (), &data) + " [\"x\"]";
+      return with_header (h, data, h.size ()); },
+    RNC_MODEL_ERROR_JSON, "more data after the first value"},
+  /* json-glib takes comments: one holding a quote hid the brackets after it
+   * from a scan that only skipped double-quoted strings */
+  {"HeaderCommentHidesNesting", [] {
+      Bytes data;
+      std::string h = header_json (native (), &data);
+      h.insert (1, "\"x\": /* \" */ " + std::string (100000, '[') + "\"*/, ");
+      return with_header (h, data, h.size ()); },
+    RNC_MODEL_ERROR_JSON, "'/' at byte 6"},
+  {"HeaderSingleQuotedString", [] {
+      Bytes data;
+      std::string h = header_json (native (), &data);
+      h.insert (1, "'x': 1, ");
+      return with_header (h, data, h.size ()); },
+    RNC_MODEL_ERROR_JSON, "not valid JSON"},
   {"DeepNesting", [] {
       std::string deep (100000, '[');
       Spec s = native ();
@@ -346,8 +381,37 @@ const Case cases[] = {
       return build (s); }, RNC_MODEL_ERROR_SHAPE, "layer1.Wx"},
   {"RecurrentNotGateMultiple", [] {
       Spec s = native ();
-      find (s, "layer0.Wh") = f32 ("layer0.Wh", {4, 12}, 2);
+      find (s, "layer0.Wh") = f32 ("layer0.Wh", {4, 8}, 2);
       return build (s); }, RNC_MODEL_ERROR_SHAPE, "layer0.Wh"},
+  /* native GRU: bhn in every layer of a gru, nowhere else */
+  {"GruMissingBhn", [] {
+      Spec s = native_gru ();
+      erase (s, "layer1.bhn");
+      return build (s); }, RNC_MODEL_ERROR_MISSING, "layer1.bhn"},
+  {"GruBhnWrongLength", [] {
+      Spec s = native_gru ();
+      find (s, "layer0.bhn") = f32 ("layer0.bhn", {5}, 9);
+      return build (s); }, RNC_MODEL_ERROR_SHAPE, "layer0.bhn"},
+  {"GruBhnNotFinite", [] {
+      Spec s = native_gru ();
+      set_float (find (s, "layer1.bhn"), 2, NAN);
+      return build (s); }, RNC_MODEL_ERROR_VALUE, "layer1.bhn"},
+  {"BhnOnAnLstm", [] {
+      Spec s = native ();
+      s.tensors.push_back (f32 ("layer0.bhn", {4}, 9));
+      return build (s); }, RNC_MODEL_ERROR_UNEXPECTED, "layer0.bhn"},
+  {"GruWrongGateOrder", [] {
+      Spec s = native_gru ();
+      set_meta (s, "rnc.gate_order", quote ("ifog"));
+      return build (s); }, RNC_MODEL_ERROR_METADATA, "rnc.gate_order"},
+  {"GruTensorsLstmCell", [] {
+      Spec s = native_gru ();
+      set_meta (s, "rnc.cell", quote ("lstm"));
+      return build (s); }, RNC_MODEL_ERROR_METADATA, "rnc.cell"},
+  {"GruLayerWidthMismatch", [] {
+      Spec s = native_gru ();
+      find (s, "layer1.Wh") = f32 ("layer1.Wh", {4, 16}, 5);
+      return build (s); }, RNC_MODEL_ERROR_SHAPE, "layer1.Wh"},
   {"BiasWrongLength", [] {
       Spec s = native ();
       find (s, "layer1.bh") = f32 ("layer1.bh", {15}, 6);
@@ -447,7 +511,7 @@ const Case cases[] = {
   /* metadata */
   {"UnknownCell", [] {
       Spec s = native ();
-      set_meta (s, "rnc.cell", quote ("gru"));
+      set_meta (s, "rnc.cell", quote ("xlstm"));
       return build (s); }, RNC_MODEL_ERROR_METADATA, "rnc.cell"},
   {"CellDisagreesWithShapes", [] {
       Spec s = native ();
@@ -484,19 +548,91 @@ const Case cases[] = {
       set_meta (s, "rnc.output_mean", quote ("[0,0]"));
       set_meta (s, "rnc.output_std", quote ("[1,0]"));
       return build (s); }, RNC_MODEL_ERROR_METADATA, "rnc.output_std"},
+  /* issue 13: 100,000 '[' in a metadata string overflowed json-glib's
+   * stack (the header scan rightly skips string contents) */
+  {"ScalingDeeplyNested", [] {
+      Spec s = native ();
+      set_meta (s, "rnc.input_mean", quote (std::string (100000, '[')));
+      set_meta (s, "rnc.input_std", quote ("[1,2,3]"));
+      return build (s); }, RNC_MODEL_ERROR_METADATA,
+    "metadata 'rnc.input_mean' nests deeper than 16 levels"},
+  {"ScalingDeeplyNestedObjects", [] {
+      Spec s = native ();
+      set_meta (s, "rnc.output_mean", quote ("[0,0]"));
+      std::string deep;
+      for (int i = 0; i < 50000; i++)
+        deep += "{\\\"a\\\":";
+      set_meta (s, "rnc.output_std", quote (deep));
+      return build (s); }, RNC_MODEL_ERROR_METADATA, "rnc.output_std' nests deeper"},
+  /* issue 13: checked as doubles, stored as floats */
+  {"ScalingStdUnderflowsToZeroAsFloat", [] {
+      Spec s = native ();
+      set_meta (s, "rnc.input_mean", quote ("[0,0,0]"));
+      set_meta (s, "rnc.input_std", quote ("[1,1e-50,1]"));
+      return build (s); }, RNC_MODEL_ERROR_METADATA,
+    "'rnc.input_std' value 1 (1e-50) is not greater than 0 as a 32-bit float"},
+  {"ScalingStdSubnormalAsFloat", [] {
+      Spec s = native ();
+      set_meta (s, "rnc.output_mean", quote ("[0,0]"));
+      set_meta (s, "rnc.output_std", quote ("[1e-40,1]"));
+      return build (s); }, RNC_MODEL_ERROR_METADATA,
+    "'rnc.output_std' value 0 (1e-40) is not greater than 0"},
+  {"ScalingStdOverflowsAsFloat", [] {
+      Spec s = native ();
+      set_meta (s, "rnc.input_mean", quote ("[0,0,0]"));
+      set_meta (s, "rnc.input_std", quote ("[1,1,1e39]"));
+      return build (s); }, RNC_MODEL_ERROR_METADATA,
+    "'rnc.input_std' value 2 (1e+39) is not a finite 32-bit float"},
+  {"ScalingMeanOverflowsAsFloat", [] {
+      Spec s = native ();
+      set_meta (s, "rnc.output_mean", quote ("[-1e39,0]"));
+      set_meta (s, "rnc.output_std", quote ("[1,1]"));
+      return build (s); }, RNC_MODEL_ERROR_METADATA,
+    "'rnc.output_mean' value 0 (-1e+39) is not a finite 32-bit float"},
+  {"ScalingMeanOverflowsAsDouble", [] {
+      Spec s = native ();
+      set_meta (s, "rnc.output_mean", quote ("[1e400,0]"));
+      set_meta (s, "rnc.output_std", quote ("[1,1]"));
+      return build (s); }, RNC_MODEL_ERROR_METADATA,
+    "'rnc.output_mean' value 0 (inf) is not a finite 32-bit float"},
+  /* issue 13: trailing JSON in a metadata value */
+  {"ScalingTrailingJson", [] {
+      Spec s = native ();
+      set_meta (s, "rnc.input_mean", quote ("[0,0,0] [1]"));
+      set_meta (s, "rnc.input_std", quote ("[1,1,1]"));
+      return build (s); }, RNC_MODEL_ERROR_METADATA,
+    "'rnc.input_mean' is not valid JSON: more data after the first value"},
   {"ScalingNotJson", [] {
       Spec s = native ();
       set_meta (s, "rnc.input_mean", quote ("[1,2"));
       set_meta (s, "rnc.input_std", quote ("[1,2,3]"));
       return build (s); }, RNC_MODEL_ERROR_METADATA, "rnc.input_mean"},
   /* PyTorch state_dicts */
-  {"TorchGru", [] {
+  {"TorchGruBiasShape", [] {
+      Spec s = torch ();
+      find (s, "enc.weight_ih_l0") = f32 ("enc.weight_ih_l0", {12, 3});
+      find (s, "enc.weight_hh_l0") = f32 ("enc.weight_hh_l0", {12, 4});
+      find (s, "enc.bias_ih_l0") = f32 ("enc.bias_ih_l0", {12});
+      find (s, "enc.bias_hh_l0") = f32 ("enc.bias_hh_l0", {9});
+      return build (s); }, RNC_MODEL_ERROR_SHAPE, "enc.bias_hh_l0"},
+  {"TorchGruSecondLayerLstmShaped", [] {
       Spec s = torch ();
       find (s, "enc.weight_ih_l0") = f32 ("enc.weight_ih_l0", {12, 3});
       find (s, "enc.weight_hh_l0") = f32 ("enc.weight_hh_l0", {12, 4});
       find (s, "enc.bias_ih_l0") = f32 ("enc.bias_ih_l0", {12});
       find (s, "enc.bias_hh_l0") = f32 ("enc.bias_hh_l0", {12});
-      return build (s); }, RNC_MODEL_ERROR_UNSUPPORTED, "GRU"},
+      s.tensors.push_back (f32 ("enc.weight_ih_l1", {16, 4}));
+      s.tensors.push_back (f32 ("enc.weight_hh_l1", {16, 4}));
+      s.tensors.push_back (f32 ("enc.bias_ih_l1", {16}));
+      s.tensors.push_back (f32 ("enc.bias_hh_l1", {16}));
+      return build (s); }, RNC_MODEL_ERROR_SHAPE, "enc.weight_ih_l1"},
+  {"TorchGruMissingBias", [] {
+      Spec s = torch ();
+      find (s, "enc.weight_ih_l0") = f32 ("enc.weight_ih_l0", {12, 3});
+      find (s, "enc.weight_hh_l0") = f32 ("enc.weight_hh_l0", {12, 4});
+      find (s, "enc.bias_ih_l0") = f32 ("enc.bias_ih_l0", {12});
+      erase (s, "enc.bias_hh_l0");
+      return build (s); }, RNC_MODEL_ERROR_MISSING, "enc.bias_hh_l0"},
   {"TorchBidirectional", [] {
       Spec s = torch ();
       s.tensors.push_back (f32 ("enc.weight_ih_l0_reverse", {16, 3}));
@@ -562,6 +698,13 @@ TEST (RncHostileModel, BaseFilesLoad)
     EXPECT_EQ (rnc_model_get_config (m)->output_size, 2u);
     rnc_model_free (m);
   }
+  Bytes b = build (native_gru ());
+  GError *err = nullptr;
+  RncModel *m = rnc_model_load_from_data (b.data (), b.size (), "gru", &err);
+  ASSERT_NE (m, nullptr) << err->message;
+  EXPECT_EQ (rnc_model_get_config (m)->cell, RNC_CELL_GRU);
+  EXPECT_EQ (rnc_model_get_config (m)->num_layers, 2u);
+  rnc_model_free (m);
 }
 
 TEST_P (RncHostileModel, RejectsWithItsCode)

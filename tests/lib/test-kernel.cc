@@ -142,14 +142,14 @@ forward_name (const ::testing::TestParamInfo<std::tuple<RncCpuLevel, RncCell,
 
 INSTANTIATE_TEST_SUITE_P (Shapes, RncKernelForward,
     ::testing::Combine (kLevels,
-        ::testing::Values (RNC_CELL_RNN, RNC_CELL_LSTM),
+        ::testing::Values (RNC_CELL_RNN, RNC_CELL_LSTM, RNC_CELL_GRU),
         ::testing::Values (1, 3, 17, 32, 100, 256),
         ::testing::Values (1, 3, 7)), forward_name);
 
 /* the reference is slow at H = 1024: fewer streams and frames */
 INSTANTIATE_TEST_SUITE_P (Large, RncKernelForward,
     ::testing::Combine (kLevels,
-        ::testing::Values (RNC_CELL_RNN, RNC_CELL_LSTM),
+        ::testing::Values (RNC_CELL_RNN, RNC_CELL_LSTM, RNC_CELL_GRU),
         ::testing::Values (1024), ::testing::Values (1, 2)), forward_name);
 
 /* level, cell, embedding size */
@@ -179,7 +179,7 @@ TEST_P (RncKernelIds, GatherEqualsOneHotReference)
 
 INSTANTIATE_TEST_SUITE_P (Kinds, RncKernelIds,
     ::testing::Combine (kLevels,
-        ::testing::Values (RNC_CELL_RNN, RNC_CELL_LSTM),
+        ::testing::Values (RNC_CELL_RNN, RNC_CELL_LSTM, RNC_CELL_GRU),
         ::testing::Values (0, 9)));
 
 /* ---- bit-exact invariances ---------------------------------------------- */
@@ -253,7 +253,7 @@ TEST_P (RncKernelInvariance, StreamOutputDoesNotDependOnItsBatch)
 
 INSTANTIATE_TEST_SUITE_P (Kinds, RncKernelInvariance,
     ::testing::Combine (kLevels,
-        ::testing::Values (RNC_CELL_RNN, RNC_CELL_LSTM),
+        ::testing::Values (RNC_CELL_RNN, RNC_CELL_LSTM, RNC_CELL_GRU),
         ::testing::Values (1, 3, 8)));
 
 /* ---- the packed copy follows the weights -------------------------------- */
@@ -334,6 +334,15 @@ TEST_P (RncKernelCells, StepsEqualReference)
       hn.data ());
   rnc_rnn_step_ref (N, D, H, x.data (), h.data (), Wx.data (), Wh.data (),
       b.data (), hr.data ());
+  EXPECT_LT (max_abs_diff (hn, hr), 2e-6);
+
+  /* GRU: Wx (D, 3H), Wh (H, 3H) are prefixes of the LSTM's arrays; b_hn
+   * the last H of b */
+  std::vector<float> gscratch (N * 6 * H);
+  rnc_gru_step (N, D, H, x.data (), h.data (), Wx.data (), Wh.data (), b.data (),
+      b.data () + 3 * H, hn.data (), gscratch.data ());
+  rnc_gru_step_ref (N, D, H, x.data (), h.data (), Wx.data (), Wh.data (),
+      b.data (), b.data () + 3 * H, hr.data ());
   EXPECT_LT (max_abs_diff (hn, hr), 2e-6);
 }
 
@@ -493,7 +502,9 @@ INSTANTIATE_TEST_SUITE_P (Shapes, RncKernelSplit,
     ::testing::Values (std::make_tuple (RNC_CELL_LSTM, 256, 1),
         std::make_tuple (RNC_CELL_LSTM, 300, 3),
         std::make_tuple (RNC_CELL_RNN, 512, 1),
-        std::make_tuple (RNC_CELL_RNN, 520, 2)));
+        std::make_tuple (RNC_CELL_RNN, 520, 2),
+        std::make_tuple (RNC_CELL_GRU, 300, 1),
+        std::make_tuple (RNC_CELL_GRU, 310, 3)));
 
 /* ---- the adaptive split policy, on made-up step times --------------------- */
 
@@ -641,7 +652,7 @@ TEST_P (RncKernelSparse, MixedSparseAndDenseRowsEqualReferenceAndAnySplit)
 
 INSTANTIATE_TEST_SUITE_P (Kinds, RncKernelSparse,
     ::testing::Combine (kLevels,
-        ::testing::Values (RNC_CELL_RNN, RNC_CELL_LSTM)));
+        ::testing::Values (RNC_CELL_RNN, RNC_CELL_LSTM, RNC_CELL_GRU)));
 
 /* Steps too small to split (recurrent weights under 1 MiB) never get a
  * helper thread, whatever is asked. */

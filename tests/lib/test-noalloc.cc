@@ -41,7 +41,7 @@ TEST (RncNoAlloc, ForwardPassesAllocateNothing)
   for (int lv = RNC_CPU_SCALAR; lv <= RNC_CPU_AVX512; lv++) {
     if (rnc_cpu_set_level ((RncCpuLevel) lv) != lv)
       continue;
-    for (RncCell cell : { RNC_CELL_RNN, RNC_CELL_LSTM }) {
+    for (RncCell cell : { RNC_CELL_RNN, RNC_CELL_LSTM, RNC_CELL_GRU }) {
       const size_t D = 20, H = 256, Q = 3, T = 70;
       RncModel *m = model (cell, RNC_INPUT_DENSE, D, H, 2, RNC_HEAD_REGRESSION, Q);
       RncModel *w = model (cell, RNC_INPUT_INDEX, 50, 17, 1, RNC_HEAD_CLASSES, 50);

@@ -108,7 +108,7 @@ TEST_P (RncRunnerSplit, AnySplitIsBitIdentical)
 }
 
 INSTANTIATE_TEST_SUITE_P (Kinds, RncRunnerSplit, ::testing::Combine (
-        ::testing::Values (RNC_CELL_RNN, RNC_CELL_LSTM),
+        ::testing::Values (RNC_CELL_RNN, RNC_CELL_LSTM, RNC_CELL_GRU),
         ::testing::Values (1, 2),
         ::testing::Values (0, 5),
         ::testing::Values (RNC_OUTPUT_HIDDEN, RNC_OUTPUT_LOGITS,

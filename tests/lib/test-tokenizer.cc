@@ -93,8 +93,10 @@ TEST (RncTokenizer, ClassifiesCharactersAsPythonRe)
     { 0xa0, 0 }, { 0x85, 0 }, { 0x1c, 0 }, { 0x2003, 0 }, { 0x3000, 0 },
     { 0x200b, 2 }, { 0x180e, 2 }, { 0xfeff, 2 }, { 0x20ac, 2 }, { 0xab, 2 },
     { 0x1f642, 2 }, { 0x1d7ce, 1 }, { 0xfffd, 2 }, { 0x5f, 1 }, { 0xaa, 1 },
-    { 0x2028, 0 }, { 0x0, 2 }, { 0x7f, 2 }, { 0x1d, 0 }, { 0x16a0, 1 },
+    { 0x2028, 0 }, { 0x7f, 2 }, { 0x1d, 0 }, { 0x16a0, 1 },
     { 0x10400, 1 }, { 0x2460, 1 },
+    /* the one deliberate difference: Python says U+0000 is punctuation */
+    { 0x0, 0 },
   };
   for (auto &e : table)
     EXPECT_EQ (rnc_unichar_word_class (e.c), e.cls) << "U+" << std::hex << e.c;
@@ -232,6 +234,31 @@ TEST (RncTokenizer, CharModeEmitsCharactersAndOneSpaceBetweenWords)
       words ({"a", "b", " ", "c", "é", "!"}));
   c.lowercase = TRUE;
   EXPECT_EQ (tokenize ("AÉ Σ", c, 1), words ({"a", "é", " ", "σ"}));
+}
+
+/* Regression (issue 13): NUL used to be punctuation, so "\0" gave a token
+ * of length 1 whose C string is empty, and "a\0\0." one whose C string
+ * is "a"-less garbage. NUL is a separator in both modes: collect() checks
+ * strlen (token) == len for every token, at every chunking. */
+TEST (RncTokenizer, TreatsNulAsSeparatorInBothModes)
+{
+  const std::string nul (1, '\0');
+  const std::string text = nul + "ab" + nul + "cd" + nul + nul + ".!" + nul
+      + "\xc3\xa9" + nul + "x " + nul + "y" + nul;
+  for (gboolean lower : { (gboolean) FALSE, (gboolean) TRUE }) {
+    auto w = config (RNC_TOKENIZER_MODE_WORD, lower);
+    auto c = config (RNC_TOKENIZER_MODE_CHAR, lower);
+    for (size_t chunk : { (size_t) 0, (size_t) 1, (size_t) 2, (size_t) 3 }) {
+      EXPECT_EQ (tokenize (text, w, chunk),
+          words ({"ab", "cd", ".!", "\xc3\xa9", "x", "y"})) << chunk;
+      EXPECT_EQ (tokenize (text, c, chunk),
+          words ({"a", "b", " ", "c", "d", " ", ".", "!", " ", "\xc3\xa9",
+                  " ", "x", " ", "y"})) << chunk;
+    }
+    EXPECT_TRUE (tokenize (nul, w).empty ());
+    EXPECT_TRUE (tokenize (nul, c).empty ());
+    EXPECT_TRUE (tokenize (nul + nul + nul, c, 1).empty ());
+  }
 }
 
 TEST (RncTokenizer, StopsAfterMaxTokens)

@@ -142,6 +142,8 @@ expect_close (const std::vector<float> &got, const std::vector<float> &want,
   ASSERT_EQ (got.size (), want.size ()) << what;
   double e = max_abs_diff (got, want);
   EXPECT_LT (e, kTol) << what << " (" << how << "): largest error " << e;
+  std::printf ("    %s (%s): largest error from torch %.3g\n", what,
+      how.c_str (), e);
 }
 
 class RncTorchInterop : public ::testing::TestWithParam<Dense> {};
@@ -162,7 +164,8 @@ TEST_P (RncTorchInterop, MatchesTorchOutputs)
   EXPECT_EQ (c->output_size, p.Q);
   /* a Linear head imports as regression unless the metadata says otherwise */
   EXPECT_EQ (c->head, p.Q ? RNC_HEAD_REGRESSION : RNC_HEAD_NONE);
-  EXPECT_STREQ (rnc_model_get_metadata (m, "rnc.gate_order"), "ifog");
+  EXPECT_STREQ (rnc_model_get_metadata (m, "rnc.gate_order"),
+      p.cell == RNC_CELL_GRU ? "rzn" : "ifog");
 
   Fixture io (fixture (std::string (p.name) + "-io.safetensors"));
   auto x = io.floats ("x");
@@ -206,7 +209,10 @@ TEST_P (RncTorchInterop, MatchesTorchOutputs)
 INSTANTIATE_TEST_SUITE_P (Fixtures, RncTorchInterop, ::testing::Values (
         Dense {"torch-lstm", RNC_CELL_LSTM, 5, 7, 2, 3, true},
         Dense {"torch-rnn", RNC_CELL_RNN, 3, 6, 2, 2, true},
-        Dense {"torch-rnn-nobias", RNC_CELL_RNN, 4, 3, 1, 0, false}),
+        Dense {"torch-rnn-nobias", RNC_CELL_RNN, 4, 3, 1, 0, false},
+        Dense {"torch-gru", RNC_CELL_GRU, 5, 40, 2, 3, true},
+        Dense {"torch-gru-1l", RNC_CELL_GRU, 3, 6, 1, 2, true},
+        Dense {"torch-gru-nobias", RNC_CELL_GRU, 4, 3, 1, 0, false}),
     [] (const ::testing::TestParamInfo<Dense> &info) {
       std::string n = info.param.name;
       for (char &ch : n)
@@ -255,6 +261,41 @@ TEST (RncTorchInterop, EmbeddingLstmClassesMatchTorch)
     std::vector<float> cc (rnc_state_peek_c (s), rnc_state_peek_c (s) + 5);
     expect_close (h, io.floats ("h_n"), "h_n", how);
     expect_close (cc, io.floats ("c_n"), "c_n", how);
+    rnc_state_free (s);
+  }
+  rnc_model_free (m);
+}
+
+TEST (RncTorchInterop, EmbeddingGruClassesMatchTorch)
+{
+  RncModel *m = load ("torch-embed-gru");
+  ASSERT_NE (m, nullptr);
+  const RncModelConfig *c = rnc_model_get_config (m);
+  EXPECT_EQ (c->cell, RNC_CELL_GRU);
+  EXPECT_EQ (c->input, RNC_INPUT_INDEX);
+  EXPECT_EQ (c->input_size, 11u);
+  EXPECT_EQ (c->embed_size, 6u);
+  EXPECT_EQ (c->hidden_size, 18u);
+  EXPECT_EQ (c->head, RNC_HEAD_CLASSES);
+  EXPECT_EQ (c->output_size, 11u);
+
+  Fixture io (fixture ("torch-embed-gru-io.safetensors"));
+  auto ids = io.ints ("ids");
+  size_t T = ids.size ();
+  ASSERT_GT (T, 0u);
+  for (int ref = 0; ref <= 1; ref++) {
+    RncState *s = rnc_state_new (m, 1, 0);
+    std::vector<float> hidden (T * 18), y (T * 11);
+    if (ref)
+      ASSERT_TRUE (rnc_forward_ids_ref (s, ids.data (), T, hidden.data (), y.data ()));
+    else
+      ASSERT_TRUE (rnc_forward_ids (s, ids.data (), T, hidden.data (), y.data ()));
+    const char *how = ref ? "reference" : "fast";
+    expect_close (hidden, io.floats ("hidden"), "hidden", how);
+    expect_close (y, io.floats ("y"), "logits", how);
+    std::vector<float> h (rnc_state_peek_h (s), rnc_state_peek_h (s) + 18);
+    expect_close (h, io.floats ("h_n"), "h_n", how);
+    EXPECT_EQ (rnc_state_peek_c (s), nullptr);
     rnc_state_free (s);
   }
   rnc_model_free (m);

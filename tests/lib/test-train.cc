@@ -259,7 +259,7 @@ train_noisy (guint64 seed, RncCell cell, size_t *epochs_run = nullptr,
 
 TEST (RncTrain, SameSeedGivesBitIdenticalModel)
 {
-  for (RncCell cell : { RNC_CELL_RNN, RNC_CELL_LSTM }) {
+  for (RncCell cell : { RNC_CELL_RNN, RNC_CELL_LSTM, RNC_CELL_GRU }) {
     std::vector<float> a = train_noisy (5, cell), b = train_noisy (5, cell);
     std::vector<float> c = train_noisy (6, cell);
     ASSERT_EQ (a.size (), b.size ());
@@ -279,6 +279,18 @@ TEST (RncTrain, EarlyStoppingKeepsBestWeights)
   /* the weights left in the model are the best epoch's */
   EXPECT_DOUBLE_EQ (final_val, best);
   /* and they forecast: the noise alone has variance 0.09 + 0.09 */
+  EXPECT_LT (best, 0.25);
+}
+
+/* A GRU learns the noisy sine too: the series alone has variance ~0.5, the
+ * noise 0.09 + 0.09; the best validation loss must approach the noise. */
+TEST (RncTrain, GruLearnsTheNoisySine)
+{
+  size_t epochs;
+  double best, final_val;
+  train_noisy (7, RNC_CELL_GRU, &epochs, &best, &final_val);
+  std::printf ("    gru: %zu epochs, best validation loss %.4f\n", epochs, best);
+  EXPECT_DOUBLE_EQ (final_val, best);
   EXPECT_LT (best, 0.25);
 }
 

@@ -170,6 +170,14 @@ TEST (RncVocab, RejectsBadJson)
     { "[\"a\", \"\"]", RNC_VOCAB_ERROR_EMPTY_LINE, "element 1" },
     { "[\"a\\nb\"]", RNC_VOCAB_ERROR_INVALID, "element 0" },
     { "[\"a\", ", RNC_VOCAB_ERROR_JSON, "m:" },
+    /* issue 13: json-glib 1.6 read this as the vocabulary {a} */
+    { "[\"a\"] [\"b\"]", RNC_VOCAB_ERROR_JSON,
+      "m: not a JSON list of strings: the text is not valid JSON: more data "
+      "after the first value, at byte 6" },
+    { "[\"a\"] /* [\"b\"] */", RNC_VOCAB_ERROR_JSON, "more data" },
+    { "['a']", RNC_VOCAB_ERROR_JSON, "not valid JSON" },
+    /* json-glib cut the token at the escaped NUL */
+    { "[\"a\", \"b\\u0000c\"]", RNC_VOCAB_ERROR_ENCODING, "\\u0000" },
   };
   for (auto &k : cases) {
     GError *error = nullptr;
@@ -180,6 +188,54 @@ TEST (RncVocab, RejectsBadJson)
     EXPECT_NE (strstr (error->message, k.where), nullptr) << error->message;
     g_clear_error (&error);
   }
+}
+
+/* Regression (issue 13): 100,000 '[' overflowed json-glib's stack; the
+ * depth is checked before json-glib sees the text, here and through a
+ * model file's rnc.vocab / rnc.labels as vocab-encode / vocab-decode read
+ * them. */
+TEST (RncVocab, RejectsDeeplyNestedJsonWithoutRecursing)
+{
+  std::string deep (100000, '[');
+  GError *error = nullptr;
+  EXPECT_EQ (rnc_vocab_new_from_json (deep.c_str (), -1, "m", &error), nullptr);
+  ASSERT_NE (error, nullptr);
+  EXPECT_TRUE (g_error_matches (error, RNC_VOCAB_ERROR, RNC_VOCAB_ERROR_JSON));
+  EXPECT_NE (strstr (error->message, "nests deeper than 16 levels"), nullptr)
+      << error->message;
+  g_clear_error (&error);
+
+  RncModelConfig cfg = { };
+  cfg.cell = RNC_CELL_LSTM;
+  cfg.input = RNC_INPUT_INDEX;
+  cfg.head = RNC_HEAD_CLASSES;
+  cfg.input_size = 3;
+  cfg.hidden_size = 2;
+  cfg.output_size = 3;
+  cfg.num_layers = 1;
+  cfg.embed_size = 2;
+  char *dir = g_dir_make_tmp ("rnc-test-vocab-XXXXXX", nullptr);
+  ASSERT_NE (dir, nullptr);
+  char *file = g_build_filename (dir, "m.safetensors", NULL);
+  for (const char *key : { "rnc.vocab", "rnc.labels" }) {
+    RncModel *m = rnc_model_new (&cfg, &error);
+    ASSERT_NE (m, nullptr) << error->message;
+    rnc_model_set_metadata (m, key, deep.c_str ());
+    ASSERT_TRUE (rnc_model_save (m, file, &error)) << error->message;
+    rnc_model_free (m);
+    const char *keys[] = { key, nullptr };
+    EXPECT_EQ (rnc_vocab_load_any (file, keys, &error), nullptr);
+    ASSERT_NE (error, nullptr);
+    EXPECT_TRUE (g_error_matches (error, RNC_VOCAB_ERROR,
+            RNC_VOCAB_ERROR_JSON)) << error->message;
+    EXPECT_NE (strstr (error->message, key), nullptr) << error->message;
+    EXPECT_NE (strstr (error->message, "deeper"), nullptr) << error->message;
+    g_clear_error (&error);
+  }
+  g_unlink (file);
+  g_rmdir (dir);
+  g_free (file);
+  g_free (dir);
 }
 
 TEST (RncVocab, MetadataIsInlineJsonOrAFileBesideTheModel)
@@ -484,4 +540,34 @@ TEST (RncVocab, LoadAnyReadsModelMetadata)
   g_unlink (text_path.c_str ());
   g_rmdir (dir);
   g_free (dir);
+}
+
+/* Found by fuzz-vocab (docs/fuzzing.md): json-glib 1.6's generator writes
+ * U+001F raw inside a string, which is not JSON (RFC 8259: every control
+ * character in a string is escaped) and which a strict reader refuses. The
+ * JSON of a vocabulary holding every control character (that a token may
+ * hold) has no raw control byte, and reads back to the same tokens. */
+TEST (Vocab, JsonEscapesEveryControlCharacter)
+{
+  RncVocab *v = rnc_vocab_new ();
+  GError *error = nullptr;
+  for (int ch = 1; ch < 0x20; ch++) {
+    if (ch == '\n' || ch == '\r')
+      continue;                 /* not allowed in a token */
+    char token[4] = { 'a', (char) ch, 'b', 0 };
+    ASSERT_GE (rnc_vocab_add (v, token, &error), 0) << ch;
+  }
+  char *json = rnc_vocab_to_json (v);
+  for (const char *p = json; *p; p++)
+    EXPECT_GE ((unsigned char) *p, 0x20u) << "raw byte at " << (p - json);
+  EXPECT_NE (strstr (json, "a\\u001fb"), nullptr) << json;
+  RncVocab *back = rnc_vocab_new_from_json (json, -1, "json", &error);
+  ASSERT_NE (back, nullptr) << error->message;
+  ASSERT_EQ (rnc_vocab_get_size (back), rnc_vocab_get_size (v));
+  for (size_t i = 0; i < rnc_vocab_get_size (v); i++)
+    EXPECT_STREQ (rnc_vocab_get_token (back, (int32_t) i),
+        rnc_vocab_get_token (v, (int32_t) i));
+  rnc_vocab_free (back);
+  rnc_vocab_free (v);
+  g_free (json);
 }

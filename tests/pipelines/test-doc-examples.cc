@@ -87,6 +87,19 @@ TEST_P (DocExamples, LaunchLinesRunAsWritten)
     write_file (dir.file (strrchr (f, '/') + 1), bytes.data (), bytes.size ());
   }
   write_file (dir.file ("prompt.txt"), "This program is free software");
+  /* gru's examples: a PyTorch nn.GRU fixture (3 inputs) and a 3-column CSV */
+  {
+    auto bytes = read_file (source_root () +
+        "/tests/data/torch-gru-1l.safetensors");
+    ASSERT_FALSE (bytes.empty ());
+    write_file (dir.file ("torch-gru-1l.safetensors"), bytes.data (),
+        bytes.size ());
+    std::string x = "a,b,c\n";
+    for (int i = 0; i < 20; i++)
+      x += std::to_string (0.1 * i) + "," + std::to_string (1.0 - 0.05 * i) +
+          "," + std::to_string (0.3 * (i % 4)) + "\n";
+    write_file (dir.file ("x.csv"), x);
+  }
 
   gchar *cwd = g_get_current_dir ();
   ASSERT_EQ (g_chdir (dir.path ().c_str ()), 0);
@@ -113,4 +126,4 @@ TEST_P (DocExamples, LaunchLinesRunAsWritten)
 }
 
 INSTANTIATE_TEST_SUITE_P (Elements, DocExamples,
-    ::testing::Values ("csvdec", "csvenc", "generate", "lstm", "rnn"));
+    ::testing::Values ("csvdec", "csvenc", "generate", "gru", "lstm", "rnn"));

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Runs a script of pipelines/ on small inputs and checks what it prints.
 #
-#   sh tests/pipelines/test-scripts.sh forecast|generate-text|tag|seed-vectors|demo|readme
+#   sh tests/pipelines/test-scripts.sh forecast|fleet|generate-text|tag|seed-vectors|demo|readme
 #
 # Run by meson test with the plugin on GST_PLUGIN_PATH_1_0 and the tools on
 # PATH. Exit status 0 (pass), 1 (fail) or 77 (skip: reference data absent).
@@ -64,6 +64,35 @@ case "${1:-}" in
       fail "two columns accepted"
     fi
     expect "$tmp/err.txt" 'choose one with --column'
+    ;;
+
+  fleet)
+    # 40 sensors in one lstm streams=0: a summary, a model that beats the
+    # naive forecast, and each sensor's column equal to lstm run on it alone
+    sh "$p/fleet.sh" --sensors 40 --rows 48 --output "$tmp/fc.csv" \
+      > "$tmp/summary.txt"
+    cat "$tmp/summary.txt"
+    expect "$tmp/summary.txt" '^fleet: 40 sensors x 48 rows, one lstm streams=0 \(forecast.safetensors, window 24\)'
+    expect "$tmp/summary.txt" '^  25 forecasts of 40 sensors'
+    awk '/model MAE/ { if ($8 + 0 >= $11 + 0) exit 1 }' "$tmp/summary.txt" \
+      || fail "the model does not beat the naive forecast"
+    # the sensors again, from the CSV the script generates (same seed)
+    sh "$p/fleet.sh" --sensors 40 --rows 48 --output "$tmp/fc2.csv" > /dev/null
+    cmp "$tmp/fc.csv" "$tmp/fc2.csv" || fail "two runs differ"
+    awk -v n=40 -v t=48 'BEGIN { srand (7);
+      for (s = 0; s < n; s++) { level[s] = 200 + 300 * rand (); amp[s] = 20 + 80 * rand ();
+        phase[s] = 12 * rand (); trend[s] = 2 * rand () - 0.5; noise[s] = 2 + 8 * rand () }
+      for (s = 0; s < n; s++) printf "%ss%d", (s ? "," : ""), s; printf "\n";
+      for (i = 0; i < t; i++) { for (s = 0; s < n; s++) {
+        v = level[s] + trend[s] * i + amp[s] * sin (6.283185307 * (i + phase[s]) / 12) + noise[s] * (rand () - 0.5);
+        printf "%s%.3f", (s ? "," : ""), v } printf "\n" } }' > "$tmp/fleet.csv"
+    for s in 0 17 39; do
+      gst-launch-1.0 -q filesrc location="$tmp/fleet.csv" ! csvdec column=s$s \
+        ! lstm model="$p/models/forecast.safetensors" ! csvenc precision=7 \
+        ! fdsink > "$tmp/one.csv"
+      cut -d, -f$((s + 1)) "$tmp/fc.csv" > "$tmp/col.csv"
+      cmp "$tmp/one.csv" "$tmp/col.csv" || fail "sensor $s differs from its own lstm"
+    done
     ;;
 
   generate-text)

@@ -12,6 +12,7 @@
 
 #include <cstring>
 #include <fstream>
+#include <set>
 #include <string>
 
 using rnc_test::seasonal_csv;
@@ -69,9 +70,9 @@ TEST (RncTrainTool, HelpAndUsageErrors)
   r = run_tool ({ "forecast", "--data", "x.csv" });
   EXPECT_EQ (r.status, 2) << r.err;
   EXPECT_NE (r.err.find ("--output"), std::string::npos) << r.err;
-  r = run_tool ({ "forecast", "--data", "x.csv", "-o", "m", "--cell", "gru" });
+  r = run_tool ({ "forecast", "--data", "x.csv", "-o", "m", "--cell", "tanh" });
   EXPECT_NE (r.status, 0);
-  EXPECT_NE (r.err.find ("gru"), std::string::npos) << r.err;
+  EXPECT_NE (r.err.find ("tanh"), std::string::npos) << r.err;
 }
 
 TEST (RncTrainTool, ForecastWritesAModelTheLibraryRuns)
@@ -185,7 +186,7 @@ TEST (RncTrainTool, ForecastBadDataIsAnErrorNamingFileAndLine)
   /* bad options: status 2 */
   for (auto opt : std::vector<std::vector<std::string>> { { "--nan", "x" },
       { "--header", "maybe" }, { "--delimiter", "ab" }, { "--linear", "no" },
-      { "--cell", "gru" } }) {
+      { "--cell", "tanh" } }) {
     std::vector<std::string> args = { "forecast", "--data", gap, "-o",
       model };
     args.insert (args.end (), opt.begin (), opt.end ());
@@ -311,6 +312,40 @@ TEST (RncTrainTool, CharLanguageModelLearnsTextAndCarriesVocabulary)
   EXPECT_GT (acc, 0.9);
 }
 
+/* Regression (issue 13): a NUL byte in the text became a character token
+ * whose C string is empty, so the model's vocabulary held "\u0000" and
+ * vocab-encode refused it ("empty token"). NUL is a separator now: the
+ * vocabulary loads through the path vocab-encode uses (the model file) and
+ * every token is a non-empty string without NUL. */
+TEST (RncTrainTool, CharLanguageModelOnTextWithNulWritesALoadableVocabulary)
+{
+  TempDir d;
+  std::string text;
+  for (int i = 0; i < 40; i++)
+    text += std::string ("ab\0c d", 6) + std::string (1, '\0');
+  std::string data = d.file ("nul.txt", text);
+  std::string model = d.file ("lm.safetensors");
+  ToolRun r = run_tool ({ "lm", "--data", data, "--tokenize", "char",
+      "--hidden", "4", "--embed", "2", "--epochs", "1", "--window", "8",
+      "-o", model });
+  ASSERT_EQ (r.status, 0) << r.err;
+
+  const char *keys[] = { "rnc.vocab", nullptr };
+  g_autoptr (GError) err = nullptr;
+  g_autoptr (RncVocab) vocab = rnc_vocab_load_any (model.c_str (), keys, &err);
+  ASSERT_NE (vocab, nullptr) << err->message;
+  std::set<std::string> tokens;
+  for (size_t i = 0; i < rnc_vocab_get_size (vocab); i++) {
+    const char *t = rnc_vocab_get_token (vocab, (int32_t) i);
+    ASSERT_NE (t, nullptr);
+    EXPECT_GT (strlen (t), 0u) << "token " << i;
+    tokens.insert (t);
+  }
+  /* <unk>, the three letters and the space the NULs and the blank made */
+  EXPECT_EQ (tokens, (std::set<std::string> { "<unk>", "a", "b", "c", " ",
+      "d" }));
+}
+
 TEST (RncTrainTool, ForecastSkipsRowNumberColumnsByDefault)
 {
   TempDir d;
@@ -328,4 +363,76 @@ TEST (RncTrainTool, ForecastSkipsRowNumberColumnsByDefault)
   ASSERT_NE (m, nullptr);
   EXPECT_EQ (rnc_model_get_config (m)->input_size, 1u);
   EXPECT_STREQ (rnc_model_get_metadata (m, "rnc.columns"), "[\"value\"]");
+}
+
+/* --cell gru in every task: the model files are GRUs that the library runs,
+ * and they learn (a forecast through the linear registers, next characters,
+ * tags). */
+TEST (RncTrainTool, GruCellInEveryTask)
+{
+  TempDir d;
+  const size_t n = 180;
+  std::string csv = d.file ("series.csv", seasonal_csv (n));
+  std::string fm = d.file ("f.safetensors");
+  ToolRun r = run_tool ({ "forecast", "--data", csv, "--column", "passengers",
+      "--epochs", "5", "--hidden", "8", "--cell", "gru", "-o", fm });
+  ASSERT_EQ (r.status, 0) << r.err;
+  g_autoptr (GError) err = nullptr;
+  g_autoptr (RncModel) m = rnc_model_load (fm.c_str (), &err);
+  ASSERT_NE (m, nullptr) << err->message;
+  EXPECT_EQ (rnc_model_get_config (m)->cell, RNC_CELL_GRU);
+  EXPECT_STREQ (rnc_model_get_metadata (m, "rnc.gate_order"), "rzn");
+  size_t T = 24;
+  std::vector<float> win (T);
+  for (size_t k = 0; k < T; k++) {
+    size_t t = n - T + k;
+    win[k] = 100.0 + 2.0 * t + 30.0 * std::sin (2 * M_PI * t / 12.0);
+  }
+  g_autoptr (RncState) st = rnc_state_new (m, 1, T);
+  std::vector<float> scratch (rnc_forecast_get_scratch_size (m));
+  float y;
+  rnc_forecast_predict (m, st, win.data (), T, scratch.data (), &y);
+  EXPECT_NEAR (y, 100.0 + 2.0 * n + 30.0 * std::sin (2 * M_PI * n / 12.0),
+      0.5);
+
+  std::string text;
+  for (int i = 0; i < 150; i++)
+    text += "the cat sat on the mat. ";
+  std::string lm = d.file ("lm.safetensors");
+  r = run_tool ({ "lm", "--data", d.file ("text.txt", text), "--tokenize",
+      "char", "--hidden", "32", "--embed", "8", "--epochs", "25", "--lr",
+      "0.01", "--window", "16", "--batch", "8", "--cell", "gru", "-o", lm });
+  ASSERT_EQ (r.status, 0) << r.err;
+  g_autoptr (RncModel) l = rnc_model_load (lm.c_str (), &err);
+  ASSERT_NE (l, nullptr) << err->message;
+  EXPECT_EQ (rnc_model_get_config (l)->cell, RNC_CELL_GRU);
+  g_autoptr (RncVocab) vocab = rnc_vocab_new_from_metadata (
+      rnc_model_get_metadata (l, "rnc.vocab"), ".", "m", "rnc.vocab", &err);
+  ASSERT_NE (vocab, nullptr);
+  std::vector<int32_t> ids;
+  for (char ch : text.substr (0, 240)) {
+    char s[2] = { ch, 0 };
+    ids.push_back (rnc_vocab_lookup (vocab, s));
+    ASSERT_GE (ids.back (), 0);
+  }
+  size_t V = rnc_vocab_get_size (vocab), hits = 0;
+  g_autoptr (RncState) ls = rnc_state_new (l, 1, 0);
+  std::vector<float> logits (ids.size () * V);
+  ASSERT_TRUE (rnc_forward_ids (ls, ids.data (), ids.size (), nullptr,
+          logits.data ()));
+  for (size_t i = 24; i + 1 < ids.size (); i++)
+    hits += (int32_t) rnc_argmax (&logits[i * V], V) == ids[i + 1];
+  double acc = (double) hits / (ids.size () - 25);
+  std::printf ("    gru next-character accuracy: %.3f\n", acc);
+  EXPECT_GT (acc, 0.9);
+
+  std::string train = d.file ("train.conll", tiny_treebank (300, 1, false));
+  std::string tm = d.file ("tagger.safetensors");
+  r = run_tool ({ "tag", "--data", train, "--dev", train, "--hidden", "16",
+      "--embed", "8", "--epochs", "5", "--lr", "0.01", "--cell", "gru", "-o",
+      tm });
+  ASSERT_EQ (r.status, 0) << r.err;
+  g_autoptr (RncModel) tg = rnc_model_load (tm.c_str (), &err);
+  ASSERT_NE (tg, nullptr) << err->message;
+  EXPECT_EQ (rnc_model_get_config (tg)->cell, RNC_CELL_GRU);
 }
