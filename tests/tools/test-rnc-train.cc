@@ -382,7 +382,7 @@ TEST (RncTrainTool, GruCellInEveryTask)
   ASSERT_NE (m, nullptr) << err->message;
   EXPECT_EQ (rnc_model_get_config (m)->cell, RNC_CELL_GRU);
   EXPECT_STREQ (rnc_model_get_metadata (m, "rnc.gate_order"), "rzn");
-  size_t T = 24;
+  size_t T = rnc_model_get_window (m);
   std::vector<float> win (T);
   for (size_t k = 0; k < T; k++) {
     size_t t = n - T + k;
