@@ -55,6 +55,8 @@ struct _RncRunner
   size_t *seen_s;               /* (N) the same per stream (reset one by one) */
   gboolean all_seen;            /* every seen_s is saturated */
   gboolean window_current;      /* the state holds the window ending at the last frame */
+  float *s_mean, *s_std;        /* (N*D) per-stream scaling in and out (a
+                                 * global forecaster), or NULL: the model's */
 };
 
 const char *
@@ -428,7 +430,66 @@ rnc_runner_free (RncRunner *r)
   g_free (r->quant);
   g_free (r->lo_off);
   g_free (r->hi_off);
+  g_free (r->s_mean);
+  g_free (r->s_std);
   g_free (r);
+}
+
+gboolean
+rnc_runner_set_stream_scaling (RncRunner *r, const float *mean,
+    const float *std)
+{
+  size_t i;
+
+  g_return_val_if_fail (r != NULL, FALSE);
+  g_clear_pointer (&r->s_mean, g_free);
+  g_clear_pointer (&r->s_std, g_free);
+  if (!mean || !std)
+    return TRUE;
+  if (r->ids || r->D != r->Q || !rnc_model_get_input_mean (r->model))
+    return FALSE;
+  for (i = 0; i < r->N * r->D; i++)
+    if (!isfinite (mean[i]) || !(std[i] > 0.0f) || !isfinite (std[i]))
+      return FALSE;
+  r->s_mean = g_memdup2 (mean, r->N * r->D * sizeof (float));
+  r->s_std = g_memdup2 (std, r->N * r->D * sizeof (float));
+  return TRUE;
+}
+
+/* x (rows, D) in place, row i of stream i % N: the model's input scaling,
+ * or each stream's own. */
+static void
+scale_rows (const RncRunner *r, float *x, size_t rows)
+{
+  size_t i, d, D = r->D;
+
+  if (!r->s_mean) {
+    rnc_model_scale_input (r->model, x, rows);
+    return;
+  }
+  for (i = 0; i < rows; i++) {
+    const float *m = r->s_mean + (i % r->N) * D, *sd = r->s_std + (i % r->N)
+        * D;
+    for (d = 0; d < D; d++)
+      x[i * D + d] = (x[i * D + d] - m[d]) / sd[d];
+  }
+}
+
+static void
+unscale_rows (const RncRunner *r, float *y, size_t rows)
+{
+  size_t i, q, Q = r->Q;
+
+  if (!r->s_mean) {
+    rnc_model_unscale_output (r->model, y, rows);
+    return;
+  }
+  for (i = 0; i < rows; i++) {
+    const float *m = r->s_mean + (i % r->N) * Q, *sd = r->s_std + (i % r->N)
+        * Q;
+    for (q = 0; q < Q; q++)
+      y[i * Q + q] = y[i * Q + q] * sd[q] + m[q];
+  }
 }
 
 RncState *
@@ -598,18 +659,24 @@ finish_rows (RncRunner *r, float *y, size_t n, int32_t *ids, float *wide)
   switch (r->output) {
     case RNC_OUTPUT_PREDICTION:
       if (r->unscale)
-        rnc_model_unscale_output (r->model, y, n);
+        unscale_rows (r, y, n);
       break;
     case RNC_OUTPUT_INTERVAL:
       /* the prediction exactly as output=prediction computes it */
-      rnc_model_unscale_output (r->model, y, n);
+      if (r->unscale)
+        unscale_rows (r, y, n);
       for (i = 0; i < n; i++) {
         float *row = wide + i * 3 * Q;
         for (q = 0; q < Q; q++) {
-          double pred = y[i * Q + q];
-          row[q] = (float) (pred + r->lo_off[q]);
+          double pred = y[i * Q + q], f = 1.0;
+          /* a global model's stream: its own series' std, not the model's */
+          if (r->s_std) {
+            const float *ms = rnc_model_get_output_std (r->model);
+            f = r->s_std[(i % r->N) * Q + q] / (ms ? (double) ms[q] : 1.0);
+          }
+          row[q] = (float) (pred + f * r->lo_off[q]);
           row[Q + q] = y[i * Q + q];
-          row[2 * Q + q] = (float) (pred + r->hi_off[q]);
+          row[2 * Q + q] = (float) (pred + f * r->hi_off[q]);
         }
       }
       break;
@@ -660,7 +727,7 @@ prepare_chunk (RncRunner *r, const void *x, size_t t0, size_t n)
   if (!rnc_model_get_input_mean (r->model))
     return (const float *) x + t0 * r->FW;
   memcpy (r->xs, (const float *) x + t0 * r->FW, n * r->FW * sizeof (float));
-  rnc_model_scale_input (r->model, r->xs, n * r->N);
+  scale_rows (r, r->xs, n * r->N);
   return r->xs;
 }
 
@@ -735,7 +802,7 @@ push_history (RncRunner *r, const void *x, size_t t)
   } else {
     float *dst = r->hist_x + r->hist_end * FW;
     memcpy (dst, (const float *) x + t * FW, FW * sizeof (float));
-    rnc_model_scale_input (r->model, dst, N);
+    scale_rows (r, dst, N);
   }
   r->hist_end++;
   count_frame (r);

@@ -102,6 +102,13 @@ void rnc_runner_free (RncRunner *runner);
 gboolean rnc_runner_set_interval (RncRunner *runner, double level,
     GError **error);
 double rnc_runner_get_interval (const RncRunner *runner);
+/* A global forecaster's streams: stream s scales its input by @mean/@std
+ * [s*D, (s+1)*D) and its prediction back by the same (D == Q, dense input,
+ * a model with scaling), instead of the model's own scaling; NULL restores
+ * that. Copies the arrays (call it before streaming, not per step). FALSE
+ * when the model cannot take it or a value is not finite (std > 0). */
+gboolean rnc_runner_set_stream_scaling (RncRunner *runner, const float *mean,
+    const float *std);
 
 RncState *rnc_runner_get_state (RncRunner *runner);
 RncOutputKind rnc_runner_get_output (const RncRunner *runner);

@@ -19,6 +19,7 @@
 #include "rnc-runner.h"
 #include "rnc-safetensors.h"
 #include "rnc-sample.h"
+#include "rnc-series.h"
 #include "rnc-state.h"
 #include "rnc-tagger.h"
 #include "rnc-tokenizer.h"

@@ -8,7 +8,9 @@
 #    pipelines/data/monthly.csv (a synthetic monthly series, 2005-2024; the
 #    model was trained on 2005-2020 only) and the demo prints the last 12
 #    months beside their one-step forecast, the error over the 48 months the
-#    model never saw (against the naive forecast: the previous month), and
+#    model never saw (against the naive forecast, the previous month, and the
+#    seasonal-naive one, the same month a year before), whether rnc-train
+#    kept the model's network and what it added on its held-out data, and
 #    the forecast for the 3 months after the data. With --plot FILE.png
 #    (the quick start passes build/demo-forecast.png) it also draws actual
 #    vs forecast with gnuplot, and the 80% interval band when the model has
@@ -47,12 +49,12 @@ sh "$pipelines/forecast.sh" --model "$models/forecast.safetensors" \
 
 awk -F, 'NR > 1 { row[NR] = $0; n = NR }
   END {
-    printf "  %-8s %8s %9s %7s   %s\n", "month", "actual", "forecast", "error",
-      "naive error"
+    printf "  %-8s %8s %9s %7s   %s   %s\n", "month", "actual", "forecast",
+      "error", "naive error", "seasonal naive error"
     for (r = n - 11; r <= n; r++) {
-      split(row[r], c, ","); split(row[r - 1], p, ",")
-      printf "  %-8s %8.1f %9.1f %+7.1f   %+7.1f\n", c[1], c[2], c[3],
-        c[3] - c[2], p[2] - c[2]
+      split(row[r], c, ","); split(row[r - 1], p, ","); split(row[r - 12], s, ",")
+      printf "  %-8s %8.1f %9.1f %+7.1f   %+11.1f   %+20.1f\n", c[1], c[2],
+        c[3], c[3] - c[2], p[2] - c[2], s[2] - c[2]
     }
     split(row[n], c, ",")
     printf "\n  after %s: %.1f, %.1f, %.1f (the next 3 months)\n", c[1], c[4],
@@ -60,8 +62,7 @@ awk -F, 'NR > 1 { row[NR] = $0; n = NR }
   }' "$tmp/forecast.csv"
 echo
 sed -n 's/^one-step forecast, last \([0-9]*\) rows (\(.*\)):/  one-step error over the \1 held-out months (\2):/p;
-  s/^  model /    model /p; s/^  naive /    naive /p;
-  s/^  interval /    interval /p' "$tmp/summary.txt"
+  s/^  \(model\|naive\|seasonal\|network\|interval\) /    \1 /p' "$tmp/summary.txt"
 [ -n "$plot" ] && [ -f "$plot" ] && echo "  picture: $plot"
 
 prompt="This program is free software"

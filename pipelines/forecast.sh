@@ -14,6 +14,7 @@
 #   --horizon N       forecast columns t+1 .. t+N (default 3)
 #   --last N          evaluate the last N rows only (default: every row that
 #                     has a forecast); with --train they are held out
+#   --season N        the seasonal-naive baseline's period (default 12)
 #   --output FILE     write the CSV there instead of stdout
 #   --plot FILE.png   draw actual vs forecast (gnuplot), with the interval band
 #                     when the model has one
@@ -32,12 +33,16 @@
 #
 # It prints (on stderr) the one-step forecast's mean absolute error (MAE)
 # and root mean squared error (RMSE) against the real values over the
-# evaluated rows, beside the naive forecast (the previous value):
+# evaluated rows, beside the naive forecast (the previous value) and the
+# seasonal-naive one (the value a season before), and what the model's
+# network added on rnc-train's held-out data (its rnc.train.* metadata):
 #
-#   forecast: 240 rows of 'value', model forecast.safetensors (window 24)
+#   forecast: 240 rows of 'value', model forecast.safetensors (window 13)
 #   one-step forecast, last 48 rows (2021-01 .. 2024-12):
-#     model   MAE 4.93  RMSE 6.13
-#     naive   MAE 40.6  RMSE 47.7   (the previous value)
+#     model    MAE 4.93  RMSE 6.13
+#     naive    MAE 40.6  RMSE 47.7   (the previous value)
+#     seasonal MAE 9.8   RMSE 12.1   (the value 12 rows before)
+#     network  not kept: held-out MSE -0.4% against the linear part alone
 #
 # The pipelines it runs (the second one is the forecaster):
 #   filesrc location=DATA ! csvdec [column=C] ! csvenc precision=7 ! fdsink
@@ -55,6 +60,7 @@ save=""
 column=""
 horizon=3
 last=0
+season=12
 output=""
 plot=""
 interval=0.8
@@ -73,6 +79,7 @@ while [ $# -gt 0 ]; do
     --column) column=$2; shift 2 ;;
     --horizon) horizon=$2; shift 2 ;;
     --last) last=$2; shift 2 ;;
+    --season) season=$2; shift 2 ;;
     --output) output=$2; shift 2 ;;
     --plot) plot=$2; shift 2 ;;
     --interval) interval=$2; shift 2 ;;
@@ -83,7 +90,7 @@ while [ $# -gt 0 ]; do
 done
 [ -n "$data" ] || usage
 [ -f "$data" ] || { echo "forecast: no such file: $data" >&2; exit 1; }
-case "$horizon$last" in *[!0-9]*) usage ;; esac
+case "$horizon$last$season" in *[!0-9]*) usage ;; esac
 [ "$horizon" -ge 1 ] || usage
 if ! gst-inspect-1.0 generate >/dev/null 2>&1; then
   echo "forecast: the generate element is not found; run inside 'meson devenv -C build'" >&2
@@ -170,7 +177,7 @@ else
 fi
 
 # merge: forecast row k belongs to input row offset + k
-awk -v rows="$rows" -v N="$horizon" -v last="$last" \
+awk -v rows="$rows" -v N="$horizon" -v last="$last" -v S="$season" \
     -v out="$tmp/out.csv" -v eval="$tmp/eval.txt" '
   FILENAME == ARGV[1] { t[FNR] = $0; next }
   FILENAME == ARGV[2] { a[FNR] = $0; next }
@@ -206,13 +213,19 @@ awk -v rows="$rows" -v N="$horizon" -v last="$last" \
         se += (e < 0 ? -e : e); sq += e * e
         sn += (ne < 0 ? -ne : ne); sqn += ne * ne; c++
         if (lo != "") { ci++; cov += (a[r] + 0 >= lo + 0 && a[r] + 0 <= hi + 0) }
+        if (r > S) {
+          se2 = a[r] - a[r - S]; ss += (se2 < 0 ? -se2 : se2)
+          sqs += se2 * se2; cs++
+        }
         if (from == "") from = t[r]
         to = t[r]
       }
     }
     if (c == 0) { print "none" > eval; exit }
-    printf "%d %s %s %.4g %.4g %.4g %.4g %d %d %d\n", c, from, to, se / c,
-      sqrt(sq / c), sn / c, sqrt(sqn / c), first, ci, cov > eval
+    printf "%d %s %s %.4g %.4g %.4g %.4g %d %d %d %s %s\n", c, from, to, se / c,
+      sqrt(sq / c), sn / c, sqrt(sqn / c), first, ci, cov,
+      cs ? sprintf("%.4g", ss / cs) : "-",
+      cs ? sprintf("%.4g", sqrt(sqs / cs)) : "-" > eval
   }' "$tmp/time.txt" "$tmp/actual.csv" "$tmp/horizon.csv" "$tmp/interval.csv"
 
 if [ -n "$output" ]; then cp "$tmp/out.csv" "$output"; else cat "$tmp/out.csv"; fi
@@ -224,11 +237,22 @@ if [ "$(cat "$tmp/eval.txt")" = none ]; then
   echo "forecast: no row to evaluate (fewer rows than the model's window?)" >&2
   exit 1
 fi
-read -r count from to mae rmse nmae nrmse first icount covered < "$tmp/eval.txt"
+read -r count from to mae rmse nmae nrmse first icount covered smae srmse < "$tmp/eval.txt"
 if [ "$last" -gt 0 ]; then what="last $count rows"; else what="$count rows"; fi
 echo "one-step forecast, $what ($from .. $to):" >&2
-printf '  model   MAE %-8s RMSE %s\n' "$mae" "$rmse" >&2
-printf '  naive   MAE %-8s RMSE %s   (the previous value)\n' "$nmae" "$nrmse" >&2
+printf '  model    MAE %-8s RMSE %s\n' "$mae" "$rmse" >&2
+printf '  naive    MAE %-8s RMSE %s   (the previous value)\n' "$nmae" "$nrmse" >&2
+printf '  seasonal MAE %-8s RMSE %s   (the value %s rows before)\n' "$smae" \
+  "$srmse" "$season" >&2
+kept=$(model_meta "$model" rnc.train.network_kept)
+gain=$(model_meta "$model" rnc.train.network_gain)
+if [ -n "$kept" ] && [ -n "$gain" ]; then
+  pct=$(awk -v g="$gain" 'BEGIN { printf "%+.1f%%", -100 * g }')
+  if [ "$kept" = true ]; then what=kept; else what="not kept"; fi
+  echo "  network  $what: held-out MSE $pct against the linear part alone (rnc-train)" >&2
+elif [ "$kept" = false ]; then
+  echo "  network  none: the linear part alone" >&2
+fi
 if [ "$icount" -gt 0 ]; then
   printf '  interval (%s): covers %d of %d values (%s%%)\n' "$interval" \
     "$covered" "$icount" "$(awk -v c="$covered" -v n="$icount" \

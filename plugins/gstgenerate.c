@@ -37,7 +37,8 @@
  * Models: a regression model whose prediction is its next input (dense
  * input, Q == D: forecasters, the notebook's Q8) takes and gives
  * `other/x-frames, format=F32LE, width=D` (raw units: the model's scaling is
- * applied around every step). A language model (token-id input, a classes
+ * applied around every step; `series` picks a global forecaster's series,
+ * as on `lstm`). A language model (token-id input, a classes
  * head over the same vocabulary, as `rnc-train lm` writes) takes the prompt
  * as `other/x-frames, format=S32LE, width=1` from `vocab-encode` and gives
  * ids (S32LE, width 1; width N with a horizon) for `vocab-decode`. Each next

@@ -45,7 +45,10 @@
  * a fresh state, as windowed models are trained, and the first T-1 frames
  * give none; `window=-1` (default) takes the model's `rnc.window`.
  * The model's input and output scaling (`rnc.input_mean`/`std`,
- * `rnc.output_mean`/`std`) is applied, so pipelines see raw units.
+ * `rnc.output_mean`/`std`) is applied, so pipelines see raw units. A
+ * global forecaster (`rnc-train forecast --columns`) holds the scaling of
+ * each series it was trained on; `series` (a name from its `rnc.series`, or
+ * an index) picks the one this stream is.
  *
  * `output=interval` (a regression model carrying its one-step residual
  * quantiles, `rnc.residual_quantiles`, as rnc-train forecast writes them)

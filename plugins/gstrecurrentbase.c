@@ -34,6 +34,7 @@
 #include "gstrecurrentutil.h"
 #include "gstrecurrenttensors.h"
 
+#include "rnc-forecast.h"
 #include "rnc-model-io.h"
 
 #include <string.h>
@@ -84,6 +85,8 @@ typedef struct
   GstRecurrentEmit emit;
   gint window;
   guint threads;                /* 0: auto */
+  gchar *series;                /* global forecaster: whose scaling */
+  gboolean series_fixed;        /* series given: every stream uses it */
   guint streams;                /* 0: input width / model input width */
   gdouble interval;             /* central probability of output=interval */
 
@@ -383,6 +386,16 @@ gst_recurrent_base_class_init (GstRecurrentBaseClass * klass)
           GST_PARAM_MUTABLE_READY));
 
   g_object_class_install_property (gobject_class,
+      GST_RECURRENT_BASE_PROP_SERIES,
+      g_param_spec_string ("series", "Series",
+          "A global forecaster (rnc-train forecast --columns) holds the "
+          "scaling of every series it was trained on: the name (from the "
+          "model's rnc.series) or 0-based index of the one this stream is; "
+          "NULL: the model's own scaling (its first series)", NULL,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+
+  g_object_class_install_property (gobject_class,
       GST_RECURRENT_BASE_PROP_STREAMS,
       g_param_spec_uint ("streams", "Streams",
           "Independent streams N in each frame: input frames of N*D values "
@@ -561,6 +574,7 @@ gst_recurrent_base_finalize (GObject * object)
 
   g_free (priv->model_location);
   g_free (priv->state_location);
+  g_free (priv->series);
   g_free (priv->model_path);
   g_free (priv->state_path);
   g_object_unref (priv->adapter);
@@ -610,6 +624,10 @@ gst_recurrent_base_set_property (GObject * object, guint prop_id,
       break;
     case GST_RECURRENT_BASE_PROP_THREADS:
       priv->threads = g_value_get_uint (value);
+      break;
+    case GST_RECURRENT_BASE_PROP_SERIES:
+      g_free (priv->series);
+      priv->series = g_value_dup_string (value);
       break;
     case GST_RECURRENT_BASE_PROP_STREAMS:
       priv->streams = g_value_get_uint (value);
@@ -668,6 +686,9 @@ gst_recurrent_base_get_property (GObject * object, guint prop_id,
     case GST_RECURRENT_BASE_PROP_THREADS:
       g_value_set_uint (value, priv->threads);
       break;
+    case GST_RECURRENT_BASE_PROP_SERIES:
+      g_value_set_string (value, priv->series);
+      break;
     case GST_RECURRENT_BASE_PROP_STREAMS:
       g_value_set_uint (value, priv->streams);
       break;
@@ -718,6 +739,11 @@ gst_recurrent_base_default_setup (GstRecurrentBase * self, GError ** error)
 {
   GstRecurrentBasePrivate *priv = PRIV (self);
   GError *err = NULL;
+  gsize N = rnc_state_get_batch (priv->state), s;
+  gsize n_series = rnc_forecast_get_n_series (priv->model);
+  gsize D = rnc_model_get_config (priv->model)->input_size;
+  gboolean ok = TRUE;
+  float *mean, *std;
 
   priv->runner = rnc_runner_new (priv->state, (RncOutputKind)
       priv->output_mode, priv->window_frames, &err);
@@ -729,7 +755,34 @@ gst_recurrent_base_default_setup (GstRecurrentBase * self, GError ** error)
   if (rnc_runner_get_delay (priv->runner) > 0
       && priv->emit_mode != GST_RECURRENT_EMIT_FRAME)
     goto delay_needs_frames;
-  return TRUE;
+  /* a global forecaster with many streams: stream s is series s (unless
+   * the series property names one for all) */
+  if (N < 2 || n_series == 0 || priv->series_fixed
+      || (priv->output_mode != GST_RECURRENT_OUTPUT_PREDICTION
+          && priv->output_mode != GST_RECURRENT_OUTPUT_INTERVAL))
+    return TRUE;
+  if (N > n_series) {
+    g_set_error (&err, RNC_FORECAST_ERROR, RNC_FORECAST_ERROR_INVALID,
+        "%" G_GSIZE_FORMAT " streams, but the model holds the scaling of "
+        "%" G_GSIZE_FORMAT " series (stream s is series s; set 'series' to "
+        "use one for all)", N, n_series);
+    goto failed;
+  }
+  mean = g_new (float, N * D);
+  std = g_new (float, N * D);
+  for (s = 0; s < N && ok; s++)
+    ok = rnc_forecast_get_series_scaling (priv->model, s, mean + s * D,
+        std + s * D, &err);
+  if (ok && !rnc_runner_set_stream_scaling (priv->runner, mean, std)) {
+    g_set_error (&err, RNC_FORECAST_ERROR, RNC_FORECAST_ERROR_INVALID,
+        "per-series scaling needs a dense forecaster (input width = output "
+        "width)");
+    ok = FALSE;
+  }
+  g_free (mean);
+  g_free (std);
+  if (ok)
+    return TRUE;
 
   /* ERRORS */
 failed:
@@ -1154,8 +1207,11 @@ gst_recurrent_base_start (GstBaseTransform * trans)
   GError *err = NULL;
   const gchar *factory;
   gint window;
+  gchar *series;
+  gsize series_index = 0;
 
   GST_OBJECT_LOCK (self);
+  series = g_strdup (priv->series);
   g_free (priv->model_path);
   g_free (priv->state_path);
   priv->model_path = g_strdup (priv->model_location);
@@ -1183,6 +1239,13 @@ gst_recurrent_base_start (GstBaseTransform * trans)
   priv->model = rnc_model_load (priv->model_path, &err);
   if (!priv->model)
     goto load_failed;
+  /* a global forecaster: this stream's series' scaling */
+  if (series && series[0] != '\0'
+      && (!rnc_forecast_find_series (priv->model, series, &series_index, &err)
+          || !rnc_forecast_select_series (priv->model, series_index, &err)))
+    goto series_failed;
+  priv->series_fixed = series && series[0] != '\0';
+  g_clear_pointer (&series, g_free);
   cfg = rnc_model_get_config (priv->model);
   if (!klass->any_cell && cfg->cell != klass->cell)
     goto wrong_cell;
@@ -1228,16 +1291,27 @@ gst_recurrent_base_start (GstBaseTransform * trans)
 
   /* ERRORS */
 no_model:
+  g_free (series);
   GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
       ("No model file given: set the 'model' property of %s.", factory),
       (NULL));
   return FALSE;
+series_failed:
+  GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+      ("Model \"%s\" cannot serve series '%s': %s", priv->model_path,
+          series, err->message), (NULL));
+  g_clear_error (&err);
+  g_free (series);
+  g_clear_pointer (&priv->model, rnc_model_free);
+  return FALSE;
 resume_without_file:
+  g_free (series);
   GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
       ("resume=true needs initial-state=file and a 'state-location' to "
           "resume from."), (NULL));
   return FALSE;
 load_failed:
+  g_free (series);
   GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ,
       ("Could not load model \"%s\".", priv->model_path),
       ("%s", err->message));

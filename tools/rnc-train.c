@@ -23,7 +23,7 @@ args_init (RncTrainArgs *a)
   a->hidden = a->layers = a->window = a->epochs = a->batch = -1;
   a->patience = a->lr_patience = a->embed = -1;
   a->min_count = a->max_vocab = a->rare = -1;
-  a->ensemble = -1;
+  a->ensemble = a->lags = -1;
   a->lr = a->clip = a->val = a->rare_prob = -1.0;
   a->seed = -1;
 }
@@ -36,6 +36,7 @@ args_clear (RncTrainArgs *a)
   g_free (a->cell);
   g_free (a->init);
   g_free (a->column);
+  g_free (a->columns);
   g_free (a->header);
   g_free (a->nan);
   g_free (a->delimiter);
@@ -242,6 +243,49 @@ csv_options (const RncTrainArgs *a, RncCsvOptions *csv, GError **error)
   return TRUE;
 }
 
+/* What the recipe chose and measured, on stderr. */
+static void
+print_forecast_report (const RncForecastOptions *o,
+    const RncForecastReport *rep)
+{
+  fprintf (stderr, "window %zu: %zu windows (%zu train, %zu held out)\n",
+      rep->window, rep->n_windows, rep->n_train, rep->n_val);
+  if (o->linear) {
+    fprintf (stderr, "linear part: %zu lag%s, ridge %g, ", rep->lags,
+        rep->lags == 1 ? "" : "s", rep->ridge);
+    if (rep->base_lag == 0)
+      fprintf (stderr, "levels");
+    else
+      fprintf (stderr, "change from the value %zu frame%s back",
+          rep->base_lag, rep->base_lag > 1 ? "s" : "");
+    fprintf (stderr, " (%zu register units)\n", rep->register_units);
+    fprintf (stderr, "  rolling-origin MSE (%zu one-step forecasts, 5 "
+        "origins): %.5g; least-squares AR of AIC order %zu: %.5g%s\n",
+        rep->cv_points, rep->linear_cv_mse, rep->aic_order, rep->aic_cv_mse,
+        rep->base_lag == 0 && rep->ridge == 0.0
+        && rep->lags == rep->aic_order ? " (the AR is the linear part)" : "");
+  }
+  if (rep->ensemble == 0) {
+    fprintf (stderr, "network: none (--ensemble 0)\n");
+  } else if (isnan (rep->network_val_mse)) {
+    fprintf (stderr, "network: %zu x %zu units, kept (no held-out data to "
+        "judge it)\n", rep->ensemble, o->hidden_size);
+  } else if (!o->linear) {
+    fprintf (stderr, "network: %zu x %zu units alone; held-out MSE %.5g "
+        "(last value %.5g)\n", rep->ensemble, o->hidden_size,
+        rep->network_val_mse, rep->naive_val_mse);
+  } else {
+    fprintf (stderr, "network: %zu x %zu units; held-out MSE linear %.5g, "
+        "linear + network %.5g (%+.1f%%, t = %.2f) -> %s\n", rep->ensemble,
+        o->hidden_size, rep->linear_val_mse, rep->network_val_mse,
+        -100.0 * rep->network_gain, rep->network_t,
+        rep->network_kept ? "kept" : "not kept (no clear gain)");
+  }
+  fprintf (stderr, "interval calibration: %zu held-out residuals "
+      "(rnc.residual_quantiles); %.1f s (%.1f s CPU)\n",
+      rep->calibration_points, rep->seconds, rep->cpu_seconds);
+}
+
 static int
 train_forecast (RncTrainArgs *a)
 {
@@ -253,7 +297,7 @@ train_forecast (RncTrainArgs *a)
   RncCsvOptions csv;
   RncForecastOptions o;
   RncForecastReport rep;
-  GString *cols;
+  gboolean global;
   size_t i;
   int k;
 
@@ -268,11 +312,24 @@ train_forecast (RncTrainArgs *a)
     o.num_layers = (size_t) a->layers;
   if (a->window >= 0)
     o.window = (size_t) a->window;
+  if (a->ensemble >= 0)
+    o.ensemble = (size_t) a->ensemble;
+  if (a->lags >= 0)
+    o.max_lags = (size_t) a->lags;
   if (a->linear) {
     if ((k = rnc_train_choose ("linear", a->linear, on_off, &err)) < 0)
       goto bad_option;
     o.linear = k == 0;
   }
+  global = a->columns != NULL;
+  if (global && a->column) {
+    g_set_error (&err, RNC_TRAIN_ERROR, RNC_TRAIN_ERROR_INVALID,
+        "--column (one model of several columns) and --columns (one model "
+        "for each of several series) exclude each other");
+    goto bad_option;
+  }
+  if (global)
+    csv.columns = strcmp (a->columns, "all") ? a->columns : NULL;
 
   if (!rnc_csv_read_file (a->data, &csv, &table, &err))
     goto failed;
@@ -280,11 +337,11 @@ train_forecast (RncTrainArgs *a)
   for (i = 0; i < table.width; i++)
     names[i] = table.names ? g_strdup (table.names[i]) :
         g_strdup_printf ("column %zu", table.columns[i]);
-  if (!a->column || !*a->column)
+  if (!csv.columns || !*csv.columns)
     drop_index_columns (&table, names, a->quiet);
   if (!a->quiet) {
-    fprintf (stderr, "%s: %zu rows, column%s", a->data, table.n_rows,
-        table.width > 1 ? "s" : "");
+    fprintf (stderr, "%s: %zu rows, %s%s", a->data, table.n_rows,
+        global ? "series" : "column", table.width > 1 && !global ? "s" : "");
     for (i = 0; i < table.width; i++)
       fprintf (stderr, "%s '%s'", i ? "," : "", names[i]);
     if (table.n_dropped)
@@ -296,36 +353,43 @@ train_forecast (RncTrainArgs *a)
     fprintf (stderr, "\n");
   }
 
-  model = rnc_forecast_train (table.values, table.n_rows, table.width, &o,
-      rnc_train_print_epoch, a, &rep, &err);
+  if (global) {
+    size_t S = table.width, n = table.n_rows, r;
+    g_autofree float *cols_data = g_new (float, MAX (S * n, 1));
+    g_autofree const float **list = g_new (const float *, S);
+    g_autofree size_t *lengths = g_new (size_t, S);
+    for (i = 0; i < S; i++) {
+      for (r = 0; r < n; r++)
+        cols_data[i * n + r] = table.values[r * S + i];
+      list[i] = cols_data + i * n;
+      lengths[i] = n;
+    }
+    model = rnc_forecast_train_many (list, lengths, S, 1,
+        (const char *const *) names, &o, rnc_train_print_epoch, a, &rep,
+        &err);
+  } else {
+    model = rnc_forecast_train (table.values, table.n_rows, table.width, &o,
+        rnc_train_print_epoch, a, &rep, &err);
+  }
   if (!model)
     goto failed;
-  if (!a->quiet) {
-    fprintf (stderr, "window %zu: %zu windows (%zu train, %zu validation)\n",
-        rep.window, rep.n_windows, rep.n_train, rep.n_val);
-    if (o.linear)
-      fprintf (stderr, "linear part: change from the value %zu frame%s "
-          "back, ridge %g, %zu register units\n", rep.base_lag,
-          rep.base_lag > 1 ? "s" : "", rep.ridge, rep.register_units);
-    if (!isnan (rep.naive_val_mse))
-      fprintf (stderr, "validation MSE (scaled units): last value %.5g, "
-          "linear %.5g, with network %.5g -> network %s\n",
-          rep.naive_val_mse, rep.linear_val_mse, rep.network_val_mse,
-          rep.network_kept ? "kept" : "dropped (no gain)");
-  }
+  if (!a->quiet)
+    print_forecast_report (&o, &rep);
 
-  cols = g_string_new ("[");
-  for (i = 0; i < table.width; i++) {
-    g_autofree char *esc = g_strescape (names[i], NULL);
-    g_string_append_printf (cols, "%s\"%s\"", i ? "," : "", esc);
+  if (!global) {
+    GString *cols = g_string_new ("[");
+    for (i = 0; i < table.width; i++) {
+      g_autofree char *esc = g_strescape (names[i], NULL);
+      g_string_append_printf (cols, "%s\"%s\"", i ? "," : "", esc);
+    }
+    g_string_append_c (cols, ']');
+    rnc_model_set_metadata (model, "rnc.columns", cols->str);
+    g_string_free (cols, TRUE);
   }
-  g_string_append_c (cols, ']');
-  rnc_model_set_metadata (model, "rnc.columns", cols->str);
-  g_string_free (cols, TRUE);
 
   if (!rnc_train_save (model, a, "forecast", &err))
     goto failed;
-  if (!a->quiet) {
+  if (!a->quiet && !global) {
     GString *cs = g_string_new (NULL);
     for (i = 0; i < table.width; i++)
       g_string_append_printf (cs, "%s%zu", i ? "," : "", table.columns[i]);
@@ -333,6 +397,11 @@ train_forecast (RncTrainArgs *a)
         "column=%s ! %s model=%s ! csvenc ! fdsink\n", a->data, cs->str,
         rnc_cell_to_string (o.cell), a->output);
     g_string_free (cs, TRUE);
+  } else if (!a->quiet) {
+    fprintf (stderr, "run it (series '%s'): gst-launch-1.0 filesrc "
+        "location=%s ! csvdec column=%zu ! %s model=%s series=%s ! csvenc "
+        "! fdsink\n", names[0], a->data, table.columns[0],
+        rnc_cell_to_string (o.cell), a->output, names[0]);
   }
   return 0;
 
@@ -371,8 +440,8 @@ entries_for (const char *cmd, RncTrainArgs *a)
         "Stacked layers (default 1)", "L"},
     {"window", 0, 0, G_OPTION_ARG_INT, &a->window,
         !strcmp (cmd, "forecast") ?
-        "Frames per forecast, run from a fresh state (default: 24, at most a"
-        " quarter of the series)" :
+        "Frames per forecast, run from a fresh state (default: 12 or the"
+        " linear part's lags, at most a quarter of the series)" :
         "Frames per truncated-BPTT step (stream training)", "T"},
     {"epochs", 0, 0, G_OPTION_ARG_INT, &a->epochs,
         "Maximum epochs", "E"},
@@ -414,6 +483,16 @@ entries_for (const char *cmd, RncTrainArgs *a)
     {"linear", 0, 0, G_OPTION_ARG_STRING, &a->linear,
         "Linear autoregressive part: on (default) or off (network only)",
         "on|off"},
+    {"ensemble", 0, 0, G_OPTION_ARG_INT, &a->ensemble,
+        "Networks (seeds) averaged, 0 = the linear part alone (default 4)",
+        "K"},
+    {"lags", 0, 0, G_OPTION_ARG_INT, &a->lags,
+        "Largest lag the linear part may choose (default 10 log10 n, at most"
+        " n/4)", "P"},
+    {"columns", 0, 0, G_OPTION_ARG_STRING, &a->columns,
+        "A global model: every listed column (names or 0-based indices, or"
+        " 'all') is a series of its own, with its own scaling; one model"
+        " forecasts each of them (element property series)", "COLS|all"},
   };
   const GOptionEntry lm[] = {
     {"tokenize", 0, 0, G_OPTION_ARG_STRING, &a->tokenize,
@@ -470,9 +549,10 @@ description_for (const char *cmd)
         "file. The model predicts\nthe next row of the chosen columns from the "
         "last --window rows (rnc.window), with the\ncolumns' mean/std stored as "
         "scaling: it runs unchanged in\n  csvdec ! lstm model=FILE ! csvenc\n"
-        "Defaults: lstm, hidden 32, window 24 (at most n/4), epochs 500, batch "
-        "32, lr 1e-3,\nclip 1, val 0.15, patience 50, lr-patience 20, init "
-        "uniform, linear on.";
+        "Defaults: lstm, ensemble 4 x hidden 16, window 12 (or the linear "
+        "part's lags;\nat most n/4), epochs 300, batch 32, lr 3e-3, clip 1, "
+        "val 0.2, patience 30,\nlr-patience 10, init uniform, linear on. "
+        "See docs/forecasting.md.";
   if (!strcmp (cmd, "lm"))
     return "Trains a language model predicting the next token. The text is "
         "tokenized as the\ntokenize element does; the vocabulary goes into the "

@@ -14,7 +14,8 @@ typedef struct {
   gint64 seed;
   gboolean quiet;
   /* forecast */
-  char *column, *header, *nan, *delimiter, *linear;
+  char *column, *header, *nan, *delimiter, *linear, *columns;
+  gint ensemble, lags;
   /* lm */
   char *tokenize;
   gboolean lowercase;

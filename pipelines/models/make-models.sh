@@ -4,8 +4,9 @@
 #
 #   meson devenv -C build -w . sh pipelines/models/make-models.sh
 #
-#   forecast.safetensors  next-month forecaster (LSTM, window 24, linear part
-#                         + network, rnc-train forecast defaults) trained on
+#   forecast.safetensors  next-month forecaster (rnc-train forecast defaults:
+#                         an LSTM holding the linear part, plus the network
+#                         ensemble when it earns its keep) trained on
 #                         the first 16 years of pipelines/data/monthly.csv
 #                         (written by pipelines/data/make-monthly.sh); the
 #                         last 4 years are held out for the demo

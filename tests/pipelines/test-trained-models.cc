@@ -168,6 +168,94 @@ TEST (TrainedModels, ForecastNetworkOnlyRunsUnchanged)
         "30", "--window", "12" }, "lstm");
 }
 
+/* A global model (--columns): with series=b the element scales by series
+ * b's mean/std, exactly as the library does after selecting it; an unknown
+ * series is an error naming the model file and the series. */
+TEST (TrainedModels, GlobalForecastSeriesPropertySelectsTheScaling)
+{
+  TempDir dir;
+  const size_t n = 150;
+  std::vector<float> a = noisy_series (n, 3), b = noisy_series (n, 4);
+  std::string csv = "t,a,b\n";
+  for (size_t t = 0; t < n; t++) {
+    b[t] = 1000.0f + 20.0f * b[t];
+    char ba[G_ASCII_DTOSTR_BUF_SIZE], bb[G_ASCII_DTOSTR_BUF_SIZE];
+    g_ascii_formatd (ba, sizeof (ba), "%.9g", a[t]);
+    g_ascii_formatd (bb, sizeof (bb), "%.9g", b[t]);
+    csv += std::to_string (t) + "," + ba + "," + bb + "\n";
+  }
+  std::string data = dir.file ("wide.csv"), model = dir.file (
+      "g.safetensors"), out = dir.file ("out.csv");
+  write_file (data, csv);
+  ToolRun r = run_rnc_train ({ "forecast", "--data", data, "-o", model,
+      "-q", "--columns", "a,b", "--hidden", "4", "--epochs", "5" });
+  ASSERT_EQ (r.status, 0) << r.err;
+
+  std::string desc = "filesrc location=" + data + " ! csvdec column=b ! "
+      "lstm model=" + model + " series=b ! csvenc precision=9 ! filesink "
+      "location=" + out;
+  ASSERT_EQ (run_pipeline (desc), "") << desc;
+  std::vector<std::string> lines = lines_of (text_of (out));
+
+  RncModel *m = load (model);
+  ASSERT_NE (m, nullptr);
+  size_t idx = 0;
+  ASSERT_TRUE (rnc_forecast_find_series (m, "b", &idx, nullptr));
+  ASSERT_TRUE (rnc_forecast_select_series (m, idx, nullptr));
+  size_t T = rnc_model_get_window (m);
+  ASSERT_EQ (lines.size (), n - T + 1);
+  RncState *st = rnc_state_new (m, 1, T);
+  std::vector<float> scratch (rnc_forecast_get_scratch_size (m));
+  double worst = 0.0, err_b = 0.0;
+  for (size_t k = 0; k + T <= n; k++) {
+    float y;
+    rnc_forecast_predict (m, st, &b[k], T, scratch.data (), &y);
+    float got = (float) g_ascii_strtod (lines[k].c_str (), nullptr);
+    worst = std::max (worst, std::fabs ((double) got - y) / std::fabs (y));
+    if (k + T < n)
+      err_b = std::max (err_b, std::fabs ((double) y - b[k + T]));
+  }
+  std::printf ("    series b: largest relative difference %.3g, largest "
+      "error %.1f (values ~1000, noise sd 80)\n", worst, err_b);
+  EXPECT_LT (worst, 1e-6);
+  EXPECT_LT (err_b, 500.0);     /* in b's units, not a's */
+  rnc_state_free (st);
+  rnc_model_free (m);
+
+  /* streams=2 over both columns: stream s is series s */
+  std::string out2 = dir.file ("out2.csv");
+  desc = "filesrc location=" + data + " ! csvdec column=a,b ! lstm model="
+      + model + " streams=2 ! csvenc precision=9 ! filesink location=" + out2;
+  ASSERT_EQ (run_pipeline (desc), "") << desc;
+  lines = lines_of (text_of (out2));
+  ASSERT_EQ (lines.size (), n - T + 1);
+  double worst2 = 0.0;
+  for (size_t s = 0; s < 2; s++) {
+    RncModel *ms = load (model);
+    ASSERT_TRUE (rnc_forecast_select_series (ms, s, nullptr));
+    RncState *ss = rnc_state_new (ms, 1, T);
+    const std::vector<float> &x = s == 0 ? a : b;
+    for (size_t k = 0; k + T <= n; k++) {
+      float y;
+      rnc_forecast_predict (ms, ss, &x[k], T, scratch.data (), &y);
+      std::string field = lines[k].substr (s == 0 ? 0 : lines[k].find (',')
+          + 1);
+      float got = (float) g_ascii_strtod (field.c_str (), nullptr);
+      worst2 = std::max (worst2, std::fabs ((double) got - y) /
+          std::max (1.0, std::fabs ((double) y)));
+    }
+    rnc_state_free (ss);
+    rnc_model_free (ms);
+  }
+  std::printf ("    streams=2: largest relative difference %.3g\n", worst2);
+  EXPECT_LT (worst2, 1e-6);
+
+  std::string bad = run_pipeline ("filesrc location=" + data + " ! csvdec "
+      "column=b ! lstm model=" + model + " series=zz ! fakesink");
+  EXPECT_NE (bad.find (model), std::string::npos) << bad;
+  EXPECT_NE (bad.find ("'zz'"), std::string::npos) << bad;
+}
+
 /* ---- tag ------------------------------------------------------------------ */
 
 namespace {

@@ -89,15 +89,20 @@ TEST (RncTrainTool, ForecastWritesAModelTheLibraryRuns)
   g_autoptr (GError) err = nullptr;
   g_autoptr (RncModel) m = rnc_model_load (model.c_str (), &err);
   ASSERT_NE (m, nullptr) << err->message;
-  EXPECT_EQ (rnc_model_get_window (m), 24u);
+  size_t T = rnc_model_get_window (m);
+  EXPECT_GE (T, 12u);           /* the yearly season is among its lags */
   EXPECT_NE (rnc_model_get_input_mean (m), nullptr);
+  EXPECT_NE (rnc_model_get_metadata (m, "rnc.residual_quantiles"), nullptr);
+  EXPECT_NE (r.err.find ("least-squares AR of AIC order"), std::string::npos)
+      << r.err;
+  EXPECT_NE (r.err.find ("network: 4 x 8 units; held-out MSE linear"),
+      std::string::npos) << r.err;
   EXPECT_STREQ (rnc_model_get_metadata (m, "rnc.columns"), "[\"passengers\"]");
   EXPECT_STREQ (rnc_model_get_metadata (m, "rnc.train.task"), "forecast");
   EXPECT_NE (std::string (rnc_model_get_metadata (m, "rnc.train.command"))
       .find ("--hidden"), std::string::npos);
 
   /* the next value after the data, forecast as the element would */
-  size_t T = 24;
   std::vector<float> win (T);
   for (size_t k = 0; k < T; k++) {
     size_t t = n - T + k;
@@ -109,6 +114,48 @@ TEST (RncTrainTool, ForecastWritesAModelTheLibraryRuns)
   rnc_forecast_predict (m, st, win.data (), T, scratch.data (), &y);
   EXPECT_NEAR (y, 100.0 + 2.0 * n + 30.0 * std::sin (2 * M_PI * n / 12.0),
       0.5);
+}
+
+/* --columns: one global model over the columns of a wide CSV, each with its
+ * own scaling; the row-number column is skipped as without --columns. */
+TEST (RncTrainTool, ForecastColumnsTrainsOneModelForEverySeries)
+{
+  TempDir d;
+  std::string csv = "t,a,b,c\n";
+  for (int i = 0; i < 200; i++)
+    csv += std::to_string (i) + "," + std::to_string (std::sin (0.3 * i))
+        + "," + std::to_string (1000.0 + 50.0 * std::cos (0.2 * i)) + ","
+        + std::to_string (0.01 * std::sin (0.25 * i + 1.0)) + "\n";
+  std::string data = d.file ("wide.csv", csv);
+  std::string model = d.file ("g.safetensors");
+  ToolRun r = run_tool ({ "forecast", "--data", data, "--columns", "all",
+      "--ensemble", "0", "-o", model });
+  ASSERT_EQ (r.status, 0) << r.err;
+  EXPECT_NE (r.err.find ("series 'a', 'b', 'c'"), std::string::npos) << r.err;
+  EXPECT_NE (r.err.find ("series=a"), std::string::npos) << r.err;
+  g_autoptr (GError) err = nullptr;
+  g_autoptr (RncModel) m = rnc_model_load (model.c_str (), &err);
+  ASSERT_NE (m, nullptr) << err->message;
+  EXPECT_EQ (rnc_model_get_config (m)->input_size, 1u);
+  EXPECT_STREQ (rnc_model_get_metadata (m, "rnc.series"),
+      "[\"a\",\"b\",\"c\"]");
+  size_t idx;
+  ASSERT_TRUE (rnc_forecast_find_series (m, "b", &idx, &err));
+  ASSERT_TRUE (rnc_forecast_select_series (m, idx, &err)) << err->message;
+  double mean = 0.0, var = 0.0;
+  for (int i = 0; i < 200; i++)
+    mean += 1000.0 + 50.0 * std::cos (0.2 * i);
+  mean /= 200.0;
+  for (int i = 0; i < 200; i++)
+    var += std::pow (1000.0 + 50.0 * std::cos (0.2 * i) - mean, 2.0);
+  EXPECT_NEAR (rnc_model_get_input_mean (m)[0], mean, 1e-3);
+  EXPECT_NEAR (rnc_model_get_input_std (m)[0], std::sqrt (var / 200.0),
+      1e-3);
+
+  r = run_tool ({ "forecast", "--data", data, "--columns", "a,c",
+      "--column", "b", "-o", model });
+  EXPECT_EQ (r.status, 2) << r.err;
+  EXPECT_NE (r.err.find ("--columns"), std::string::npos) << r.err;
 }
 
 TEST (RncTrainTool, ForecastBadDataIsAnErrorNamingFileAndLine)
@@ -369,7 +416,7 @@ TEST (RncTrainTool, GruCellInEveryTask)
   ASSERT_NE (m, nullptr) << err->message;
   EXPECT_EQ (rnc_model_get_config (m)->cell, RNC_CELL_GRU);
   EXPECT_STREQ (rnc_model_get_metadata (m, "rnc.gate_order"), "rzn");
-  size_t T = 24;
+  size_t T = rnc_model_get_window (m);
   std::vector<float> win (T);
   for (size_t k = 0; k < T; k++) {
     size_t t = n - T + k;
