@@ -23,7 +23,6 @@ typedef struct {
   /* tag */
   char *dev;
   char *delay;                  /* "auto" or a number of frames */
-  gint ensemble;                /* models averaged in one file */
   gint rare;
   gdouble rare_prob;
   /* the command line, stored in the model */
