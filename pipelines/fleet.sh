@@ -13,6 +13,11 @@
 #   --model FILE    the forecaster (default pipelines/models/forecast.safetensors,
 #                   a one-value monthly model: each sensor is one series)
 #   --threads K     the lstm's threads property (default 0: auto)
+#   --state FILE    checkpoint all sensors' states there (default: a temporary
+#                   file), atomically, every --every rows and at the end
+#   --every K       checkpoint-frames (default 24); restart a killed run over
+#                   the same data with `initial-state=file resume=true`
+#                   (README "Crash recovery and checkpoints")
 #   --output FILE   keep the forecasts there (CSV: a row per step that has
 #                   one, a column per sensor: the forecast of the next row)
 #
@@ -25,6 +30,7 @@
 #
 # The pipeline:
 #   filesrc location=DATA ! csvdec ! lstm model=MODEL streams=0 \
+#       state-location=STATE checkpoint-frames=K \
 #       ! csvenc precision=7 ! filesink location=OUT
 set -eu
 
@@ -34,10 +40,12 @@ sensors=1000
 rows=96
 data=""
 threads=0
+state=""
+every=24
 output=""
 
 usage () {
-  sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
@@ -48,6 +56,8 @@ while [ $# -gt 0 ]; do
     --data) data=$2; shift 2 ;;
     --model) model=$2; shift 2 ;;
     --threads) threads=$2; shift 2 ;;
+    --state) state=$2; shift 2 ;;
+    --every) every=$2; shift 2 ;;
     --output) output=$2; shift 2 ;;
     -h|--help) usage ;;
     *) echo "fleet.sh: unknown option '$1'" >&2; usage ;;
@@ -80,10 +90,12 @@ if [ -z "$data" ]; then
 fi
 [ -s "$data" ] || { echo "fleet.sh: no data in $data" >&2; exit 1; }
 out=${output:-$tmp/forecast.csv}
+state=${state:-$tmp/fleet.state}
 
 start=$(date +%s.%N)
 gst-launch-1.0 -q filesrc location="$data" ! csvdec \
   ! lstm model="$model" streams=0 threads="$threads" \
+      state-location="$state" checkpoint-frames="$every" \
   ! csvenc precision=7 ! filesink location="$out"
 end=$(date +%s.%N)
 

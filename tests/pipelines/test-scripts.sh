@@ -79,8 +79,13 @@ case "${1:-}" in
     # 40 sensors in one lstm streams=0: a summary, a model that beats the
     # naive forecast, and each sensor's column equal to lstm run on it alone
     sh "$p/fleet.sh" --sensors 40 --rows 48 --output "$tmp/fc.csv" \
-      > "$tmp/summary.txt"
+      --state "$tmp/fleet.state" --every 10 > "$tmp/summary.txt"
     cat "$tmp/summary.txt"
+    # the checkpoint at EOS holds all 40 streams at position 48
+    grep -a -q '"rnc.position":"48"' "$tmp/fleet.state" \
+      || fail "fleet.state does not hold position 48"
+    grep -a -q '"rnc.streams":"40"' "$tmp/fleet.state" \
+      || fail "fleet.state does not hold 40 streams"
     expect "$tmp/summary.txt" '^fleet: 40 sensors x 48 rows, one lstm streams=0 \(forecast.safetensors, window [0-9]+\)'
     expect "$tmp/summary.txt" '^  [0-9]+ forecasts of 40 sensors'
     awk '/model MAE/ { if ($8 + 0 >= $11 + 0) exit 1 }' "$tmp/summary.txt" \
