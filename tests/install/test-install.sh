@@ -38,6 +38,18 @@ if ldd "$plugin" | grep -q "not found\|librnc"; then
   fail "the plugin needs a library it cannot find: $(ldd "$plugin")"
 fi
 
+# The installed tools run in any build; gst-inspect-1.0 (not sanitized)
+# cannot load a sanitized plugin, so a sanitized build checks the files and
+# the tools only (the normal build runs the gst-inspect part).
+info=$("$dest$bindir/rnc-info" "$model") || fail "installed rnc-info $model"
+echo "$info" | grep -q "^cell: lstm" || fail "rnc-info output: $info"
+"$dest$bindir/rnc-train" --help >/dev/null || fail "installed rnc-train --help"
+case "${RNC_SANITIZE:-none}" in
+  none|"") ;;
+  *) echo "test-install: ok ($plugin, $dest$bindir; gst-inspect-1.0 not run in a ${RNC_SANITIZE} build)"
+     exit 0 ;;
+esac
+
 # gst-inspect-1.0 from the installed folder only (plus the system's core
 # plugins), with a registry of its own
 sys=$(pkg-config --variable=pluginsdir gstreamer-1.0)
@@ -50,7 +62,4 @@ for e in rnn lstm generate csvdec csvenc tokenize vocab-encode vocab-decode; do
 done
 echo "$out" | grep -q "Source module *gst-recurrent" || fail "source module: $out"
 
-info=$("$dest$bindir/rnc-info" "$model") || fail "installed rnc-info $model"
-echo "$info" | grep -q "^cell: lstm" || fail "rnc-info output: $info"
-"$dest$bindir/rnc-train" --help >/dev/null || fail "installed rnc-train --help"
 echo "test-install: ok ($plugin, $dest$bindir)"
