@@ -74,11 +74,22 @@ spawn (const std::string &program, const std::vector<std::string> &args,
     argv.push_back (&a[0]);
   argv.push_back (nullptr);
 
+  /* a sanitized build: gst-launch-1.0 is not sanitized, so it gets the
+   * sanitizer runtimes preloaded to load the plugin (its own leaks are not
+   * checked), as the script tests do (tests/pipelines/meson.build) */
+  const char *preload = g_getenv ("RNC_CHILD_PRELOAD");
+  gboolean sanitized = preload && preload[0];
   std::vector<std::string> env_s;
   for (char **e = environ; *e; e++)
-    if (strncmp (*e, "GST_REGISTRY_UPDATE=", 20) != 0)
+    if (strncmp (*e, "GST_REGISTRY_UPDATE=", 20) != 0
+        && !(sanitized && (strncmp (*e, "LD_PRELOAD=", 11) == 0
+                || strncmp (*e, "ASAN_OPTIONS=", 13) == 0)))
       env_s.push_back (*e);
   env_s.push_back ("GST_REGISTRY_UPDATE=no");
+  if (sanitized) {
+    env_s.push_back (std::string ("LD_PRELOAD=") + preload);
+    env_s.push_back ("ASAN_OPTIONS=detect_leaks=0:abort_on_error=1");
+  }
   std::vector<char *> envp;
   for (std::string &e : env_s)
     envp.push_back (&e[0]);
