@@ -209,7 +209,10 @@ parse_number (const char *s, size_t n, float *out)
   d = g_ascii_strtod (tmp, &end);
   if (end != tmp + n)
     return FALSE;
-  if (!isfinite (d) || fabs (d) > FLT_MAX)
+  /* A float holds it when it does not round to infinity: everything below
+   * the midpoint of FLT_MAX and 2^128 rounds to at most FLT_MAX (so
+   * "3.40282347e+38", FLT_MAX printed with 9 digits, is a number). */
+  if (!isfinite (d) || fabs (d) >= 0x1.ffffffp127)
     return FALSE;
   *out = (float) d;
   return TRUE;

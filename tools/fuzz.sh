@@ -19,7 +19,7 @@ set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 bdir=build-fuzz
-targets="model state safetensors csv tokenizer vocab wordset conll"
+targets="model state safetensors csv tokenizer vocab wordset conll onnx"
 
 known=no
 if [ "${1:-}" = "--known" ]; then known=yes; shift; fi

@@ -7,6 +7,9 @@
 
 #include <glib/gstdio.h>
 
+#include <cfloat>
+#include <cmath>
+
 #include <string>
 #include <unistd.h>
 #include <tuple>
@@ -263,6 +266,30 @@ TEST (RncCsv, MalformedNumberNamesItsLine)
   for (const char *good : { ".5", "5.", "-1e-3", "+2E+2", " 7 " }) {
     auto q = parse (std::string ("v\n1\n") + good + "\n");
     EXPECT_TRUE (q.ok) << good << ": " << q.error;
+  }
+}
+
+/* The float range ends where a value would round to infinity, not at
+ * FLT_MAX itself: FLT_MAX printed with 9 digits (3.40282347e+38, a hair
+ * above FLT_MAX) is a number, and so is everything below the midpoint
+ * 2^128 - 2^103 = 3.4028235677973366e+38; from there on it overflows.
+ * (Found by fuzz-csv: frames written back with 9 digits failed to read.) */
+TEST (RncCsv, FloatRangeEndsWhereRoundingOverflows)
+{
+  for (const char *good : { "3.40282347e+38", "-3.40282347e+38",
+           "3.4028235677e38", "1.4e-45" }) {
+    auto q = parse (std::string ("v\n1\n") + good + "\n");
+    ASSERT_TRUE (q.ok) << good << ": " << q.error;
+    ASSERT_EQ (q.values.size (), 2u);
+    EXPECT_EQ (q.values[1], (float) g_ascii_strtod (good, nullptr)) << good;
+    EXPECT_TRUE (std::isfinite (q.values[1])) << good;
+  }
+  auto p = parse ("v\n1\n3.40282347e+38\n");
+  EXPECT_EQ (p.values[1], FLT_MAX);
+  for (const char *bad : { "3.4028235678e38", "3.5e38", "-3.4028236e38" }) {
+    auto q = parse (std::string ("v\n1\n") + bad + "\n");
+    EXPECT_FALSE (q.ok) << bad;
+    EXPECT_EQ (q.code, RNC_CSV_ERROR_NUMBER) << bad;
   }
 }
 
