@@ -983,6 +983,8 @@ struct _RncStateFile
   guint64 position;
   RncInitKind initial;
   float *h0, *c0;               /* (L, N, H) with RNC_INIT_GIVEN, else NULL */
+  float *track;                 /* (N, track_width) interval.track, or NULL */
+  size_t track_width;
 };
 
 void
@@ -994,6 +996,7 @@ rnc_state_file_free (RncStateFile *f)
   g_free (f->c);
   g_free (f->h0);
   g_free (f->c0);
+  g_free (f->track);
   g_free (f);
 }
 
@@ -1036,8 +1039,8 @@ init_kind_to_string (RncInitKind kind)
 /* The state file in memory: every stream's h (and c), the initial state
  * when given, the metadata. */
 static guint8 *
-state_to_data (const RncState *state, guint64 position, size_t *size,
-    GError **error)
+state_to_data (const RncState *state, guint64 position, const float *track,
+    size_t track_width, size_t *size, GError **error)
 {
   const RncModel *m = rnc_state_get_model (state);
   const RncModelConfig *c = rnc_model_get_config (m);
@@ -1065,6 +1068,13 @@ state_to_data (const RncState *state, guint64 position, size_t *size,
         || (lstm && !add_state_tensor (w, "initial.c", c0, L, N, H, error)))
       goto out;
   }
+  if (track && track_width > 0) {
+    /* NaN bounds mean "none given": not checked for finiteness */
+    size_t shape[2] = { N, track_width };
+    if (!rnc_safetensors_writer_add (w, "interval.track", RNC_DTYPE_F32, 2,
+            shape, track, error))
+      goto out;
+  }
   rnc_safetensors_writer_set_metadata (w, "rnc.cell",
       rnc_cell_to_string (c->cell));
   g_snprintf (num, sizeof (num), "%zu", N);
@@ -1089,7 +1099,7 @@ rnc_state_save_to_data_at (const RncState *state, guint64 position,
     size_t *size, GError **error)
 {
   g_return_val_if_fail (state != NULL && size != NULL, NULL);
-  return state_to_data (state, position, size, error);
+  return state_to_data (state, position, NULL, 0, size, error);
 }
 
 guint8 *
@@ -1103,12 +1113,19 @@ gboolean
 rnc_state_save_at (const RncState *state, guint64 position, const char *path,
     GError **error)
 {
+  return rnc_state_save_track_at (state, position, NULL, 0, path, error);
+}
+
+gboolean
+rnc_state_save_track_at (const RncState *state, guint64 position,
+    const float *track, size_t track_width, const char *path, GError **error)
+{
   size_t size = 0;
   guint8 *data;
   gboolean ok;
 
   g_return_val_if_fail (state != NULL && path != NULL, FALSE);
-  data = state_to_data (state, position, &size, error);
+  data = state_to_data (state, position, track, track_width, &size, error);
   if (!data)
     return FALSE;
   ok = rnc_safetensors_write_atomic (path, data, size, error);
@@ -1175,7 +1192,7 @@ rnc_state_file_load_from_data (const RncState *state, const guint8 *data,
 {
   g_autoptr (RncSafetensors) st = NULL;
   const RncModelConfig *c;
-  const RncTensorInfo *t[4] = { NULL, NULL, NULL, NULL };
+  const RncTensorInfo *t[4] = { NULL, NULL, NULL, NULL }, *track = NULL;
   static const char *const names[4] =
       { "state.h", "state.c", "initial.h", "initial.c" };
   const char *file = name ? name : "<data>", *cell, *initial;
@@ -1196,6 +1213,10 @@ rnc_state_file_load_from_data (const RncState *state, const guint8 *data,
     return NULL;
   for (i = 0; i < rnc_safetensors_get_n_tensors (st); i++) {
     const RncTensorInfo *ti = rnc_safetensors_get_tensor (st, i);
+    if (strcmp (ti->name, "interval.track") == 0) {
+      track = ti;
+      continue;
+    }
     for (k = 0; k < 4; k++)
       if ((lstm || (k & 1) == 0) && strcmp (ti->name, names[k]) == 0)
         break;
@@ -1243,6 +1264,15 @@ rnc_state_file_load_from_data (const RncState *state, const guint8 *data,
         "the tensors hold %zu streams", N);
     return NULL;
   }
+  if (track && !check_f32 (file, track, error))
+    return NULL;
+  if (track && (track->rank != 2 || track->shape[0] != N
+          || track->shape[1] == 0 || track->shape[1] > RNC_MAX_DIM)) {
+    set_tensor_error (error, RNC_MODEL_ERROR_SHAPE, file, track,
+        "expected (N, W) = (%zu, W) for the %zu stream%s, 0 < W <= %u", N,
+        N, N == 1 ? "" : "s", RNC_MAX_DIM);
+    return NULL;
+  }
   if (N != want) {
     g_set_error (error, RNC_MODEL_ERROR, RNC_MODEL_ERROR_SHAPE,
         "%s holds the state of %zu stream%s, but this state has %zu "
@@ -1287,6 +1317,11 @@ rnc_state_file_load_from_data (const RncState *state, const guint8 *data,
   if (lstm) {
     f->c = g_new (float, L * N * H);
     rnc_tensor_info_copy (t[1], f->c);
+  }
+  if (track) {
+    f->track_width = track->shape[1];
+    f->track = g_new (float, N * f->track_width);
+    rnc_tensor_info_copy (track, f->track);
   }
   if (init == RNC_INIT_GIVEN) {
     f->h0 = g_new (float, L * N * H);
@@ -1408,4 +1443,13 @@ rnc_state_load_initial (RncState *state, const char *path, GError **error)
   rnc_state_file_apply_as_initial (f, state);
   rnc_state_file_free (f);
   return TRUE;
+}
+
+const float *
+rnc_state_file_peek_track (const RncStateFile *f, size_t *width)
+{
+  g_return_val_if_fail (f != NULL, NULL);
+  if (width)
+    *width = f->track_width;
+  return f->track;
 }

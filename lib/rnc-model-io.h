@@ -64,7 +64,9 @@ guint8 *rnc_model_save_to_data (const RncModel *model, size_t *size,
  * since the stream started: one value, as all streams advance together;
  * absent when unknown) and `rnc.initial`, what a reset restores: "zeros",
  * "ones", or "given" with the values in `initial.h` (and `initial.c`) of
- * the same shape. Files are written atomically
+ * the same shape, and optionally `interval.track` (N, W), a runner's
+ * online interval calibration (rnc_runner_peek_track). Files are written
+ * atomically
  * (rnc_safetensors_write_atomic): a crash at any moment leaves either
  * the previous file or the new one. */
 
@@ -75,6 +77,11 @@ guint8 *rnc_model_save_to_data (const RncModel *model, size_t *size,
  * (RNC_STATE_POSITION_NONE: none recorded). */
 gboolean rnc_state_save_at (const RncState *state, guint64 position,
     const char *path, GError **error);
+/* The same with a runner's interval calibration (rnc_runner_peek_track):
+ * tensor `interval.track`, (N, @track_width) F32, NaN allowed (none when
+ * @track is NULL). */
+gboolean rnc_state_save_track_at (const RncState *state, guint64 position,
+    const float *track, size_t track_width, const char *path, GError **error);
 /* The same without a position. */
 gboolean rnc_state_save (const RncState *state, const char *path,
     GError **error);
@@ -118,6 +125,11 @@ RncInitKind rnc_state_file_get_initial (const RncStateFile *file);
  * (a state of the same model shape and batch); does not reset. */
 void rnc_state_file_apply_initial (const RncStateFile *file,
     RncState *state);
+/* (transfer none) The file's `interval.track` (N, *@width), or NULL when
+ * it holds none (*@width 0); the runner checks the values
+ * (rnc_runner_set_track). */
+const float *rnc_state_file_peek_track (const RncStateFile *file,
+    size_t *width);
 /* Copies the file's h (and c) into @state's current values. */
 void rnc_state_file_apply_values (const RncStateFile *file, RncState *state);
 /* Installs the file's h (and c) as @state's initial state (RNC_INIT_GIVEN),

@@ -13,6 +13,20 @@ G_DEFINE_QUARK (rnc-runner-error-quark, rnc_runner_error)
 /* Cap on the window history, in bytes: 2 * window * frame width floats. */
 #define RNC_RUNNER_MAX_HISTORY_BYTES ((size_t) 1 << 30)
 
+/* The online interval calibration's values per stream: TRACK_VALUES
+ * blocks of Q floats (rnc_runner_peek_track). */
+enum
+{
+  TRACK_LO,                     /* the last interval given (raw units), */
+  TRACK_HI,                     /* NaN when none */
+  TRACK_PRED,                   /* its prediction */
+  TRACK_D_LO,                   /* how far each side moved out (raw units) */
+  TRACK_D_HI,
+  TRACK_SCALE,                  /* mean absolute error (NaN: not started) */
+  TRACK_VALUES
+};
+#define TRACK_MAX 1e30f
+
 struct _RncRunner
 {
   RncState *state;              /* not owned */
@@ -43,6 +57,11 @@ struct _RncRunner
   double *quant;                /* (Q, n_probs) rows ascending */
   double level;
   double *lo_off, *hi_off;      /* (Q) */
+  /* online calibration (rnc_runner_set_interval_adapt): per stream
+   * TRACK_VALUES * Q floats, see TRACK_* */
+  gboolean tracks;              /* output interval, D == Q, dense, no delay */
+  double adapt;                 /* the rate, 0 = the model's quantiles only */
+  float *track;                 /* (N, TRACK_VALUES * Q), or NULL */
 
   /* window history: a linear buffer of 2T frames (of all streams) whose
    * live part is [hist_end - min(seen, T), hist_end); when full it slides
@@ -325,6 +344,7 @@ rnc_runner_new (RncState *state, RncOutputKind output, size_t window,
   r->chunk = N == 1 ? rnc_state_get_max_frames (state) : 1;
   r->delay = rnc_model_get_delay (model);
   r->level = RNC_RUNNER_DEFAULT_INTERVAL;
+  r->adapt = RNC_RUNNER_DEFAULT_INTERVAL_ADAPT;
 
   if (output == RNC_OUTPUT_PREDICTION || output == RNC_OUTPUT_INTERVAL) {
     if (c->head == RNC_HEAD_REGRESSION)
@@ -358,6 +378,10 @@ rnc_runner_new (RncState *state, RncOutputKind output, size_t window,
       rnc_runner_free (r);
       return NULL;
     }
+    /* the output forecasts the next input frame: its misses can be seen */
+    r->tracks = !r->ids && D == r->Q && r->delay == 0;
+    if (r->tracks)
+      r->track = g_new (float, N * TRACK_VALUES * r->Q);
   }
   if (r->delay > 0) {
     size_t i;
@@ -430,6 +454,7 @@ rnc_runner_free (RncRunner *r)
   g_free (r->quant);
   g_free (r->lo_off);
   g_free (r->hi_off);
+  g_free (r->track);
   g_free (r->s_mean);
   g_free (r->s_std);
   g_free (r);
@@ -573,9 +598,37 @@ rnc_runner_peek_window (const RncRunner *r)
   return r->hist_x + first * r->FW;
 }
 
+/* Stream @s gives no interval yet and starts from the model's quantiles. */
+static void
+track_reset (RncRunner *r, size_t s)
+{
+  float *t = r->track + s * TRACK_VALUES * r->Q;
+  size_t q, Q = r->Q;
+
+  for (q = 0; q < Q; q++) {
+    t[TRACK_LO * Q + q] = t[TRACK_HI * Q + q] = t[TRACK_PRED * Q + q] = NAN;
+    t[TRACK_D_LO * Q + q] = t[TRACK_D_HI * Q + q] = 0.0f;
+    t[TRACK_SCALE * Q + q] = NAN;
+  }
+}
+
+/* No interval given for the frames to come: nothing to check them against
+ * (the offsets and the scale are kept). */
+static void
+track_forget (RncRunner *r, size_t s)
+{
+  float *t = r->track + s * TRACK_VALUES * r->Q;
+  size_t q, Q = r->Q;
+
+  for (q = 0; q < Q; q++)
+    t[TRACK_LO * Q + q] = t[TRACK_HI * Q + q] = t[TRACK_PRED * Q + q] = NAN;
+}
+
 void
 rnc_runner_reset (RncRunner *r)
 {
+  size_t s;
+
   g_return_if_fail (r != NULL);
   rnc_state_reset (r->state);
   r->hist_end = 0;
@@ -584,6 +637,9 @@ rnc_runner_reset (RncRunner *r)
   r->all_seen = FALSE;
   r->owed = 0;
   r->window_current = FALSE;
+  if (r->track)
+    for (s = 0; s < r->N; s++)
+      track_reset (r, s);
 }
 
 void
@@ -599,6 +655,8 @@ rnc_runner_reset_stream (RncRunner *r, size_t n)
   /* with a window the state is rerun from the initial state for every
    * output, and this stream's outputs are NaN until its window is full */
   rnc_state_reset_stream (r->state, n);
+  if (r->track)
+    track_reset (r, n);
   r->seen_s[n] = 0;
   r->all_seen = FALSE;
   for (s = 0; s < r->N; s++)
@@ -618,6 +676,8 @@ mark_missing (RncRunner *r, void *out)
   for (n = 0; n < r->N; n++) {
     if (rnc_runner_stream_has_output (r, n))
       continue;
+    if (r->track)
+      track_forget (r, n);
     if (r->output == RNC_OUTPUT_ARGMAX) {
       ((int32_t *) out)[n] = -1;
     } else {
@@ -647,12 +707,51 @@ count_frame (RncRunner *r)
   r->all_seen = all;
 }
 
+/* Online calibration of output @q of a stream (its values @t): the frame
+ * value @x (raw) just arrived; the last interval given for it was [lo, hi]
+ * around pred. A side that missed moves out by rate * step * (1 - tail),
+ * one that held moves in by rate * step * tail (quantile tracking: the
+ * long-run share of misses on each side goes to its tail probability),
+ * step = max (scale, (hi - lo) / 2); scale follows the mean absolute error
+ * |x - pred| at rate / 2. Values that would leave the float range are not
+ * taken. */
+static void
+track_update (RncRunner *r, float *t, size_t q, float x)
+{
+  const size_t Q = r->Q;
+  const double tail = (1.0 - r->level) / 2.0;
+  double scale = t[TRACK_SCALE * Q + q], step, d_lo, d_hi;
+
+  if (isnan (t[TRACK_LO * Q + q]) || !isfinite (x))
+    return;
+  /* steps of the errors' size, or of the interval's own half width when
+   * that is larger (a far too wide interval shrinks geometrically) */
+  step = r->adapt * MAX (scale, 0.5 * ((double) t[TRACK_HI * Q + q] -
+          t[TRACK_LO * Q + q]));
+  d_lo = t[TRACK_D_LO * Q + q] + step * ((x < t[TRACK_LO * Q + q] ? 1.0 :
+          0.0) - tail);
+  d_hi = t[TRACK_D_HI * Q + q] + step * ((x > t[TRACK_HI * Q + q] ? 1.0 :
+          0.0) - tail);
+  scale += 0.5 * r->adapt * (fabs ((double) x - t[TRACK_PRED * Q + q]) -
+      scale);
+  if (!(fabs (d_lo) <= TRACK_MAX && fabs (d_hi) <= TRACK_MAX
+          && scale <= TRACK_MAX))
+    return;
+  t[TRACK_D_LO * Q + q] = (float) d_lo;
+  t[TRACK_D_HI * Q + q] = (float) d_hi;
+  t[TRACK_SCALE * Q + q] = (float) scale;
+}
+
 /* Turns head rows y (n, Q) (in place) or hidden rows into the output kind.
  * For ARGMAX, @ids receives one id per row; for INTERVAL, @wide receives
  * (n, 3Q) rows [lo, prediction, hi] (rows of all streams: a stream's W = 3Q
- * values are contiguous in a frame). */
+ * values are contiguous in a frame), and @raw, when not NULL, holds the
+ * raw input frame of each row ((n, D), the same layout): the actual value
+ * of the previous row's forecast, which the online calibration checks
+ * before it gives this row's interval. */
 static void
-finish_rows (RncRunner *r, float *y, size_t n, int32_t *ids, float *wide)
+finish_rows (RncRunner *r, float *y, size_t n, int32_t *ids, float *wide,
+    const float *raw)
 {
   size_t i, q, Q = r->Q;
 
@@ -667,16 +766,36 @@ finish_rows (RncRunner *r, float *y, size_t n, int32_t *ids, float *wide)
         unscale_rows (r, y, n);
       for (i = 0; i < n; i++) {
         float *row = wide + i * 3 * Q;
+        float *t = r->track ? r->track + (i % r->N) * TRACK_VALUES * Q :
+            NULL;
         for (q = 0; q < Q; q++) {
-          double pred = y[i * Q + q], f = 1.0;
+          double pred = y[i * Q + q], f = 1.0, lo, hi;
           /* a global model's stream: its own series' std, not the model's */
           if (r->s_std) {
             const float *ms = rnc_model_get_output_std (r->model);
             f = r->s_std[(i % r->N) * Q + q] / (ms ? (double) ms[q] : 1.0);
           }
-          row[q] = (float) (pred + f * r->lo_off[q]);
+          lo = pred + f * r->lo_off[q];
+          hi = pred + f * r->hi_off[q];
+          if (t) {
+            /* the scale starts at the model's half width */
+            if (isnan (t[TRACK_SCALE * Q + q]))
+              t[TRACK_SCALE * Q + q] = (float) (0.5 * (hi - lo));
+            if (raw && r->adapt > 0)
+              track_update (r, t, q, raw[i * r->D + q]);
+            lo -= t[TRACK_D_LO * Q + q];
+            hi += t[TRACK_D_HI * Q + q];
+            if (lo > hi)        /* both sides moved in past each other */
+              lo = hi = 0.5 * (lo + hi);
+          }
+          row[q] = (float) lo;
           row[Q + q] = y[i * Q + q];
-          row[2 * Q + q] = (float) (pred + f * r->hi_off[q]);
+          row[2 * Q + q] = (float) hi;
+          if (t) {
+            t[TRACK_LO * Q + q] = row[q];
+            t[TRACK_HI * Q + q] = row[2 * Q + q];
+            t[TRACK_PRED * Q + q] = row[Q + q];
+          }
         }
       }
       break;
@@ -698,7 +817,7 @@ finish_rows (RncRunner *r, float *y, size_t n, int32_t *ids, float *wide)
 /* The output of the state's current top h (N, H) of every stream into
  * @out (N*W values or N ids). */
 static void
-output_from_state (RncRunner *r, void *out)
+output_from_state (RncRunner *r, void *out, const float *raw)
 {
   const float *h = rnc_state_peek_top_h (r->state, 0);
 
@@ -706,13 +825,13 @@ output_from_state (RncRunner *r, void *out)
     memcpy (out, h, r->N * r->H * sizeof (float));
   } else if (r->output == RNC_OUTPUT_ARGMAX) {
     rnc_head_forward (r->model, h, r->N, r->last_y);
-    finish_rows (r, r->last_y, r->N, out, NULL);
+    finish_rows (r, r->last_y, r->N, out, NULL, NULL);
   } else if (r->output == RNC_OUTPUT_INTERVAL) {
     rnc_head_forward (r->model, h, r->N, r->last_y);
-    finish_rows (r, r->last_y, r->N, NULL, out);
+    finish_rows (r, r->last_y, r->N, NULL, out, raw);
   } else {
     rnc_head_forward (r->model, h, r->N, out);
-    finish_rows (r, out, r->N, NULL, NULL);
+    finish_rows (r, out, r->N, NULL, NULL, NULL);
   }
   mark_missing (r, out);
 }
@@ -760,14 +879,16 @@ process_carried (RncRunner *r, const void *x, size_t n, void *out)
       forward (r, xc, nc, (float *) out + t0 * r->OW, NULL);
     } else if (r->output == RNC_OUTPUT_ARGMAX) {
       forward (r, xc, nc, NULL, r->y);
-      finish_rows (r, r->y, nc * r->N, (int32_t *) out + t0 * r->OW, NULL);
+      finish_rows (r, r->y, nc * r->N, (int32_t *) out + t0 * r->OW, NULL,
+          NULL);
     } else if (r->output == RNC_OUTPUT_INTERVAL) {
       forward (r, xc, nc, NULL, r->y);
-      finish_rows (r, r->y, nc * r->N, NULL, (float *) out + t0 * r->OW);
+      finish_rows (r, r->y, nc * r->N, NULL, (float *) out + t0 * r->OW,
+          r->ids ? NULL : (const float *) x + t0 * r->FW);
     } else {
       float *yc = (float *) out + t0 * r->OW;
       forward (r, xc, nc, NULL, yc);
-      finish_rows (r, yc, nc * r->N, NULL, NULL);
+      finish_rows (r, yc, nc * r->N, NULL, NULL, NULL);
     }
   }
   count_frame (r);
@@ -844,9 +965,10 @@ process_windowed (RncRunner *r, const void *x, size_t n, void *out)
     if (out && r->seen == r->window) {
       run_window (r);
       if (r->output == RNC_OUTPUT_ARGMAX)
-        output_from_state (r, (int32_t *) out + k * r->OW);
+        output_from_state (r, (int32_t *) out + k * r->OW, NULL);
       else
-        output_from_state (r, (float *) out + k * r->OW);
+        output_from_state (r, (float *) out + k * r->OW,
+            r->ids ? NULL : (const float *) x + t * r->FW);
       k++;
     }
   }
@@ -878,6 +1000,13 @@ rnc_runner_process (RncRunner *r, const void *x, size_t n, void *out,
     k = process_carried (r, x, n, out);
   } else {
     k = process_windowed (r, x, n, out);
+  }
+  if (!out && r->track) {
+    /* frames run without outputs: no interval to check the next one
+     * against */
+    size_t s;
+    for (s = 0; s < r->N; s++)
+      track_forget (r, s);
   }
   if (n_out)
     *n_out = out ? k : 0;
@@ -912,6 +1041,64 @@ rnc_runner_last_output (RncRunner *r, void *out)
     if (!r->window_current)
       run_window (r);
   }
-  output_from_state (r, out);
+  output_from_state (r, out, NULL);
+  return TRUE;
+}
+
+gboolean
+rnc_runner_set_interval_adapt (RncRunner *r, double rate)
+{
+  g_return_val_if_fail (r != NULL, FALSE);
+  if (!(rate >= 0.0 && rate <= 1.0))
+    return FALSE;
+  r->adapt = rate;
+  return TRUE;
+}
+
+double
+rnc_runner_get_interval_adapt (const RncRunner *r)
+{
+  return r->adapt;
+}
+
+size_t
+rnc_runner_get_track_width (const RncRunner *r)
+{
+  return r->track ? TRACK_VALUES * r->Q : 0;
+}
+
+const float *
+rnc_runner_peek_track (const RncRunner *r)
+{
+  return r->track;
+}
+
+gboolean
+rnc_runner_set_track (RncRunner *r, const float *track, size_t width)
+{
+  size_t s, q, Q;
+
+  g_return_val_if_fail (r != NULL, FALSE);
+  if (!r->track || !track || width != TRACK_VALUES * r->Q)
+    return FALSE;
+  Q = r->Q;
+  for (s = 0; s < r->N; s++) {
+    const float *t = track + s * width;
+    for (q = 0; q < Q; q++) {
+      float lo = t[TRACK_LO * Q + q], hi = t[TRACK_HI * Q + q],
+          pred = t[TRACK_PRED * Q + q], sc = t[TRACK_SCALE * Q + q];
+      /* a last interval is all three values or none, lo <= hi */
+      if (isnan (lo) != isnan (hi) || isnan (lo) != isnan (pred))
+        return FALSE;
+      if (!isnan (lo) && !(isfinite (lo) && isfinite (hi) && isfinite (pred)
+              && lo <= hi))
+        return FALSE;
+      if (!(fabsf (t[TRACK_D_LO * Q + q]) <= TRACK_MAX)
+          || !(fabsf (t[TRACK_D_HI * Q + q]) <= TRACK_MAX)
+          || (!isnan (sc) && !(sc >= 0 && sc <= TRACK_MAX)))
+        return FALSE;
+    }
+  }
+  memcpy (r->track, track, r->N * width * sizeof (float));
   return TRUE;
 }

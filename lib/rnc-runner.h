@@ -102,6 +102,39 @@ void rnc_runner_free (RncRunner *runner);
 gboolean rnc_runner_set_interval (RncRunner *runner, double level,
     GError **error);
 double rnc_runner_get_interval (const RncRunner *runner);
+
+/* Output interval, online calibration (docs/forecasting.md): a model with
+ * rnc.residual_quantiles forecasts the next frame, so when its outputs are
+ * the next input frame's values (dense input, Q == D, no lookahead) the
+ * runner sees every miss. Each stream and output keeps how far each side
+ * has moved out, d_lo and d_hi (raw units, 0 after a reset), and a scale s
+ * (the mean absolute error, starting at half the model's interval):
+ *   lo_j = (formula above) - d_lo,  hi_j = (formula above) + d_hi
+ * (both at their midpoint if they would cross). After each frame x, with
+ * step = max (s, half the width of the last interval), a side whose bound
+ * x crossed moves out by @rate * step * (1 - tail), one that held moves
+ * in by @rate * step * tail, tail = (1 - level) / 2, then s moves towards
+ * |x - prediction| by @rate / 2 of the way (quantile tracking: over a long
+ * stream the share of misses on each side goes to its tail probability
+ * whatever the residuals' distribution, bias or drift; the steps follow
+ * the errors' size, and a far too wide interval shrinks geometrically). A
+ * reset (of a stream) restarts from the
+ * model's quantiles; frames run without outputs update nothing. @rate 0
+ * keeps the model's quantiles (the bounds then equal the formula above
+ * bit for bit). FALSE unless 0 <= @rate <= 1. */
+#define RNC_RUNNER_DEFAULT_INTERVAL_ADAPT 0.1
+gboolean rnc_runner_set_interval_adapt (RncRunner *runner, double rate);
+double rnc_runner_get_interval_adapt (const RncRunner *runner);
+/* The online calibration's values, for state files: per stream 6Q floats
+ * [last lo, last hi, last prediction, d_lo, d_hi, s] (Q each; NaN bounds:
+ * none given since the reset or since frames without outputs). Width 0
+ * and NULL when the runner has none (another output kind, Q != D, ids
+ * input, a lookahead model). set_track: FALSE (nothing changed) for
+ * another width or invalid values. */
+size_t rnc_runner_get_track_width (const RncRunner *runner);
+const float *rnc_runner_peek_track (const RncRunner *runner);
+gboolean rnc_runner_set_track (RncRunner *runner, const float *track,
+    size_t width);
 /* A global forecaster's streams: stream s scales its input by @mean/@std
  * [s*D, (s+1)*D) and its prediction back by the same (D == Q, dense input,
  * a model with scaling), instead of the model's own scaling; NULL restores

@@ -53,6 +53,7 @@ GST_DEBUG_CATEGORY_STATIC (gst_recurrent_base_debug);
 #define DEFAULT_CHECKPOINT_FRAMES 0
 #define DEFAULT_RESUME FALSE
 #define DEFAULT_INTERVAL RNC_RUNNER_DEFAULT_INTERVAL
+#define DEFAULT_INTERVAL_ADAPT RNC_RUNNER_DEFAULT_INTERVAL_ADAPT
 #define MAX_THREADS 2
 #define DEFAULT_STREAMS 1
 /* an input frame of N*D values must fit a caps width (int) */
@@ -89,6 +90,7 @@ typedef struct
   gboolean series_fixed;        /* series given: every stream uses it */
   guint streams;                /* 0: input width / model input width */
   gdouble interval;             /* central probability of output=interval */
+  gdouble interval_adapt;       /* its online calibration rate */
 
   /* negotiation facts, under the object lock (read by transform_caps) */
   gboolean ready;               /* between start and stop */
@@ -118,6 +120,7 @@ typedef struct
   gboolean streams_known;       /* the caps said how many streams */
   gsize window_frames;
   gdouble interval_level;
+  gdouble interval_rate;
   gsize delay;                  /* lookahead frames of the model (rnc.delay) */
   RncModel *model;
   RncState *state;
@@ -542,6 +545,19 @@ gst_recurrent_base_class_install_stream_properties (GstRecurrentBaseClass *
           0.0, 1.0, DEFAULT_INTERVAL,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class,
+      GST_RECURRENT_BASE_PROP_INTERVAL_ADAPT,
+      g_param_spec_double ("interval-adapt", "Interval adapt",
+          "output=interval, a forecaster whose outputs are the next input "
+          "frame's values: online calibration rate. After each frame, a "
+          "bound the value crossed moves out by rate x (1 - tail) interval "
+          "widths, one that held moves in by rate x tail (tail = (1 - "
+          "interval) / 2), so the share of misses follows the interval on "
+          "any stream; 0 keeps the model's quantiles fixed. Saved with the "
+          "state (state-location)",
+          0.0, 1.0, DEFAULT_INTERVAL_ADAPT,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
 }
 
 static void
@@ -562,6 +578,7 @@ gst_recurrent_base_init (GstRecurrentBase * self)
   priv->streams = DEFAULT_STREAMS;
   priv->n_streams = 1;
   priv->interval = DEFAULT_INTERVAL;
+  priv->interval_adapt = DEFAULT_INTERVAL_ADAPT;
   priv->adapter = gst_adapter_new ();
   /* without transform() the base class would assume passthrough */
   gst_base_transform_set_passthrough (GST_BASE_TRANSFORM (self), FALSE);
@@ -638,6 +655,9 @@ gst_recurrent_base_set_property (GObject * object, guint prop_id,
     case GST_RECURRENT_BASE_PROP_RESUME:
       priv->resume = g_value_get_boolean (value);
       break;
+    case GST_RECURRENT_BASE_PROP_INTERVAL_ADAPT:
+      priv->interval_adapt = g_value_get_double (value);
+      break;
     case GST_RECURRENT_BASE_PROP_INTERVAL:
       priv->interval = g_value_get_double (value);
       break;
@@ -698,6 +718,9 @@ gst_recurrent_base_get_property (GObject * object, guint prop_id,
     case GST_RECURRENT_BASE_PROP_RESUME:
       g_value_set_boolean (value, priv->resume);
       break;
+    case GST_RECURRENT_BASE_PROP_INTERVAL_ADAPT:
+      g_value_set_double (value, priv->interval_adapt);
+      break;
     case GST_RECURRENT_BASE_PROP_INTERVAL:
       g_value_set_double (value, priv->interval);
       break;
@@ -752,6 +775,7 @@ gst_recurrent_base_default_setup (GstRecurrentBase * self, GError ** error)
   if (priv->output_mode == GST_RECURRENT_OUTPUT_INTERVAL
       && !rnc_runner_set_interval (priv->runner, priv->interval_level, &err))
     goto failed;
+  rnc_runner_set_interval_adapt (priv->runner, priv->interval_rate);
   if (rnc_runner_get_delay (priv->runner) > 0
       && priv->emit_mode != GST_RECURRENT_EMIT_FRAME)
     goto delay_needs_frames;
@@ -1220,6 +1244,7 @@ gst_recurrent_base_start (GstBaseTransform * trans)
   priv->output_mode = priv->output;
   priv->emit_mode = priv->emit;
   priv->interval_level = priv->interval;
+  priv->interval_rate = priv->interval_adapt;
   window = priv->window;
   priv->threads_mode = priv->threads;
   priv->streams_mode = priv->streams;
@@ -1348,8 +1373,11 @@ gst_recurrent_base_save_state (GstRecurrentBase * self, SaveKind kind)
   if (!priv->state || !priv->state_path || priv->state_path[0] == '\0'
       || !priv->dirty)
     return TRUE;
-  if (!rnc_state_save_at (priv->state, priv->position, priv->state_path,
-          &err)) {
+  /* with output=interval, the online calibration is part of the state */
+  if (!rnc_state_save_track_at (priv->state, priv->position,
+          priv->runner ? rnc_runner_peek_track (priv->runner) : NULL,
+          priv->runner ? rnc_runner_get_track_width (priv->runner) : 0,
+          priv->state_path, &err)) {
     if (kind == SAVE_EOS)
       GST_ELEMENT_ERROR (self, RESOURCE, WRITE,
           ("Could not save the state to \"%s\"; the previous file is kept.",
@@ -2012,6 +2040,35 @@ gst_recurrent_base_flush_frames (GstRecurrentBase * self, gsize n)
   PRIV (self)->dirty = TRUE;
 }
 
+/* Resume: the online interval calibration the file carries, when this run
+ * has one of the same width (a file written with another output has none:
+ * the calibration then starts from the model's quantiles). */
+static void
+gst_recurrent_base_resume_track (GstRecurrentBase * self)
+{
+  GstRecurrentBasePrivate *priv = PRIV (self);
+  gsize width = 0, want;
+  const float *track;
+
+  if (!priv->runner)
+    return;
+  track = rnc_state_file_peek_track (priv->resume_file, &width);
+  want = rnc_runner_get_track_width (priv->runner);
+  if (want == 0)
+    return;
+  if (!track || width != want) {
+    GST_INFO_OBJECT (self, "state file %s has no interval calibration of "
+        "width %" G_GSIZE_FORMAT ": starting from the model's quantiles",
+        priv->state_path, want);
+    return;
+  }
+  if (!rnc_runner_set_track (priv->runner, track, width))
+    GST_ELEMENT_WARNING (self, RESOURCE, OPEN_READ,
+        ("State file \"%s\": its interval calibration (interval.track) is "
+            "invalid; starting from the model's quantiles.",
+            priv->state_path), (NULL));
+}
+
 /* Resume: drops the pending input frames that the state file covers, and
  * once they are all gone installs its state; before any frame is run.
  * Returns TRUE while frames are still to be dropped (nothing to run). */
@@ -2033,6 +2090,7 @@ gst_recurrent_base_skip_resumed (GstRecurrentBase * self)
   /* resets met on the way are part of the saved state already */
   if (priv->resume_values)
     rnc_state_file_apply_values (priv->resume_file, priv->state);
+  gst_recurrent_base_resume_track (self);
   g_clear_pointer (&priv->resume_file, rnc_state_file_free);
   priv->next_ckpt = priv->ckpt_every ? (priv->position / priv->ckpt_every +
       1) * priv->ckpt_every : 0;

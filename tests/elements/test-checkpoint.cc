@@ -24,6 +24,23 @@ struct Model : SavedModel
     model = random_model (c, RNC_INPUT_DENSE, D, 0, H, 2, head, Q, 41, 0.7f);
     if (window)
       rnc_model_set_metadata (model, "rnc.window", window);
+    if (head == RNC_HEAD_REGRESSION) {
+      /* a narrow calibration (uniform on +-0.05): output=interval misses
+       * often, so its online calibration moves at every frame */
+      std::string q = "{\"probs\": [", row;
+      char b[48];
+      for (int i = 1; i <= 99; i++) {
+        g_ascii_formatd (b, sizeof b, "%.17g", i / 100.0);
+        q += (i > 1 ? ", " : "") + std::string (b);
+        g_ascii_formatd (b, sizeof b, "%.17g", 0.1 * (i / 100.0 - 0.5));
+        row += (i > 1 ? ", " : "") + std::string (b);
+      }
+      q += "], \"q\": [";
+      for (size_t j = 0; j < Q; j++)
+        q += (j ? ", [" : "[") + row + "]";
+      q += "]}";
+      rnc_model_set_metadata (model, "rnc.residual_quantiles", q.c_str ());
+    }
     save ("m.safetensors");
   }
 
@@ -318,6 +335,11 @@ static const ResumeCase resume_cases[] = {
       false},
   {"GruHiddenWithResets", RNC_CELL_GRU, nullptr, "output=hidden", 5, 29, 4,
       3, true},
+  /* the online interval calibration is saved and restored with the state */
+  {"LstmInterval", RNC_CELL_LSTM, nullptr, "output=interval", 8, 37, 5, 3,
+      false},
+  {"LstmIntervalWindowWithResets", RNC_CELL_LSTM, "6", "output=interval", 10,
+      33, 4, 9, true},
 };
 
 INSTANTIATE_TEST_SUITE_P (Cases, GstResume, ::testing::ValuesIn (resume_cases),

@@ -242,7 +242,8 @@ TEST (GstInterval, MiddleIsThePredictionAndBoundsFollowTheQuantiles)
     gst_harness_teardown (hp);
     ASSERT_EQ (pred.size (), 80u);
     for (double level : { 0.8, 0.5, 0.9 }) {
-      std::string props = "output=interval";
+      /* the model's quantiles alone: no online calibration */
+      std::string props = "output=interval interval-adapt=0";
       if (level != 0.8)
         props += " interval=" + std::to_string (level);
       GstHarness *h = frames_harness (factory, c.path, 2, props);
@@ -294,6 +295,44 @@ TEST (GstInterval, RejectsALevelOutsideTheCalibration)
   EXPECT_NE (err.find (c.path), std::string::npos) << err;
 }
 
+/* With the online calibration (the default), the element's bounds are the
+ * library runner's, bit for bit, at any buffer split; the rule itself is
+ * checked against a scalar reference in tests/lib/test-runner-interval.cc. */
+TEST (GstInterval, OnlineCalibrationEqualsTheLibraryRunner)
+{
+  Calibrated c (true);
+  auto x = normal_vec (2 * 60, 53);
+  for (double rate : { RNC_RUNNER_DEFAULT_INTERVAL_ADAPT, 0.3 }) {
+    RncModel *m = rnc_model_load (c.path.c_str (), nullptr);
+    ASSERT_NE (m, nullptr);
+    RncState *st = rnc_state_new (m, 1, 8);
+    RncRunner *r = rnc_runner_new (st, RNC_OUTPUT_INTERVAL, 0, nullptr);
+    ASSERT_NE (r, nullptr);
+    ASSERT_EQ (rnc_runner_get_track_width (r), 12u);
+    ASSERT_TRUE (rnc_runner_set_interval_adapt (r, rate));
+    std::vector<float> want (60 * 6);
+    size_t n_out = 0;
+    ASSERT_TRUE (rnc_runner_process (r, x.data (), 60, want.data (), &n_out,
+            nullptr));
+    ASSERT_EQ (n_out, 60u);
+    rnc_runner_free (r);
+    rnc_state_free (st);
+    rnc_model_free (m);
+    for (size_t split : { 2, 14, 26 }) {
+      std::string props = "output=interval";
+      if (rate != RNC_RUNNER_DEFAULT_INTERVAL_ADAPT)
+        props += " interval-adapt=" + std::to_string (rate);
+      GstHarness *h = frames_harness ("rnn", c.path, 2, props);
+      push_split (h, x, split);
+      auto iv = pull_floats (h);
+      gst_harness_teardown (h);
+      ASSERT_EQ (iv.size (), want.size ());
+      EXPECT_EQ (std::memcmp (iv.data (), want.data (), 4 * want.size ()), 0)
+          << "rate " << rate << ", " << split / 2 << " frames per buffer";
+    }
+  }
+}
+
 TEST (GstInterval, PropertyRoundTrips)
 {
   GstElement *e = element_new ("lstm");
@@ -304,5 +343,10 @@ TEST (GstInterval, PropertyRoundTrips)
   g_object_set (e, "interval", 0.6, nullptr);
   g_object_get (e, "interval", &v, nullptr);
   EXPECT_EQ (v, 0.6);
+  g_object_get (e, "interval-adapt", &v, nullptr);
+  EXPECT_EQ (v, RNC_RUNNER_DEFAULT_INTERVAL_ADAPT);
+  g_object_set (e, "interval-adapt", 0.0, nullptr);
+  g_object_get (e, "interval-adapt", &v, nullptr);
+  EXPECT_EQ (v, 0.0);
   gst_object_unref (e);
 }

@@ -310,3 +310,228 @@ TEST (RncRunnerIntervalCheck, StreamsEqualSingleRuns)
   rnc_state_free (st);
   rnc_model_free (m);
 }
+
+/* Online calibration (rnc_runner_set_interval_adapt) of a forecaster: D = Q
+ * = 1, input and output scaling, residual quantiles uniform on [-@half,
+ * @half] in model units (output std 2). */
+namespace {
+
+RncModel *
+forecaster (double half)
+{
+  RncModel *m = random_model (RNC_CELL_LSTM, RNC_INPUT_DENSE, 1, 0, 6, 1,
+      RNC_HEAD_REGRESSION, 1, 31, 0.6f);
+  const float om[] = { 1.0f }, os[] = { 2.0f }, im[] = { 1.0f },
+      is[] = { 2.0f };
+  rnc_model_set_output_scaling (m, om, os);
+  rnc_model_set_input_scaling (m, im, is);
+  rnc_model_set_metadata (m, "rnc.residual_quantiles", quantiles_json (grid (),
+          { [half] (double p) { return half * (2 * p - 1); } }).c_str ());
+  return m;
+}
+
+/* Runs @x (N = 1) with @rate in pieces of @split frames. */
+std::vector<float>
+run_adapt (RncModel *m, double rate, double level,
+    const std::vector<float> &x, size_t split = 7, size_t window = 0)
+{
+  RncState *st = rnc_state_new (m, 1, 5);
+  RncRunner *r = rnc_runner_new (st, RNC_OUTPUT_INTERVAL, window, nullptr);
+  EXPECT_NE (r, nullptr);
+  EXPECT_EQ (rnc_runner_get_interval_adapt (r),
+      RNC_RUNNER_DEFAULT_INTERVAL_ADAPT);
+  EXPECT_TRUE (rnc_runner_set_interval_adapt (r, rate));
+  EXPECT_TRUE (rnc_runner_set_interval (r, level, nullptr));
+  std::vector<float> out (x.size () * 3);
+  size_t total = 0;
+  for (size_t t0 = 0; t0 < x.size (); t0 += split) {
+    size_t n = std::min (split, x.size () - t0), n_out = 0;
+    EXPECT_TRUE (rnc_runner_process (r, x.data () + t0, n,
+            out.data () + total * 3, &n_out, nullptr));
+    total += n_out;
+  }
+  out.resize (total * 3);
+  rnc_runner_free (r);
+  rnc_state_free (st);
+  return out;
+}
+
+/* A random walk (the forecaster's errors are far from its calibration). */
+std::vector<float>
+walk (size_t n, guint64 seed, double step)
+{
+  auto e = rnc_test::normal_vec (n, seed);
+  std::vector<float> x (n);
+  double v = 0;
+  for (size_t t = 0; t < n; t++)
+    x[t] = (float) (v += step * e[t]);
+  return x;
+}
+
+}  // namespace
+
+/* The rule written out here from its documentation, over the fixed bounds
+ * (rate 0): the adapted bounds follow it at every frame. */
+TEST (RncRunnerIntervalAdapt, FollowsTheQuantileTrackingRule)
+{
+  RncModel *m = forecaster (0.3);
+  auto x = walk (400, 61, 1.0);
+  for (double level : { 0.8, 0.5 }) {
+    auto fixed = run_adapt (m, 0.0, level, x);
+    auto adapted = run_adapt (m, 0.1, level, x, 13);
+    ASSERT_EQ (fixed.size (), 400u * 3);
+    ASSERT_EQ (adapted.size (), fixed.size ());
+    const double tail = (1 - level) / 2;
+    double d_lo = 0, d_hi = 0, worst = 0, prev_lo = NAN, prev_hi = NAN,
+        prev_pred = NAN, scale = 0.5 * ((double) fixed[2] - fixed[0]);
+    size_t moved = 0;
+    for (size_t t = 0; t < 400; t++) {
+      const float *f = &fixed[t * 3], *a = &adapted[t * 3];
+      if (t > 0) {
+        double step = 0.1 * std::max (scale, 0.5 * (prev_hi - prev_lo));
+        d_lo += step * ((x[t] < prev_lo ? 1.0 : 0.0) - tail);
+        d_hi += step * ((x[t] > prev_hi ? 1.0 : 0.0) - tail);
+        scale += 0.05 * (std::fabs (x[t] - prev_pred) - scale);
+      }
+      double lo = f[0] - d_lo, hi = f[2] + d_hi;
+      if (lo > hi)
+        lo = hi = 0.5 * (lo + hi);
+      /* the middle column is the prediction, bit for bit */
+      EXPECT_EQ (std::memcmp (&a[1], &f[1], 4), 0);
+      worst = std::max ({ worst, std::fabs (a[0] - lo) / (1 + std::fabs (lo)),
+              std::fabs (a[2] - hi) / (1 + std::fabs (hi)) });
+      moved += a[0] != f[0];
+      prev_lo = a[0];
+      prev_hi = a[2];
+      prev_pred = a[1];
+    }
+    EXPECT_LT (worst, 1e-4) << "level " << level;
+    EXPECT_GT (moved, 300u);
+  }
+  rnc_model_free (m);
+}
+
+/* Whatever the calibration says (far too narrow or far too wide, and a
+ * forecaster biased by about one error's size), the share of misses on
+ * each side goes to its tail: 10% at level 0.8. Without the online
+ * calibration it stays where the model's quantiles put it. */
+TEST (RncRunnerIntervalAdapt, MissesFollowTheLevelWhateverTheCalibration)
+{
+  const size_t n = 6000;
+  /* white noise: the forecaster's errors are stationary, of a scale its
+   * calibration gets wrong by a factor of about 20 either way */
+  auto x = rnc_test::normal_vec (n, 62);
+  for (double half : { 0.05, 20.0 }) {
+    RncModel *m = forecaster (half);
+    for (double rate : { 0.0, 0.1 }) {
+      auto iv = run_adapt (m, rate, 0.8, x, 64);
+      ASSERT_EQ (iv.size (), n * 3);
+      size_t below = 0, above = 0;
+      for (size_t t = 1; t < n; t++) {
+        below += x[t] < iv[(t - 1) * 3];
+        above += x[t] > iv[(t - 1) * 3 + 2];
+      }
+      double lo = (double) below / (n - 1), hi = (double) above / (n - 1);
+      if (rate > 0) {
+        EXPECT_NEAR (lo, 0.1, 0.02) << "calibration +-" << half;
+        EXPECT_NEAR (hi, 0.1, 0.02) << "calibration +-" << half;
+      } else if (half < 1) {
+        EXPECT_GT (lo + hi, 0.5) << "too narrow: most values miss";
+      } else {
+        EXPECT_LT (lo + hi, 0.01) << "too wide: none misses";
+      }
+    }
+    rnc_model_free (m);
+  }
+}
+
+/* Any split, a window, a reset (restarts from the model's quantiles), N
+ * streams against single runs, and the values a state file carries
+ * (peek/set) continuing bit for bit. */
+TEST (RncRunnerIntervalAdapt, SplitsStreamsResetAndRestoredValues)
+{
+  RncModel *m = forecaster (0.2);
+  auto x = walk (90, 63, 0.7), y = walk (90, 64, 1.3);
+  auto whole = run_adapt (m, 0.1, 0.8, x, 90);
+  EXPECT_EQ (whole, run_adapt (m, 0.1, 0.8, x, 1));
+  EXPECT_EQ (whole, run_adapt (m, 0.1, 0.8, x, 17));
+  auto win = run_adapt (m, 0.1, 0.8, x, 90, 4);
+  EXPECT_EQ (win, run_adapt (m, 0.1, 0.8, x, 3, 4));
+
+  /* two streams, reset of stream 1 at frame 40 */
+  const size_t T = 90, N = 2;
+  std::vector<float> xy (T * N);
+  for (size_t t = 0; t < T; t++) {
+    xy[t * N] = x[t];
+    xy[t * N + 1] = y[t];
+  }
+  RncState *st = rnc_state_new (m, N, 1);
+  RncRunner *r = rnc_runner_new (st, RNC_OUTPUT_INTERVAL, 0, nullptr);
+  ASSERT_NE (r, nullptr);
+  ASSERT_EQ (rnc_runner_get_track_width (r), 6u);
+  std::vector<float> out (T * N * 3);
+  size_t n_out = 0;
+  ASSERT_TRUE (rnc_runner_process (r, xy.data (), 40, out.data (), &n_out,
+          nullptr));
+  rnc_runner_reset_stream (r, 1);
+  ASSERT_TRUE (rnc_runner_process (r, xy.data () + 40 * N, T - 40,
+          out.data () + 40 * N * 3, &n_out, nullptr));
+  std::vector<float> y0 (y.begin (), y.begin () + 40), y1 (y.begin () + 40,
+      y.end ());
+  auto ry0 = run_adapt (m, 0.1, 0.8, y0), ry1 = run_adapt (m, 0.1, 0.8, y1);
+  for (size_t t = 0; t < T; t++) {
+    EXPECT_EQ (std::memcmp (&out[t * 6], &whole[t * 3], 12), 0) << t;
+    const float *want = t < 40 ? &ry0[t * 3] : &ry1[(t - 40) * 3];
+    EXPECT_EQ (std::memcmp (&out[t * 6 + 3], want, 12), 0) << t;
+  }
+
+  /* a second runner given the first one's state and calibration at frame
+   * 50 continues with the same bits; bad values are refused */
+  RncState *st2 = rnc_state_new (m, N, 1);
+  RncRunner *r2 = rnc_runner_new (st2, RNC_OUTPUT_INTERVAL, 0, nullptr);
+  rnc_runner_reset (r);
+  ASSERT_TRUE (rnc_runner_process (r, xy.data (), 50, out.data (), &n_out,
+          nullptr));
+  rnc_state_copy_values (st2, st);
+  const size_t TW = rnc_runner_get_track_width (r);
+  ASSERT_EQ (TW, 6u);
+  std::vector<float> track (rnc_runner_peek_track (r),
+      rnc_runner_peek_track (r) + N * TW);
+  EXPECT_FALSE (rnc_runner_set_track (r2, track.data (), 4));
+  std::vector<float> bad = track;
+  bad[5] = -1.0f;               /* a negative scale */
+  EXPECT_FALSE (rnc_runner_set_track (r2, bad.data (), TW));
+  bad = track;
+  bad[3] = INFINITY;            /* an offset out of range */
+  EXPECT_FALSE (rnc_runner_set_track (r2, bad.data (), TW));
+  bad = track;
+  bad[2] = NAN;                 /* a bound without its prediction */
+  EXPECT_FALSE (rnc_runner_set_track (r2, bad.data (), TW));
+  bad = track;
+  std::swap (bad[0], bad[1]);   /* lo above hi */
+  if (bad[0] != bad[1]) {
+    EXPECT_FALSE (rnc_runner_set_track (r2, bad.data (), TW));
+  }
+  ASSERT_TRUE (rnc_runner_set_track (r2, track.data (), TW));
+  std::vector<float> a ((T - 50) * N * 3), b ((T - 50) * N * 3);
+  ASSERT_TRUE (rnc_runner_process (r, xy.data () + 50 * N, T - 50, a.data (),
+          &n_out, nullptr));
+  ASSERT_TRUE (rnc_runner_process (r2, xy.data () + 50 * N, T - 50,
+          b.data (), &n_out, nullptr));
+  EXPECT_EQ (a, b);
+  rnc_runner_free (r2);
+  rnc_state_free (st2);
+  rnc_runner_free (r);
+  rnc_state_free (st);
+
+  /* no online calibration where the outputs are not the next frame */
+  RncModel *q2 = calibrated_model (true);       /* D = 1, Q = 2 */
+  RncState *s3 = rnc_state_new (q2, 1, 1);
+  RncRunner *r3 = rnc_runner_new (s3, RNC_OUTPUT_INTERVAL, 0, nullptr);
+  EXPECT_EQ (rnc_runner_get_track_width (r3), 0u);
+  EXPECT_EQ (rnc_runner_peek_track (r3), nullptr);
+  rnc_runner_free (r3);
+  rnc_state_free (s3);
+  rnc_model_free (q2);
+  rnc_model_free (m);
+}
