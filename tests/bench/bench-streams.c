@@ -1,24 +1,42 @@
 /* Many streams in one element (issue 11, docs/streams.md): the time of one
  * step of N streams of an LSTM (D = 1, H, one layer, regression head Q = 1)
  *
- *   bench-streams [--n 1,100,1000,10000,100000] [--h 32,128] [--steps S]
- *                 [--threads 1,0] [--model-dir DIR] [--no-element]
+ *   bench-streams [--n 1,100,1000,10000,100000] [--h 32,128] [--threads 1,0]
+ *                 [--budget SECONDS] [--no-element] [--verbose]
  *
- * per N, H and threads setting (0 = auto):
- *   lib      the library's batched runner (rnc_runner_process, one frame
- *            of N streams per call)
- *   element  `filesrc ! other/x-frames,width=N ! lstm streams=N ! fakesink`
- *            run to EOS over the same frames (gst_parse_launch, as
- *            gst-launch-1.0 would), start-up excluded (a run of 2 frames is
- *            subtracted)
- *   separate N runners of batch 1 stepped one after another (N <= 1000):
- *            what N separate lstm elements cost in the library, without
- *            their N pipelines and threads
- * and the memory per stream (resident growth when the runner is made and
- * run, divided by N). Prints one line per case:
+ * per N, H and threads setting (0 = auto), all on the same model and the
+ * same frames (stream s's value at frame k is x[(k % 4) * N + s]):
+ *   lib       the library's batched runner (rnc_runner_process, one frame
+ *             of N streams per call): best of 3 rounds of steps
+ *   element   `filesrc ! other/x-frames,width=N ! lstm streams=N !
+ *             fakesink sync=false` over a file of those frames, in buffers
+ *             of 16 frames (gst_parse_launch, as gst-launch-1.0 would)
+ *   separate_runners  N runners of batch 1 (one stream each) stepped one
+ *             after another in the library, one thread (N <= 1000; does not
+ *             depend on the threads setting): the library's cost of N
+ *             separate lstm elements without their pipelines and threads
+ *   separate_elements  N separate `lstm streams=1` elements: one pipeline
+ *             of N branches `filesrc ! other/x-frames,width=1 ! lstm !
+ *             fakesink`, branch s reading a file of stream s's frames in
+ *             buffers of 16 frames, each branch in its own streaming thread
+ *             (N <= 1000)
+ * The two pipeline columns are measured alike: each run is prerolled in
+ * PAUSED, then timed from PLAYING to EOS; the best of 2 runs of S frames
+ * less the best of 2 runs of one buffer, divided by S - 16. So start-up
+ * (parsing, model loading, state building, thread creation), the PLAYING
+ * transition and EOS are excluded. S comes from the measured step time
+ * (lib for element, separate_runners for separate_elements) and --budget
+ * (seconds of steps per run, default 0.3; at least 2 ms per branch for the
+ * N branches), between 48 and 4096 frames.
+ * Memory per stream: resident growth when the batched runner is made and
+ * run, divided by N (0 when the heap had the pages already).
+ * Prints one line per case, after a header naming the columns:
  *   N H threads ns_per_step_lib stream_steps_per_s_lib ns_per_step_element
- *   ns_per_step_separate bytes_per_stream
- * (-1 where not measured). compare-streams.py puts torch beside it. */
+ *   ns_per_step_separate_runners ns_per_step_separate_elements
+ *   bytes_per_stream
+ * (-1 where not measured; --no-element skips both pipeline columns;
+ * --verbose prints each pipeline run's time on stderr). compare-streams.py
+ * puts torch beside it. */
 #include "rnc.h"
 
 #include <gst/gst.h>
