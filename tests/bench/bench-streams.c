@@ -306,12 +306,15 @@ time_separate_elements (const char *model, const char *dir, size_t N,
   size_t n;
   gboolean ok = TRUE;
 
-  /* a filesrc holds its file open: N descriptors at once */
-  if (getrlimit (RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < N + 256) {
-    rl.rlim_cur = MIN (rl.rlim_max, (rlim_t) N + 256);
-    if (setrlimit (RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur < N + 256) {
+  /* each branch holds 3 descriptors while it runs (its file, and a socket
+   * pair of GStreamer's): raise the soft limit (often 1024) if need be */
+  const size_t fds = 4 * N + 256;
+
+  if (getrlimit (RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < fds) {
+    rl.rlim_cur = MIN (rl.rlim_max, (rlim_t) fds);
+    if (setrlimit (RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur < fds) {
       fprintf (stderr, "%zu separate elements need %zu file descriptors, "
-          "the limit is %lu\n", N, N + 256, (unsigned long) rl.rlim_cur);
+          "the limit is %lu\n", N, fds, (unsigned long) rl.rlim_cur);
       ok = FALSE;
     }
   }
