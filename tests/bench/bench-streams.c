@@ -306,8 +306,9 @@ time_separate_elements (const char *model, const char *dir, size_t N,
   size_t n;
   gboolean ok = TRUE;
 
-  /* each branch holds 3 descriptors while it runs (its file, and a socket
-   * pair of GStreamer's): raise the soft limit (often 1024) if need be */
+  /* each branch holds 3 descriptors while it runs (its file, and the
+   * socket pair of the lstm's GstBufferPool, which waits on a GstPoll):
+   * raise the soft limit (often 1024) if need be */
   const size_t fds = 4 * N + 256;
 
   if (getrlimit (RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < fds) {
