@@ -183,9 +183,9 @@ append_branch (GString *desc, const char *path, size_t W, const char *model,
       FRAMES_PER_BUFFER * W * sizeof (float), buffers, W, model, W, threads);
 }
 
-/* Runs a description to EOS: prerolled in PAUSED first (every branch has
- * taken its first buffer and waits in its sink), then timed from PLAYING to
- * EOS. Seconds, or -1 on an error. */
+/* Runs a description to EOS: prerolled in PAUSED first (every branch's
+ * sink holds its first output buffer, its streaming thread waits), then
+ * timed from PLAYING to EOS. Seconds, or -1 on an error. */
 static double
 run_pipeline (const char *desc)
 {
@@ -238,10 +238,13 @@ run_pipeline (const char *desc)
  * own streaming thread), run to EOS over @steps frames per branch (a
  * multiple of FRAMES_PER_BUFFER, at least two buffers): the best of two
  * runs less the best of two runs of one buffer per branch. Each run is
- * timed from PLAYING (prerolled: each branch has done its first buffer) to
- * EOS, so start-up (parsing, model loading, state building, thread
- * creation, the first buffer) and shutdown are excluded, and the difference
- * leaves out the PLAYING transition and EOS as well. */
+ * timed from PLAYING (prerolled: each branch's first output buffer is done)
+ * to EOS, so start-up (parsing, model loading, state building, thread
+ * creation) and shutdown are excluded; both runs do the same before
+ * PLAYING (the lstm's output buffers are one frame at N >= 16,384: the
+ * rest of the first input buffer runs after PLAYING in both), so the
+ * difference is @steps - 16 frames and leaves out the PLAYING transition and
+ * EOS as well. */
 static double
 time_branches (char *const *paths, size_t branches, size_t W,
     const char *model, guint threads, size_t steps)
