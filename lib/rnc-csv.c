@@ -57,6 +57,9 @@ struct _RncCsvReader
   GArray *starts;               /* size_t offsets into buf */
   GPtrArray *fields;            /* char * views into buf (valid until next record) */
 
+  /* after rnc_csv_reader_resync: the bytes up to the next LF are dropped */
+  gboolean resync;
+
   /* scan of an incomplete record, relative to the start of the next data */
   size_t scan_pos;
   int scan_state;               /* ScanState */
@@ -346,6 +349,15 @@ rnc_csv_reader_reset (RncCsvReader *r)
   r->n_dropped = 0;
   r->n_held = 0;
   r->error_line = 0;
+  r->resync = FALSE;
+}
+
+void
+rnc_csv_reader_resync (RncCsvReader *r)
+{
+  g_return_if_fail (r != NULL);
+  rnc_csv_reader_discard_partial (r);
+  r->resync = TRUE;
 }
 
 RncCsvReader *
@@ -799,6 +811,26 @@ rnc_csv_reader_feed (RncCsvReader *r, const char *data, size_t len,
       FALSE);
 
   *consumed = 0;
+  if (G_UNLIKELY (r->resync)) {
+    /* the rest of the line the input resumed in is not a record */
+    const char *lf = len ? memchr (data, '\n', len) : NULL;
+    size_t skip, rest = 0;
+    gboolean ok;
+
+    if (!lf) {
+      *consumed = len;
+      if (at_eof)
+        r->resync = FALSE;
+      return TRUE;
+    }
+    skip = (size_t) (lf - data) + 1;
+    r->resync = FALSE;
+    r->lines++;
+    ok = rnc_csv_reader_feed (r, data + skip, len - skip, at_eof, &rest,
+        frames, error);
+    *consumed = skip + rest;
+    return ok;
+  }
   while (start < len) {
     /* resume the scan of a record left incomplete by the previous call */
     size_t i = start + r->scan_pos;

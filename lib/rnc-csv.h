@@ -120,6 +120,13 @@ gboolean rnc_csv_reader_has_header (const RncCsvReader *reader);
 /* Forgets a record left incomplete by the last feed (after a gap in the
  * input, when the caller drops the bytes it kept). */
 void rnc_csv_reader_discard_partial (RncCsvReader *reader);
+/* The input resumes somewhere inside the same text (a byte seek): forgets
+ * the incomplete record and drops the next bytes up to and including the
+ * first LF (the rest of the line the input resumed in), keeping the
+ * header, the chosen columns and the NaN policy's held values. Line
+ * numbers go on counting from where they were (they are no longer the
+ * file's). */
+void rnc_csv_reader_resync (RncCsvReader *reader);
 /* Lines consumed so far (complete records only). */
 guint64 rnc_csv_reader_get_lines (const RncCsvReader *reader);
 /* (transfer none) The 0-based field index of each chosen column (width of

@@ -98,6 +98,8 @@ struct _GstCsvDec
   GstEvent *pending_segment;    /* sent after the caps */
   gboolean discont;
   gboolean failed;              /* an error was posted: refuse data until a flush */
+  gboolean flushed;             /* FLUSH_STOP seen: the next SEGMENT says where
+                                 * the bytes resume */
 };
 
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
@@ -478,6 +480,19 @@ parse_error:
   return GST_FLOW_ERROR;
 }
 
+/* A new text: the header is detected and the columns chosen again. */
+static void
+gst_csv_dec_start_over (GstCsvDec * self)
+{
+  gst_adapter_clear (self->adapter);
+  if (self->reader)
+    rnc_csv_reader_reset (self->reader);
+  g_array_set_size (self->frames, 0);
+  self->width = 0;
+  self->discont = TRUE;
+  self->failed = FALSE;
+}
+
 static GstFlowReturn
 gst_csv_dec_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
 {
@@ -510,6 +525,24 @@ gst_csv_dec_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
       gst_event_unref (event);
       return TRUE;
     case GST_EVENT_SEGMENT:
+      if (self->flushed) {
+        const GstSegment *seg;
+        self->flushed = FALSE;
+        gst_event_parse_segment (event, &seg);
+        /* a flushing seek into the same text (a byte seek past its start):
+         * keep the header and the chosen columns, resume at the next line;
+         * anything else starts over */
+        if (seg->format == GST_FORMAT_BYTES && seg->start > 0 && self->reader
+            && rnc_csv_reader_get_columns (self->reader) != NULL
+            && self->width > 0) {
+          GST_DEBUG_OBJECT (self, "resuming at byte %" G_GUINT64_FORMAT
+              ": header and columns kept, the partial line dropped",
+              seg->start);
+          rnc_csv_reader_resync (self->reader);
+        } else {
+          gst_csv_dec_start_over (self);
+        }
+      }
       /* frames of a byte stream have no time: a fresh time segment */
       event = gst_recurrent_segment_for_output (event, GST_FORMAT_TIME);
       if (self->width == 0) {
@@ -519,14 +552,18 @@ gst_csv_dec_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
       }
       return gst_pad_push_event (self->srcpad, event);
     case GST_EVENT_FLUSH_STOP:
-    case GST_EVENT_STREAM_START:
+      /* the reader starts over or resumes: the SEGMENT that follows says */
       gst_adapter_clear (self->adapter);
       if (self->reader)
-        rnc_csv_reader_reset (self->reader);
+        rnc_csv_reader_discard_partial (self->reader);
       g_array_set_size (self->frames, 0);
-      self->width = 0;
       self->discont = TRUE;
       self->failed = FALSE;
+      self->flushed = TRUE;
+      break;
+    case GST_EVENT_STREAM_START:
+      gst_csv_dec_start_over (self);
+      self->flushed = FALSE;
       break;
     case GST_EVENT_EOS:
       if (self->failed || (self->reader

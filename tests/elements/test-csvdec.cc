@@ -255,3 +255,40 @@ TEST (GstCsvDec, FlushStartsOver)
   EXPECT_EQ (output_width (h), 1);
   gst_harness_teardown (h);
 }
+
+/* A flushing byte seek into the middle of the same file (filesrc's SEGMENT
+ * in BYTES past 0): the header and the column chosen by name are kept, the
+ * line the seek landed in is dropped, and the frames go on from the next
+ * line; a seek back to byte 0 starts over (the header is read again). */
+TEST (GstCsvDec, ByteSeekIntoTheFileKeepsTheHeader)
+{
+  const std::string text = "time,value\n1949-01,112\n1949-02,118\n"
+      "1949-03,132\n1949-04,129\n";
+  const size_t at = text.find ("118") + 1;       /* inside line 3 */
+  GstHarness *h = make ("column=value");
+  ASSERT_EQ (gst_harness_push (h, buffer_from_string (text.substr (0, 30))),
+      GST_FLOW_OK);
+  gst_harness_push_event (h, gst_event_new_flush_start ());
+  gst_harness_push_event (h, gst_event_new_flush_stop (TRUE));
+  GstSegment seg;
+  gst_segment_init (&seg, GST_FORMAT_BYTES);
+  seg.start = seg.position = seg.time = at;
+  gst_harness_push_event (h, gst_event_new_segment (&seg));
+  auto v = decode (h, text.substr (at), 5);
+  /* 112 was pushed before the seek; after it, the lines after 1949-02 */
+  EXPECT_EQ (v, (std::vector<float>{ 112, 132, 129 }));
+  EXPECT_EQ (output_width (h), 1);
+  gst_harness_teardown (h);
+
+  /* back to byte 0: a fresh start, the header line is a header again */
+  h = make ("column=value");
+  ASSERT_EQ (gst_harness_push (h, buffer_from_string (text.substr (0, 30))),
+      GST_FLOW_OK);
+  gst_harness_push_event (h, gst_event_new_flush_start ());
+  gst_harness_push_event (h, gst_event_new_flush_stop (TRUE));
+  gst_segment_init (&seg, GST_FORMAT_BYTES);
+  gst_harness_push_event (h, gst_event_new_segment (&seg));
+  v = decode (h, text, 7);
+  EXPECT_EQ (v, (std::vector<float>{ 112, 112, 118, 132, 129 }));
+  gst_harness_teardown (h);
+}

@@ -518,3 +518,40 @@ TEST (RncCsv, FormatsFramesAndHeaders)
   EXPECT_EQ (p.names, (std::vector<std::string>{ "a", "b,c", "say \"hi\"" }));
   g_string_free (s, TRUE);
 }
+
+/* rnc_csv_reader_resync: after it, the bytes up to the first LF are not a
+ * record, the header and columns stay, and any split gives the same
+ * frames. */
+TEST (RncCsv, ResyncDropsThePartialLineAndKeepsTheColumns)
+{
+  RncCsvOptions o;
+  rnc_csv_options_init (&o);
+  o.columns = "v";
+  const std::string head = "t,v\n0,1\n", tail = "7,x,garbage\n1,2\n2,3\n";
+  for (size_t step : { (size_t) 1, (size_t) 3, tail.size () }) {
+    g_autoptr (RncCsvReader) r = rnc_csv_reader_new (&o, nullptr);
+    GArray *frames = g_array_new (FALSE, FALSE, sizeof (float));
+    size_t consumed = 0;
+    GError *err = nullptr;
+    ASSERT_TRUE (rnc_csv_reader_feed (r, head.data (), head.size (), FALSE,
+            &consumed, frames, &err));
+    ASSERT_EQ (consumed, head.size ());
+    rnc_csv_reader_resync (r);
+    std::string pending;
+    for (size_t i = 0; i < tail.size (); i += step) {
+      pending += tail.substr (i, step);
+      consumed = 0;
+      ASSERT_TRUE (rnc_csv_reader_feed (r, pending.data (), pending.size (),
+              FALSE, &consumed, frames, &err)) << err->message;
+      pending.erase (0, consumed);
+    }
+    ASSERT_TRUE (rnc_csv_reader_feed (r, pending.data (), pending.size (),
+            TRUE, &consumed, frames, &err));
+    std::vector<float> v ((float *) frames->data, (float *) frames->data
+        + frames->len);
+    EXPECT_EQ (v, (std::vector<float>{ 1, 2, 3 })) << "step " << step;
+    EXPECT_EQ (rnc_csv_reader_get_width (r), 1u);
+    EXPECT_TRUE (rnc_csv_reader_has_header (r));
+    g_array_unref (frames);
+  }
+}
