@@ -182,12 +182,15 @@ struct Models
     rnc_model_set_metadata (m, "rnc.pad_id", "8");
     lstm_lag = save_model (m, dir.file ("lstm-lag.safetensors"));
     rnc_model_free (m);
-    /* a calibrated forecaster (output=interval) */
+    /* a calibrated forecaster (output=interval): outputs are the next
+     * frame's values (Q = D), so the online calibration runs too */
     m = random_model (RNC_CELL_LSTM, RNC_INPUT_DENSE, D, 0, 24, 1,
-        RNC_HEAD_REGRESSION, 2, 11, 0.7f);
-    rnc_model_set_output_scaling (m, om, os);
+        RNC_HEAD_REGRESSION, D, 11, 0.7f);
+    const float om3[] = { -1, 1, 0 }, os3[] = { 3, 4, 1 };
+    rnc_model_set_output_scaling (m, om3, os3);
     rnc_model_set_metadata (m, "rnc.residual_quantiles", "{\"probs\": "
-        "[0.05, 0.5, 0.95], \"q\": [[-1, 0, 2], [-3, 0.5, 1]]}");
+        "[0.05, 0.5, 0.95], \"q\": [[-1, 0, 2], [-3, 0.5, 1], "
+        "[-1, 0, 1]]}");
     lstm_cal = save_model (m, dir.file ("lstm-cal.safetensors"));
     rnc_model_free (m);
   }

@@ -43,6 +43,10 @@ TEST (RncRunnerNoAlloc, ProcessingAllocatesNothing)
   RncModel *cal = model (RNC_INPUT_DENSE, D, RNC_HEAD_REGRESSION, 2);
   rnc_model_set_metadata (cal, "rnc.residual_quantiles", "{\"probs\": "
       "[0.05, 0.5, 0.95], \"q\": [[-1, 0, 2], [-3, 0.5, 1]]}");
+  /* a forecaster (Q = D): output interval with its online calibration */
+  RncModel *fc = model (RNC_INPUT_DENSE, D, RNC_HEAD_REGRESSION, D);
+  rnc_model_set_metadata (fc, "rnc.residual_quantiles", "{\"probs\": "
+      "[0.05, 0.5, 0.95], \"q\": [[-1, 0, 2], [-3, 0.5, 1], [-1, 0, 1]]}");
   RncModel *lag = model (RNC_INPUT_INDEX, 9, RNC_HEAD_CLASSES, 9);
   rnc_model_set_metadata (lag, "rnc.delay", "2");
   rnc_model_set_metadata (lag, "rnc.pad_id", "8");
@@ -59,6 +63,7 @@ TEST (RncRunnerNoAlloc, ProcessingAllocatesNothing)
     { cls, RNC_OUTPUT_ARGMAX, 0 }, { cls, RNC_OUTPUT_LOGITS, 4 },
     { ids, RNC_OUTPUT_ARGMAX, 0 }, { ids, RNC_OUTPUT_PROBABILITIES, 5 },
     { cal, RNC_OUTPUT_INTERVAL, 0 }, { cal, RNC_OUTPUT_INTERVAL, 6 },
+    { fc, RNC_OUTPUT_INTERVAL, 0 }, { fc, RNC_OUTPUT_INTERVAL, 6 },
     { lag, RNC_OUTPUT_ARGMAX, 0 }, { lag, RNC_OUTPUT_LOGITS, 0 },
   };
   for (const Case &c : cases) {
@@ -79,6 +84,11 @@ TEST (RncRunnerNoAlloc, ProcessingAllocatesNothing)
       rnc_runner_last_output (r, out.data ());
     }
     rnc_runner_set_interval (r, 0.5, nullptr);
+    if (rnc_runner_get_track_width (r) > 0) {
+      /* what a checkpoint and a resume do with the calibration */
+      EXPECT_TRUE (rnc_runner_set_track (r, rnc_runner_peek_track (r),
+              rnc_runner_get_track_width (r)));
+    }
     rnc_runner_flush (r, out.data (), &n_out);
     rnc_runner_reset (r);
     rnc_runner_process (r, in, T, out.data (), &n_out, nullptr);
@@ -92,6 +102,7 @@ TEST (RncRunnerNoAlloc, ProcessingAllocatesNothing)
   rnc_model_free (cls);
   rnc_model_free (ids);
   rnc_model_free (cal);
+  rnc_model_free (fc);
   rnc_model_free (lag);
 }
 
