@@ -33,6 +33,9 @@
 #       state-location=STATE checkpoint-frames=K \
 #       ! csvenc precision=7 ! filesink location=OUT
 set -eu
+# rnc-launch runs gst-launch-1.0's pipeline descriptions and never hangs on
+# an error (docs/reliability.md); gst-launch-1.0 where it is not built.
+launch=$(command -v rnc-launch || echo gst-launch-1.0)
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 model=$top/pipelines/models/forecast.safetensors
@@ -93,7 +96,7 @@ out=${output:-$tmp/forecast.csv}
 state=${state:-$tmp/fleet.state}
 
 start=$(date +%s.%N)
-gst-launch-1.0 -q filesrc location="$data" ! csvdec \
+"$launch" -q filesrc location="$data" ! csvdec \
   ! lstm model="$model" streams=0 threads="$threads" \
       state-location="$state" checkpoint-frames="$every" \
   ! csvenc precision=7 ! filesink location="$out"

@@ -52,6 +52,9 @@
 #   filesrc location=DATA ! csvdec [column=C] ! CELL model=MODEL \
 #       output=interval interval=P ! csvenc precision=7 ! fdsink
 set -eu
+# rnc-launch runs gst-launch-1.0's pipeline descriptions and never hangs on
+# an error (docs/reliability.md); gst-launch-1.0 where it is not built.
+launch=$(command -v rnc-launch || echo gst-launch-1.0)
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 model=$top/pipelines/models/forecast.safetensors
@@ -120,7 +123,7 @@ coldec="csvdec"
 
 # the real values, one row per line
 # shellcheck disable=SC2086
-gst-launch-1.0 -q filesrc location="$data" ! $coldec ! csvenc precision=7 ! fdsink \
+"$launch" -q filesrc location="$data" ! $coldec ! csvenc precision=7 ! fdsink \
   > "$tmp/actual.csv"
 if grep -q , "$tmp/actual.csv"; then
   echo "forecast: $data has several numeric columns: choose one with --column" >&2
@@ -148,7 +151,7 @@ fi
 
 # the forecaster: one output row of N values per input row with a forecast
 # shellcheck disable=SC2086
-gst-launch-1.0 -q filesrc location="$data" ! $coldec \
+"$launch" -q filesrc location="$data" ! $coldec \
   ! generate model="$model" horizon="$horizon" ! csvenc precision=7 ! fdsink \
   > "$tmp/horizon.csv"
 
@@ -159,7 +162,7 @@ gst-launch-1.0 -q filesrc location="$data" ! $coldec \
 if model_has "$model" rnc.residual_quantiles; then
   cell=$(model_meta "$model" rnc.cell)
   # shellcheck disable=SC2086
-  gst-launch-1.0 -q filesrc location="$data" ! $coldec \
+  "$launch" -q filesrc location="$data" ! $coldec \
     ! "${cell:-lstm}" model="$model" output=interval interval="$interval" \
     ! csvenc precision=7 ! fdsink > "$tmp/interval.csv"
 fi

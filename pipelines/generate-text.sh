@@ -32,6 +32,9 @@
 # A trailing space of the prompt is not a token (tokenize drops white space
 # at the end), so the model decides whether a space comes next.
 set -eu
+# rnc-launch runs gst-launch-1.0's pipeline descriptions and never hangs on
+# an error (docs/reliability.md); gst-launch-1.0 where it is not built.
+launch=$(command -v rnc-launch || echo gst-launch-1.0)
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 model=$top/pipelines/models/text.safetensors
@@ -105,7 +108,7 @@ lower=$(model_meta "$model" rnc.train.lowercase)
 if [ "$mode" = char ]; then sep='separator=""'; else sep='separator=" "'; fi
 
 printf '%s' "$prompt" > "$tmp/prompt.txt"
-gst-launch-1.0 -q filesrc location="$tmp/prompt.txt" \
+"$launch" -q filesrc location="$tmp/prompt.txt" \
   ! tokenize mode="$mode" lowercase="$lower" \
   ! vocab-encode vocab="$model" unknown=unk \
   ! generate model="$model" length="$length" temperature="$temperature" \

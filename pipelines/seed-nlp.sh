@@ -24,6 +24,9 @@
 #            vocab-decode vocab=vocab.txt ! vocab-encode vocab=vocab.txt ! filesink location=argmax.s32
 #        (one-hot frames -> argmax per row, as the word -> its index)
 set -eu
+# rnc-launch runs gst-launch-1.0's pipeline descriptions and never hangs on
+# an error (docs/reliability.md); gst-launch-1.0 where it is not built.
+launch=$(command -v rnc-launch || echo gst-launch-1.0)
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 data=${1:-${RNC_SHARED_DATA:-$top/../shared/data}}
@@ -45,7 +48,7 @@ trap 'rm -rf "$tmp"' EXIT INT TERM
 fails=0
 
 launch () {
-  gst-launch-1.0 -q "$@"
+  "$launch" -q "$@"
 }
 
 # check NAME EXPECTED ACTUAL: prints the notebook-style "True"/"False"
@@ -139,7 +142,7 @@ same_file "decode(encode(preprocessed)) == preprocessed" "$tmp/decoded.txt" "$tm
 
 echo
 echo "== Q11: one-hot encoding =="
-width=$(gst-launch-1.0 -v filesrc location="$tmp/preprocessed.txt" \
+width=$("$launch" -v filesrc location="$tmp/preprocessed.txt" \
     ! vocab-encode vocab="$tmp/vocab.txt" output=onehot name=enc \
     ! vocab-decode vocab="$tmp/vocab.txt" ! vocab-encode vocab="$tmp/vocab.txt" \
     ! filesink location="$tmp/argmax.s32" 2>&1 \

@@ -42,6 +42,9 @@
 # Note: WordPunct splits `don't` into don ' t, where the treebank has do n't;
 # such words get the tags of their pieces.
 set -eu
+# rnc-launch runs gst-launch-1.0's pipeline descriptions and never hangs on
+# an error (docs/reliability.md); gst-launch-1.0 where it is not built.
+launch=$(command -v rnc-launch || echo gst-launch-1.0)
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 model=""
@@ -115,7 +118,7 @@ fi
 # 1. tokens; a blank line of the text becomes a line with a pilcrow
 awk '/^[[:space:]]*$/ { if (!blank) print "\n\xc2\xb6\n"; blank = 1; next }
   { blank = 0; print }' "$tmp/text.txt" > "$tmp/marked.txt"
-gst-launch-1.0 -q filesrc location="$tmp/marked.txt" ! tokenize \
+"$launch" -q filesrc location="$tmp/marked.txt" ! tokenize \
   ! filesink location="$tmp/tokens.txt"
 
 # 2. one sentence per block: a sentence ends after final punctuation that
@@ -140,7 +143,7 @@ awk 'function end_sentence() { if (open) print ""; open = 0 }
 [ -s "$tmp/words.txt" ] || exit 0
 
 # 3. the tagger
-gst-launch-1.0 -q filesrc location="$tmp/words.txt" \
+"$launch" -q filesrc location="$tmp/words.txt" \
   ! vocab-encode vocab="$model" unknown=unk \
   ! $cell model="$model" output=argmax \
   ! vocab-decode vocab="$model" \

@@ -28,7 +28,7 @@ meson install -C "$build" --destdir "$dest" --no-rebuild --quiet \
 
 plugin="$dest$plugindir/libgstrecurrent.so"
 [ -f "$plugin" ] || fail "no plugin at $plugin; installed: $(cd "$dest" && find . -type f)"
-for t in rnc-train rnc-info rnc-seed-model; do
+for t in rnc-train rnc-info rnc-seed-model rnc-launch; do
   [ -x "$dest$bindir/$t" ] || fail "no $t in $dest$bindir"
   if ldd "$dest$bindir/$t" | grep -q "not found\|librnc"; then
     fail "$t needs a library it cannot find: $(ldd "$dest$bindir/$t")"
@@ -61,5 +61,21 @@ for e in rnn lstm generate csvdec csvenc tokenize vocab-encode vocab-decode; do
   echo "$out" | grep -q "^  $e:" || fail "element $e missing: $out"
 done
 echo "$out" | grep -q "Source module *gst-recurrent" || fail "source module: $out"
+
+# The installed rnc-launch runs a pipeline of the installed plugin to EOS
+# (exit 0) and reports an element error with exit status 1.
+launch () {
+  GST_PLUGIN_PATH_1_0="$dest$plugindir" GST_PLUGIN_SYSTEM_PATH_1_0="$sys" \
+    GST_REGISTRY_1_0="$dest/registry.bin" GST_REGISTRY_FORK=no \
+    "$dest$bindir/rnc-launch" -q "$@"
+}
+got=$(printf 'v\n1.5\n-2\n' | launch fdsrc ! csvdec ! csvenc ! fdsink) \
+  || fail "installed rnc-launch: csvdec ! csvenc"
+[ "$got" = "$(printf '1.5\n-2')" ] || fail "installed rnc-launch printed: $got"
+rc=0
+err=$(printf 'v\n1\nx\n' | launch fdsrc ! csvdec ! fakesink 2>&1) || rc=$?
+[ "$rc" -eq 1 ] || fail "installed rnc-launch on a bad field: exit $rc: $err"
+echo "$err" | grep -q "^ERROR: from element .*csvdec" \
+  || fail "installed rnc-launch on a bad field printed: $err"
 
 echo "test-install: ok ($plugin, $dest$bindir)"
