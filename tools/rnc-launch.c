@@ -17,6 +17,8 @@
  * property changes go to stdout. Exit status: 0 at EOS, 1 after an error
  * (or a pipeline that does not parse or start), 2 on a usage error, 130
  * when interrupted. */
+#define _POSIX_C_SOURCE 200809L   /* sigaction */
+
 #include <gst/gst.h>
 
 #include <signal.h>
@@ -192,7 +194,7 @@ main (int argc, char **argv)
         "Print property changes (the caps of every pad)", NULL},
     {"eos-on-shutdown", 'e', 0, G_OPTION_ARG_NONE, &eos_on_interrupt,
         "On Ctrl-C send EOS and wait for it", NULL},
-    {NULL}
+    {NULL, 0, 0, 0, NULL, NULL, NULL}
   };
   GOptionContext *ctx;
   GError *err = NULL;
