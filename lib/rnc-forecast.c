@@ -3,8 +3,11 @@
 #include "rnc-forecast.h"
 
 #include "rnc-forward.h"
+#include "rnc-json.h"
+#include "rnc-runner.h"
 
 #include <json-glib/json-glib.h>
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1268,23 +1271,34 @@ rnc_forecast_train (const float *series, size_t n, size_t D,
 
 /* ---- global models: series selection ------------------------------------- */
 
-/* The JSON array of metadata @key, or NULL. */
-static JsonArray *
-meta_array (const RncModel *model, const char *key, JsonParser **parser)
+/* The root of metadata @key's text when it is a JSON array (the text
+ * passes rnc_json_check first: strict JSON, depth 16), or NULL: absent
+ * (*error untouched) or malformed (*error set, naming the key). */
+static JsonNode *
+meta_array (const RncModel *model, const char *key, GError **error)
 {
   const char *text = rnc_model_get_metadata (model, key);
+  g_autofree char *what = NULL;
+  g_autoptr (GError) jerr = NULL;
   JsonNode *root;
 
-  *parser = NULL;
   if (!text)
     return NULL;
-  *parser = json_parser_new ();
-  if (!json_parser_load_from_data (*parser, text, -1, NULL))
+  what = g_strdup_printf ("metadata '%s'", key);
+  root = rnc_json_parse (text, -1, what, RNC_JSON_METADATA_MAX_DEPTH, 0,
+      &jerr);
+  if (!root) {
+    g_set_error (error, RNC_FORECAST_ERROR, RNC_FORECAST_ERROR_INVALID,
+        "%s", jerr->message);
     return NULL;
-  root = json_parser_get_root (*parser);
-  if (!root || !JSON_NODE_HOLDS_ARRAY (root))
+  }
+  if (!JSON_NODE_HOLDS_ARRAY (root)) {
+    g_set_error (error, RNC_FORECAST_ERROR, RNC_FORECAST_ERROR_INVALID,
+        "%s must be a JSON array", what);
+    json_node_unref (root);
     return NULL;
-  return json_node_get_array (root);
+  }
+  return root;
 }
 
 /* Finite number of a JSON node, or NAN. */
@@ -1304,21 +1318,63 @@ json_number (JsonNode *e)
 size_t
 rnc_forecast_get_n_series (const RncModel *model)
 {
-  g_autoptr (JsonParser) p = NULL;
-  JsonArray *a = meta_array (model, "rnc.series", &p);
+  g_autoptr (JsonNode) a = meta_array (model, "rnc.series", NULL);
 
-  return a ? json_array_get_length (a) : 0;
+  return a ? json_array_get_length (json_node_get_array (a)) : 0;
+}
+
+gboolean
+rnc_forecast_check_series (const RncModel *model, GError **error)
+{
+  GError *err = NULL;
+  g_autoptr (JsonNode) node = meta_array (model, "rnc.series", &err);
+  size_t n, i, D = rnc_model_get_config (model)->input_size;
+  g_autofree float *mean = NULL, *std = NULL;
+
+  if (err) {
+    g_propagate_error (error, err);
+    return FALSE;
+  }
+  if (!node)
+    return TRUE;                /* not a global model */
+  n = json_array_get_length (json_node_get_array (node));
+  for (i = 0; i < n; i++) {
+    JsonNode *e = json_array_get_element (json_node_get_array (node), i);
+    if (!JSON_NODE_HOLDS_VALUE (e)
+        || json_node_get_value_type (e) != G_TYPE_STRING) {
+      g_set_error (error, RNC_FORECAST_ERROR, RNC_FORECAST_ERROR_INVALID,
+          "metadata 'rnc.series' must be a JSON array of names (strings); "
+          "entry %zu is not one", i);
+      return FALSE;
+    }
+  }
+  if (n == 0) {
+    g_set_error (error, RNC_FORECAST_ERROR, RNC_FORECAST_ERROR_INVALID,
+        "metadata 'rnc.series' names no series");
+    return FALSE;
+  }
+  mean = g_new (float, D);
+  std = g_new (float, D);
+  for (i = 0; i < n; i++)
+    if (!rnc_forecast_get_series_scaling (model, i, mean, std, error))
+      return FALSE;
+  return TRUE;
 }
 
 gboolean
 rnc_forecast_find_series (const RncModel *model, const char *spec,
     size_t *index, GError **error)
 {
-  g_autoptr (JsonParser) p = NULL;
-  JsonArray *a = meta_array (model, "rnc.series", &p);
+  GError *err = NULL;
+  g_autoptr (JsonNode) node = meta_array (model, "rnc.series", &err);
+  JsonArray *a = node ? json_node_get_array (node) : NULL;
   size_t n = a ? json_array_get_length (a) : 1, i;
   guint64 v;
 
+  if (err) {
+    g_propagate_error (error, err);
+    return FALSE;
+  }
   if (a)
     for (i = 0; i < n; i++) {
       JsonNode *e = json_array_get_element (a, i);
@@ -1329,7 +1385,7 @@ rnc_forecast_find_series (const RncModel *model, const char *spec,
         return TRUE;
       }
     }
-  if (g_ascii_string_to_unsigned (spec, 10, 0, n - 1, &v, NULL)) {
+  if (n > 0 && g_ascii_string_to_unsigned (spec, 10, 0, n - 1, &v, NULL)) {
     *index = (size_t) v;
     return TRUE;
   }
@@ -1344,10 +1400,11 @@ rnc_forecast_get_series_scaling (const RncModel *model, size_t index,
     float *mean, float *std, GError **error)
 {
   const RncModelConfig *c = rnc_model_get_config (model);
-  g_autoptr (JsonParser) pm = NULL;
-  g_autoptr (JsonParser) ps = NULL;
+  g_autoptr (JsonNode) nm = NULL;
+  g_autoptr (JsonNode) ns = NULL;
   JsonArray *am, *as;
   size_t n = rnc_forecast_get_n_series (model), D = c->input_size, d;
+  GError *err = NULL;
 
   if (index >= MAX (n, 1))
     goto bad_index;
@@ -1362,18 +1419,31 @@ rnc_forecast_get_series_scaling (const RncModel *model, size_t index,
   }
   if (c->output_size != D || c->input != RNC_INPUT_DENSE)
     goto bad;
-  am = meta_array (model, "rnc.series_mean", &pm);
-  as = meta_array (model, "rnc.series_std", &ps);
-  if (!am || !as || json_array_get_length (am) != n * D
+  nm = meta_array (model, "rnc.series_mean", &err);
+  if (!err)
+    ns = meta_array (model, "rnc.series_std", &err);
+  if (err) {
+    g_propagate_error (error, err);
+    return FALSE;
+  }
+  if (!nm || !ns)
+    goto bad;
+  am = json_node_get_array (nm);
+  as = json_node_get_array (ns);
+  if (json_array_get_length (am) != n * D
       || json_array_get_length (as) != n * D)
     goto bad;
+  /* checked as the floats they become (issue 13, bug 3): a std that
+   * underflows to 0 or a subnormal, or a value that overflows, is refused */
   for (d = 0; d < D; d++) {
-    double mv = json_number (json_array_get_element (am, index * D + d));
-    double sv = json_number (json_array_get_element (as, index * D + d));
-    if (!isfinite (mv) || !isfinite (sv) || !(sv > 0.0))
+    float mv = (float) json_number (json_array_get_element (am,
+            index * D + d));
+    float sv = (float) json_number (json_array_get_element (as,
+            index * D + d));
+    if (!isfinite (mv) || !isfinite (sv) || !(sv >= FLT_MIN))
       goto bad;
-    mean[d] = (float) mv;
-    std[d] = (float) sv;
+    mean[d] = mv;
+    std[d] = sv;
   }
   return TRUE;
 
@@ -1385,7 +1455,7 @@ bad_index:
 bad:
   g_set_error (error, RNC_FORECAST_ERROR, RNC_FORECAST_ERROR_INVALID,
       "metadata rnc.series_mean / rnc.series_std must be arrays of %zu "
-      "finite numbers (std > 0)", n * D);
+      "numbers, finite as floats (std at least %g)", n * D, (double) FLT_MIN);
   return FALSE;
 }
 
@@ -1429,16 +1499,12 @@ rnc_forecast_interval (const RncModel *model, double level,
     const float *pred, float *lo, float *hi, GError **error)
 {
   const RncModelConfig *c = rnc_model_get_config (model);
-  const char *text = rnc_model_get_metadata (model, "rnc.residual_quantiles");
   const float *os = rnc_model_get_output_std (model);
-  g_autoptr (JsonParser) parser = NULL;
-  g_autofree double *probs = NULL, *qs = NULL;
-  JsonNode *root;
-  JsonObject *obj;
-  JsonArray *ap, *aq;
-  size_t k, Q = c->output_size, i, j;
+  g_autofree double *probs = NULL, *quant = NULL;
+  g_autoptr (GError) err = NULL;
+  size_t k = 0, Q = c->output_size, j;
 
-  if (!text) {
+  if (!rnc_model_get_metadata (model, "rnc.residual_quantiles")) {
     g_set_error (error, RNC_FORECAST_ERROR,
         RNC_FORECAST_ERROR_NO_CALIBRATION,
         "the model has no interval calibration (rnc.residual_quantiles)");
@@ -1446,48 +1512,16 @@ rnc_forecast_interval (const RncModel *model, double level,
   }
   if (!(level > 0.0 && level < 1.0))
     goto bad_level;
-  parser = json_parser_new ();
-  if (!json_parser_load_from_data (parser, text, -1, NULL))
-    goto bad;
-  root = json_parser_get_root (parser);
-  if (!root || !JSON_NODE_HOLDS_OBJECT (root))
-    goto bad;
-  obj = json_node_get_object (root);
-  if (!json_object_has_member (obj, "probs")
-      || !json_object_has_member (obj, "q"))
-    goto bad;
-  if (!JSON_NODE_HOLDS_ARRAY (json_object_get_member (obj, "probs"))
-      || !JSON_NODE_HOLDS_ARRAY (json_object_get_member (obj, "q")))
-    goto bad;
-  ap = json_object_get_array_member (obj, "probs");
-  aq = json_object_get_array_member (obj, "q");
-  k = json_array_get_length (ap);
-  if (k < 2 || k > 100000 || json_array_get_length (aq) != Q)
-    goto bad;
-  probs = g_new (double, k);
-  qs = g_new (double, k);
-  for (i = 0; i < k; i++) {
-    probs[i] = json_number (json_array_get_element (ap, i));
-    if (!(probs[i] > 0.0 && probs[i] < 1.0) || (i && !(probs[i] >
-                probs[i - 1])))
-      goto bad;
+  /* the runner's parser: one reading of the key for both */
+  if (!rnc_quantiles_parse (model, &probs, &k, &quant, &err)) {
+    g_set_error (error, RNC_FORECAST_ERROR, RNC_FORECAST_ERROR_INVALID,
+        "%s", err->message);
+    return FALSE;
   }
   for (j = 0; j < Q; j++) {
-    JsonNode *row = json_array_get_element (aq, j);
-    JsonArray *ar;
     double s = os ? os[j] : 1.0, a, b;
-    if (!JSON_NODE_HOLDS_ARRAY (row))
-      goto bad;
-    ar = json_node_get_array (row);
-    if (json_array_get_length (ar) != k)
-      goto bad;
-    for (i = 0; i < k; i++) {
-      qs[i] = json_number (json_array_get_element (ar, i));
-      if (!isfinite (qs[i]) || (i && qs[i] < qs[i - 1]))
-        goto bad;
-    }
-    a = interp (probs, qs, k, (1.0 - level) / 2.0);
-    b = interp (probs, qs, k, (1.0 + level) / 2.0);
+    a = interp (probs, quant + j * k, k, (1.0 - level) / 2.0);
+    b = interp (probs, quant + j * k, k, (1.0 + level) / 2.0);
     if (isnan (a) || isnan (b))
       goto bad_level;
     lo[j] = (float) (pred[j] + s * a);
@@ -1496,11 +1530,6 @@ rnc_forecast_interval (const RncModel *model, double level,
   return TRUE;
 
   /* ERRORS */
-bad:
-  g_set_error (error, RNC_FORECAST_ERROR, RNC_FORECAST_ERROR_INVALID,
-      "metadata rnc.residual_quantiles must be {\"probs\": [ascending, in "
-      "(0,1)], \"q\": [%zu ascending rows of as many finite numbers]}", Q);
-  return FALSE;
 bad_level:
   g_set_error (error, RNC_FORECAST_ERROR, RNC_FORECAST_ERROR_INVALID,
       "interval level %g needs quantiles the model's calibration grid does "

@@ -128,6 +128,12 @@ RncModel *rnc_forecast_train_many (const float *const *series,
 
 /* The number of series of a global model (0: not one). */
 size_t rnc_forecast_get_n_series (const RncModel *model);
+/* TRUE for a model that is not global (no rnc.series), or whose rnc.series
+ * is a JSON array of 1 or more names with valid per-series scaling for
+ * each (rnc_forecast_get_series_scaling); FALSE with
+ * RNC_FORECAST_ERROR_INVALID naming the key otherwise. The elements check
+ * every model they load with it. */
+gboolean rnc_forecast_check_series (const RncModel *model, GError **error);
 /* Resolves @spec (a name from rnc.series or a 0-based index) to an index;
  * FALSE with RNC_FORECAST_ERROR_INVALID naming it otherwise. */
 gboolean rnc_forecast_find_series (const RncModel *model, const char *spec,

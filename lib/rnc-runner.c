@@ -3,6 +3,7 @@
 
 #include "rnc-activation.h"
 #include "rnc-forward.h"
+#include "rnc-json.h"
 
 #include <json-glib/json-glib.h>
 #include <math.h>
@@ -98,11 +99,11 @@ rnc_output_kind_to_string (RncOutputKind kind)
   }
 }
 
-/* Longest rnc.residual_quantiles text and grid accepted: far above what a
- * producer writes (99 to 199 probabilities per output). */
-#define MAX_QUANTILE_TEXT ((size_t) 16 << 20)
+/* Longest rnc.residual_quantiles grid accepted: far above what a producer
+ * writes (99 to 199 probabilities per output). The text passes
+ * rnc_json_check (depth RNC_JSON_METADATA_MAX_DEPTH) before json-glib sees
+ * it. */
 #define MAX_QUANTILE_PROBS 10000
-#define MAX_QUANTILE_DEPTH 3
 
 /* A JSON array of @n finite numbers (any @n when *n is 0, then set),
  * ascending: strictly when @strict. */
@@ -138,70 +139,49 @@ parse_ascending (JsonNode *node, size_t *n, gboolean strict, double *out,
   return TRUE;
 }
 
-/* rnc.residual_quantiles (CONTRACTS: {"probs": [...], "q": [[...] x Q]})
- * into r->probs / r->quant. The text is scanned for its nesting depth
- * before json-glib sees it (json-glib recurses without a limit). */
-static gboolean
-parse_quantiles (RncRunner *r, GError **error)
+gboolean
+rnc_quantiles_parse (const RncModel *model, double **probs, size_t *n_probs,
+    double **quant, GError **error)
 {
-  const char *text = rnc_model_get_metadata (r->model,
-      "rnc.residual_quantiles");
-  g_autoptr (JsonParser) parser = NULL;
+  const char *text = rnc_model_get_metadata (model, "rnc.residual_quantiles");
+  size_t Q = rnc_model_get_config (model)->output_size, i, n = 0;
+  g_autoptr (JsonNode) root = NULL;
+  g_autoptr (GError) jerr = NULL;
+  g_autofree double *p = NULL, *q = NULL;
   JsonObject *obj;
   JsonArray *rows;
-  JsonNode *root;
-  size_t len, i, depth = 0, n = 0;
-  gboolean in_str = FALSE;
 
   if (!text)
     goto absent;
-  len = strlen (text);
-  if (len > MAX_QUANTILE_TEXT)
-    goto bad;
-  for (i = 0; i < len; i++) {
-    char c = text[i];
-    if (in_str) {
-      if (c == '\\')
-        i++;
-      else if (c == '"')
-        in_str = FALSE;
-    } else if (c == '"') {
-      in_str = TRUE;
-    } else if (c == '[' || c == '{') {
-      if (++depth > MAX_QUANTILE_DEPTH)
-        goto bad;
-    } else if ((c == ']' || c == '}') && depth > 0) {
-      depth--;
-    }
-  }
-  parser = json_parser_new ();
-  if (!json_parser_load_from_data (parser, text, (gssize) len, NULL))
-    goto bad;
-  root = json_parser_get_root (parser);
-  if (!root || !JSON_NODE_HOLDS_OBJECT (root))
+  root = rnc_json_parse (text, -1, "metadata 'rnc.residual_quantiles'",
+      RNC_JSON_METADATA_MAX_DEPTH, 0, &jerr);
+  if (!root)
+    goto not_json;
+  if (!JSON_NODE_HOLDS_OBJECT (root))
     goto bad;
   obj = json_node_get_object (root);
   if (!json_object_has_member (obj, "probs")
       || !json_object_has_member (obj, "q"))
     goto bad;
-  r->probs = g_new (double, MAX_QUANTILE_PROBS);
-  if (!parse_ascending (json_object_get_member (obj, "probs"), &n, TRUE,
-          r->probs, MAX_QUANTILE_PROBS) || !(r->probs[0] > 0)
-      || !(r->probs[n - 1] < 1))
+  p = g_new (double, MAX_QUANTILE_PROBS);
+  if (!parse_ascending (json_object_get_member (obj, "probs"), &n, TRUE, p,
+          MAX_QUANTILE_PROBS) || !(p[0] > 0) || !(p[n - 1] < 1))
     goto bad;
-  r->n_probs = n;
   if (!JSON_NODE_HOLDS_ARRAY (json_object_get_member (obj, "q")))
     goto bad;
   rows = json_node_get_array (json_object_get_member (obj, "q"));
-  if (json_array_get_length (rows) != r->Q)
+  if (json_array_get_length (rows) != Q)
     goto bad_rows;
-  r->quant = g_new (double, r->Q * n);
-  for (i = 0; i < r->Q; i++) {
+  q = g_new (double, Q * n);
+  for (i = 0; i < Q; i++) {
     size_t m = n;
     if (!parse_ascending (json_array_get_element (rows, i), &m, FALSE,
-            r->quant + i * n, n))
+            q + i * n, n))
       goto bad;
   }
+  *probs = g_realloc_n (g_steal_pointer (&p), n, sizeof (double));
+  *n_probs = n;
+  *quant = g_steal_pointer (&q);
   return TRUE;
 
   /* ERRORS */
@@ -210,10 +190,14 @@ absent:
       "the model has no interval calibration (rnc.residual_quantiles); "
       "train it with rnc-train forecast");
   return FALSE;
+not_json:
+  g_set_error (error, RNC_RUNNER_ERROR, RNC_RUNNER_ERROR_CALIBRATION,
+      "%s", jerr->message);
+  return FALSE;
 bad_rows:
   g_set_error (error, RNC_RUNNER_ERROR, RNC_RUNNER_ERROR_CALIBRATION,
       "metadata 'rnc.residual_quantiles' has %u rows of quantiles, the model "
-      "has %zu outputs", json_array_get_length (rows), r->Q);
+      "has %zu outputs", json_array_get_length (rows), Q);
   return FALSE;
 bad:
   g_set_error (error, RNC_RUNNER_ERROR, RNC_RUNNER_ERROR_CALIBRATION,
@@ -372,8 +356,8 @@ rnc_runner_new (RncState *state, RncOutputKind output, size_t window,
     GError *err = NULL;
     r->lo_off = g_new (double, r->Q);
     r->hi_off = g_new (double, r->Q);
-    if (!parse_quantiles (r, &err)
-        || !rnc_runner_set_interval (r, r->level, &err)) {
+    if (!rnc_quantiles_parse (model, &r->probs, &r->n_probs, &r->quant,
+            &err) || !rnc_runner_set_interval (r, r->level, &err)) {
       g_propagate_error (error, err);
       rnc_runner_free (r);
       return NULL;

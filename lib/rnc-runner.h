@@ -87,6 +87,16 @@ RncRunner *rnc_runner_new (RncState *state, RncOutputKind output,
     size_t window, GError **error);
 void rnc_runner_free (RncRunner *runner);
 
+/* rnc.residual_quantiles of @model (docs/model-format.md), the one parser
+ * of the key: @n_probs (2..10,000) probabilities strictly ascending in
+ * (0, 1) into *probs, and one row of as many ascending finite quantiles
+ * (model units) per output into *quant (Q, n_probs), both newly
+ * allocated. The text passes rnc_json_check (strict JSON, depth 16) before
+ * json-glib sees it. FALSE with RNC_RUNNER_ERROR_CALIBRATION and a message
+ * naming the key when it is absent or malformed. */
+gboolean rnc_quantiles_parse (const RncModel *model, double **probs,
+    size_t *n_probs, double **quant, GError **error);
+
 /* Output interval: the central @level (0 < level < 1) of the one-step
  * residual distribution stored in the model (rnc.residual_quantiles,
  * docs/tagging.md): for each output j,

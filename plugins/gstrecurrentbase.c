@@ -1265,6 +1265,8 @@ gst_recurrent_base_start (GstBaseTransform * trans)
   if (!priv->model)
     goto load_failed;
   /* a global forecaster: this stream's series' scaling */
+  if (!rnc_forecast_check_series (priv->model, &err))
+    goto series_metadata_failed;
   if (series && series[0] != '\0'
       && (!rnc_forecast_find_series (priv->model, series, &series_index, &err)
           || !rnc_forecast_select_series (priv->model, series_index, &err)))
@@ -1320,6 +1322,14 @@ no_model:
   GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
       ("No model file given: set the 'model' property of %s.", factory),
       (NULL));
+  return FALSE;
+series_metadata_failed:
+  GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+      ("Model \"%s\" is not usable: %s", priv->model_path, err->message),
+      (NULL));
+  g_clear_error (&err);
+  g_free (series);
+  g_clear_pointer (&priv->model, rnc_model_free);
   return FALSE;
 series_failed:
   GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,

@@ -6,13 +6,22 @@
  * configuration, bit-identical weights and the same metadata, and saving
  * that again gives the same bytes; for a small model, a forward pass over
  * a few frames in one call equals the same frames one call each, bit for
- * bit (rnc-forward.h). */
+ * bit (rnc-forward.h). The metadata a forecaster reads at start: a global
+ * model's rnc.series / rnc.series_mean / rnc.series_std
+ * (rnc_forecast_check_series) and rnc.residual_quantiles
+ * (rnc_quantiles_parse) are accepted with values in range (scaling finite
+ * as floats, std >= FLT_MIN; probabilities strictly ascending in (0, 1),
+ * quantile rows ascending and finite) or refused with an error naming the
+ * key. */
 #include "fuzz-util.h"
 
+#include <float.h>
 #include <math.h>
 
+#include "rnc-forecast.h"
 #include "rnc-forward.h"
 #include "rnc-model-io.h"
+#include "rnc-runner.h"
 
 #define SMALL_MODEL_PARAMS 50000
 #define N_FRAMES 5
@@ -103,6 +112,52 @@ check_forward (RncModel *model)
   g_free (y2);
 }
 
+/* The metadata a forecaster reads when an element starts. */
+static void
+check_forecast_metadata (const RncModel *m)
+{
+  const RncModelConfig *c = rnc_model_get_config (m);
+  g_autoptr (GError) err = NULL;
+  double *probs = NULL, *quant = NULL;
+  size_t n_probs = 0, i, j, D = c->input_size;
+
+  if (rnc_forecast_check_series (m, &err)) {
+    size_t n = rnc_forecast_get_n_series (m);
+    float *mean = g_new (float, D), *std = g_new (float, D);
+    for (i = 0; i < n; i++) {
+      FUZZ_CHECK (rnc_forecast_get_series_scaling (m, i, mean, std, NULL));
+      for (j = 0; j < D; j++)
+        FUZZ_CHECK (isfinite (mean[j]) && isfinite (std[j])
+            && std[j] >= FLT_MIN);
+    }
+    g_free (mean);
+    g_free (std);
+  } else {
+    FUZZ_CHECK (err->domain == RNC_FORECAST_ERROR);
+    FUZZ_CHECK (strstr (err->message, "rnc.series") != NULL);
+    g_clear_error (&err);
+  }
+
+  if (!rnc_model_get_metadata (m, "rnc.residual_quantiles"))
+    return;
+  if (!rnc_quantiles_parse (m, &probs, &n_probs, &quant, &err)) {
+    FUZZ_CHECK (err->domain == RNC_RUNNER_ERROR);
+    FUZZ_CHECK (strstr (err->message, "rnc.residual_quantiles") != NULL);
+    return;
+  }
+  FUZZ_CHECK (n_probs >= 2 && probs[0] > 0 && probs[n_probs - 1] < 1);
+  for (i = 1; i < n_probs; i++)
+    FUZZ_CHECK (probs[i] > probs[i - 1]);
+  for (j = 0; j < c->output_size; j++)
+    for (i = 0; i < n_probs; i++) {
+      FUZZ_CHECK (isfinite (quant[j * n_probs + i]));
+      FUZZ_CHECK (i == 0 || quant[j * n_probs + i] >=
+          quant[j * n_probs + i - 1]);
+    }
+  g_free (probs);
+  g_free (quant);
+}
+
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
@@ -155,6 +210,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   g_free (out1);
   g_free (out2);
 
+  check_forecast_metadata (m);
   if (n <= SMALL_MODEL_PARAMS)
     check_forward (m);
   return 0;

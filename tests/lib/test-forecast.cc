@@ -521,6 +521,103 @@ TEST (RncForecast, IntervalsFromResidualQuantiles)
           RNC_FORECAST_ERROR_NO_CALIBRATION));
 }
 
+/* Hostile metadata of a global model (issue 13's bugs 2 and 3 in the keys
+ * a global forecaster reads): nesting that would overflow json-glib's
+ * stack is refused before json-glib sees it, and per-series scaling is
+ * checked as the floats it becomes. The same for rnc.residual_quantiles
+ * through rnc_forecast_interval. */
+TEST (RncForecast, RefusesHostileSeriesAndCalibrationMetadata)
+{
+  RncModelConfig c = {};
+  c.cell = RNC_CELL_LSTM;
+  c.input = RNC_INPUT_DENSE;
+  c.head = RNC_HEAD_REGRESSION;
+  c.input_size = 1;
+  c.hidden_size = 4;
+  c.num_layers = 1;
+  c.output_size = 1;
+  g_autoptr (RncModel) m = rnc_model_new (&c, nullptr);
+  ASSERT_NE (m, nullptr);
+  const std::string deep (100000, '[');
+  g_autoptr (GError) err = nullptr;
+  size_t idx = 7;
+
+  /* rnc.series: deep nesting, hidden or not, and text that is not JSON */
+  for (const std::string &t : { deep, "[\"a\", '\"', " + deep,
+          std::string ("[\"a\"] [\"b\"]"), std::string ("[\"a\", /* */ \"b\"]") }) {
+    rnc_model_set_metadata (m, "rnc.series", t.c_str ());
+    EXPECT_EQ (rnc_forecast_get_n_series (m), 0u) << t.substr (0, 40);
+    EXPECT_FALSE (rnc_forecast_find_series (m, "a", &idx, &err))
+        << t.substr (0, 40);
+    ASSERT_NE (err, nullptr);
+    EXPECT_TRUE (g_error_matches (err, RNC_FORECAST_ERROR,
+            RNC_FORECAST_ERROR_INVALID));
+    EXPECT_NE (std::string (err->message).find ("rnc.series"),
+        std::string::npos) << err->message;
+    g_clear_error (&err);
+    EXPECT_FALSE (rnc_forecast_check_series (m, &err)) << t.substr (0, 40);
+    ASSERT_NE (err, nullptr);
+    g_clear_error (&err);
+  }
+  for (const char *t : { "[]", "[\"a\", 1]", "[[\"a\"]]", "{\"a\": 1}" }) {
+    rnc_model_set_metadata (m, "rnc.series", t);
+    EXPECT_FALSE (rnc_forecast_check_series (m, &err)) << t;
+    ASSERT_NE (err, nullptr) << t;
+    EXPECT_NE (std::string (err->message).find ("rnc.series"),
+        std::string::npos) << err->message;
+    g_clear_error (&err);
+  }
+  rnc_model_set_metadata (m, "rnc.series", nullptr);
+  EXPECT_TRUE (rnc_forecast_check_series (m, nullptr));
+
+  /* per-series scaling, checked as float: underflow to 0 or a subnormal
+   * std, overflow to inf, deep nesting */
+  rnc_model_set_metadata (m, "rnc.series", "[\"a\", \"b\"]");
+  float mean, sd;
+  struct { const char *mean, *std; } bad[] = {
+    { "[0, 0]", "[1, 1e-50]" }, { "[0, 0]", "[1, 1e-40]" },
+    { "[0, 0]", "[1, 1e39]" }, { "[0, -1e39]", "[1, 1]" },
+    { "[0, 0]", deep.c_str () }, { deep.c_str (), "[1, 1]" },
+  };
+  rnc_model_set_metadata (m, "rnc.series_mean", "[0, 5]");
+  rnc_model_set_metadata (m, "rnc.series_std", "[1, 2]");
+  ASSERT_TRUE (rnc_forecast_get_series_scaling (m, 1, &mean, &sd, &err))
+      << err->message;
+  EXPECT_EQ (mean, 5.0f);
+  EXPECT_EQ (sd, 2.0f);
+  EXPECT_TRUE (rnc_forecast_check_series (m, nullptr));
+  for (const auto &b : bad) {
+    rnc_model_set_metadata (m, "rnc.series_mean", b.mean);
+    rnc_model_set_metadata (m, "rnc.series_std", b.std);
+    EXPECT_FALSE (rnc_forecast_get_series_scaling (m, 1, &mean, &sd, &err))
+        << std::string (b.mean).substr (0, 20) << " "
+        << std::string (b.std).substr (0, 20);
+    ASSERT_NE (err, nullptr);
+    EXPECT_NE (std::string (err->message).find ("rnc.series_"),
+        std::string::npos) << err->message;
+    g_clear_error (&err);
+    EXPECT_FALSE (rnc_forecast_check_series (m, nullptr));
+  }
+
+  /* rnc.residual_quantiles through rnc_forecast_interval */
+  float pred = 1.0f, lo, hi;
+  for (const std::string &t : { "{\"probs\": '\"', \"q\": " + deep,
+          std::string ("{\"probs\": [0.1, 0.9], \"q\": [[-1, 1]]} [1]") }) {
+    rnc_model_set_metadata (m, "rnc.residual_quantiles", t.c_str ());
+    EXPECT_FALSE (rnc_forecast_interval (m, 0.8, &pred, &lo, &hi, &err));
+    ASSERT_NE (err, nullptr);
+    EXPECT_TRUE (g_error_matches (err, RNC_FORECAST_ERROR,
+            RNC_FORECAST_ERROR_INVALID)) << err->message;
+    g_clear_error (&err);
+  }
+  rnc_model_set_metadata (m, "rnc.residual_quantiles",
+      "{\"probs\": [0.1, 0.9], \"q\": [[-1, 1]]}");
+  ASSERT_TRUE (rnc_forecast_interval (m, 0.8, &pred, &lo, &hi, &err))
+      << err->message;
+  EXPECT_EQ (lo, 0.0f);
+  EXPECT_EQ (hi, 2.0f);
+}
+
 /* One model over three series of very different scales: each gets its own
  * scaling (selected by name or index) and is forecast as well as its
  * process allows. */

@@ -254,6 +254,31 @@ TEST (TrainedModels, GlobalForecastSeriesPropertySelectsTheScaling)
       "column=b ! lstm model=" + model + " series=zz ! fakesink");
   EXPECT_NE (bad.find (model), std::string::npos) << bad;
   EXPECT_NE (bad.find ("'zz'"), std::string::npos) << bad;
+
+  /* hostile global-model metadata in the file (issue 13): 100,000 '[' in
+   * rnc.series (json-glib would recurse until the stack overflows), a
+   * series std that is 0 as a float: an element error naming the file and
+   * the key, with or without the series property */
+  struct { const char *key; std::string value; } hostile[] = {
+    { "rnc.series", std::string (100000, '[') },
+    { "rnc.series", "[\"a\", 5]" },
+    { "rnc.series_std", "[1, 1e-50]" },
+  };
+  for (const auto &h : hostile) {
+    RncModel *hm = load (model);
+    ASSERT_NE (hm, nullptr);
+    rnc_model_set_metadata (hm, h.key, h.value.c_str ());
+    std::string evil = dir.file ("hostile.safetensors");
+    ASSERT_TRUE (rnc_model_save (hm, evil.c_str (), nullptr));
+    rnc_model_free (hm);
+    for (const char *prop : { "", " series=a" }) {
+      std::string msg = run_pipeline ("filesrc location=" + data
+          + " ! csvdec column=b ! lstm model=" + evil + prop
+          + " ! fakesink");
+      EXPECT_NE (msg.find (evil), std::string::npos) << msg.substr (0, 300);
+      EXPECT_NE (msg.find (h.key), std::string::npos) << msg.substr (0, 300);
+    }
+  }
 }
 
 /* ---- tag ------------------------------------------------------------------ */
