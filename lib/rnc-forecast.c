@@ -1353,12 +1353,10 @@ rnc_forecast_check_series (const RncModel *model, GError **error)
         "metadata 'rnc.series' names no series");
     return FALSE;
   }
-  mean = g_new (float, D);
-  std = g_new (float, D);
-  for (i = 0; i < n; i++)
-    if (!rnc_forecast_get_series_scaling (model, i, mean, std, error))
-      return FALSE;
-  return TRUE;
+  /* every series' scaling, the arrays parsed once */
+  mean = g_new (float, n * D);
+  std = g_new (float, n * D);
+  return rnc_forecast_get_series_scalings (model, 0, n, mean, std, error);
 }
 
 gboolean
@@ -1396,25 +1394,26 @@ rnc_forecast_find_series (const RncModel *model, const char *spec,
 }
 
 gboolean
-rnc_forecast_get_series_scaling (const RncModel *model, size_t index,
-    float *mean, float *std, GError **error)
+rnc_forecast_get_series_scalings (const RncModel *model, size_t first,
+    size_t count, float *mean, float *std, GError **error)
 {
   const RncModelConfig *c = rnc_model_get_config (model);
   g_autoptr (JsonNode) nm = NULL;
   g_autoptr (JsonNode) ns = NULL;
   JsonArray *am, *as;
-  size_t n = rnc_forecast_get_n_series (model), D = c->input_size, d;
+  size_t n = rnc_forecast_get_n_series (model), D = c->input_size, d, k;
   GError *err = NULL;
 
-  if (index >= MAX (n, 1))
+  if (first >= MAX (n, 1) || count > MAX (n, 1) - first)
     goto bad_index;
   if (n == 0) {
     const float *m = rnc_model_get_input_mean (model);
     const float *sd = rnc_model_get_input_std (model);
-    for (d = 0; d < D; d++) {
-      mean[d] = m ? m[d] : 0.0f;
-      std[d] = sd ? sd[d] : 1.0f;
-    }
+    for (k = 0; k < count; k++)
+      for (d = 0; d < D; d++) {
+        mean[k * D + d] = m ? m[d] : 0.0f;
+        std[k * D + d] = sd ? sd[d] : 1.0f;
+      }
     return TRUE;                /* not a global model: its own scaling */
   }
   if (c->output_size != D || c->input != RNC_INPUT_DENSE)
@@ -1435,28 +1434,35 @@ rnc_forecast_get_series_scaling (const RncModel *model, size_t index,
     goto bad;
   /* checked as the floats they become (issue 13, bug 3): a std that
    * underflows to 0 or a subnormal, or a value that overflows, is refused */
-  for (d = 0; d < D; d++) {
-    float mv = (float) json_number (json_array_get_element (am,
-            index * D + d));
-    float sv = (float) json_number (json_array_get_element (as,
-            index * D + d));
+  for (k = 0; k < count * D; k++) {
+    size_t at = first * D + k;
+    float mv = (float) json_number (json_array_get_element (am, at));
+    float sv = (float) json_number (json_array_get_element (as, at));
     if (!isfinite (mv) || !isfinite (sv) || !(sv >= FLT_MIN))
       goto bad;
-    mean[d] = mv;
-    std[d] = sv;
+    mean[k] = mv;
+    std[k] = sv;
   }
   return TRUE;
 
   /* ERRORS */
 bad_index:
   g_set_error (error, RNC_FORECAST_ERROR, RNC_FORECAST_ERROR_INVALID,
-      "series %zu is not in the model (%zu series)", index, MAX (n, 1));
+      "series %zu is not in the model (%zu series)", first + count - 1,
+      MAX (n, 1));
   return FALSE;
 bad:
   g_set_error (error, RNC_FORECAST_ERROR, RNC_FORECAST_ERROR_INVALID,
       "metadata rnc.series_mean / rnc.series_std must be arrays of %zu "
       "numbers, finite as floats (std at least %g)", n * D, (double) FLT_MIN);
   return FALSE;
+}
+
+gboolean
+rnc_forecast_get_series_scaling (const RncModel *model, size_t index,
+    float *mean, float *std, GError **error)
+{
+  return rnc_forecast_get_series_scalings (model, index, 1, mean, std, error);
 }
 
 gboolean

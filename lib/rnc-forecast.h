@@ -142,6 +142,11 @@ gboolean rnc_forecast_find_series (const RncModel *model, const char *spec,
  * rnc.series_std; a model that is not global: its own scaling, index 0). */
 gboolean rnc_forecast_get_series_scaling (const RncModel *model,
     size_t index, float *mean, float *std, GError **error);
+/* Series @first .. @first + @count - 1 at once (@mean, @std: count * D
+ * each, series after series), the metadata parsed once; what N streams of
+ * a global model and rnc_forecast_check_series use. */
+gboolean rnc_forecast_get_series_scalings (const RncModel *model,
+    size_t first, size_t count, float *mean, float *std, GError **error);
 /* Sets @model's input and output scaling to series @index's. */
 gboolean rnc_forecast_select_series (RncModel *model, size_t index,
     GError **error);

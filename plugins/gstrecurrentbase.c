@@ -762,7 +762,7 @@ gst_recurrent_base_default_setup (GstRecurrentBase * self, GError ** error)
 {
   GstRecurrentBasePrivate *priv = PRIV (self);
   GError *err = NULL;
-  gsize N = rnc_state_get_batch (priv->state), s;
+  gsize N = rnc_state_get_batch (priv->state);
   gsize n_series = rnc_forecast_get_n_series (priv->model);
   gsize D = rnc_model_get_config (priv->model)->input_size;
   gboolean ok = TRUE;
@@ -794,9 +794,8 @@ gst_recurrent_base_default_setup (GstRecurrentBase * self, GError ** error)
   }
   mean = g_new (float, N * D);
   std = g_new (float, N * D);
-  for (s = 0; s < N && ok; s++)
-    ok = rnc_forecast_get_series_scaling (priv->model, s, mean + s * D,
-        std + s * D, &err);
+  ok = rnc_forecast_get_series_scalings (priv->model, 0, N, mean, std,
+      &err);
   if (ok && !rnc_runner_set_stream_scaling (priv->runner, mean, std)) {
     g_set_error (&err, RNC_FORECAST_ERROR, RNC_FORECAST_ERROR_INVALID,
         "per-series scaling needs a dense forecaster (input width = output "

@@ -17,8 +17,6 @@
  * property changes go to stdout. Exit status: 0 at EOS, 1 after an error
  * (or a pipeline that does not parse or start), 2 on a usage error, 130
  * when interrupted. */
-#define _POSIX_C_SOURCE 200809L   /* sigaction */
-
 #include <gst/gst.h>
 
 #include <signal.h>

@@ -586,6 +586,15 @@ TEST (RncForecast, RefusesHostileSeriesAndCalibrationMetadata)
   EXPECT_EQ (mean, 5.0f);
   EXPECT_EQ (sd, 2.0f);
   EXPECT_TRUE (rnc_forecast_check_series (m, nullptr));
+  float means[2], sds[2];
+  ASSERT_TRUE (rnc_forecast_get_series_scalings (m, 0, 2, means, sds, &err))
+      << err->message;
+  EXPECT_EQ (means[0], 0.0f);
+  EXPECT_EQ (sds[0], 1.0f);
+  EXPECT_EQ (means[1], 5.0f);
+  EXPECT_EQ (sds[1], 2.0f);
+  EXPECT_FALSE (rnc_forecast_get_series_scalings (m, 1, 2, means, sds,
+          nullptr));
   for (const auto &b : bad) {
     rnc_model_set_metadata (m, "rnc.series_mean", b.mean);
     rnc_model_set_metadata (m, "rnc.series_std", b.std);
